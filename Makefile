@@ -1,0 +1,60 @@
+# contact-graph: every command a developer or CI needs. `make run` and `make test` set up
+# everything they need on a fresh machine (Python venv via uv, Node packages via npm).
+SHELL := /bin/bash
+PY ?= python3
+UV_VERSION := 0.13.8
+VENV := .venv
+UV := .tools/bin/uv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run migrate seed token schema schema-check lint typecheck test check bench services clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PY) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install the locked dependencies
+
+run: install  ## migrate, seed demo data, print a token and serve GraphiQL on 127.0.0.1:8000
+	$(BIN)/contact-graph run
+
+migrate: install  ## apply database migrations
+	$(BIN)/contact-graph migrate
+
+seed: install  ## load the demo data (once)
+	$(BIN)/contact-graph seed
+
+token: install  ## print development tokens
+	$(BIN)/contact-graph token
+
+schema: install  ## write schema.graphql from the code
+	$(BIN)/contact-graph schema
+
+schema-check: install  ## fail if schema.graphql differs from the code
+	$(BIN)/contact-graph schema --check
+
+lint: install  ## ruff
+	$(BIN)/ruff check contact_graph tests
+	$(BIN)/ruff format --check contact_graph tests
+
+typecheck: install  ## mypy --strict
+	$(BIN)/mypy
+
+test: install  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: lint typecheck schema-check test  ## what CI runs, and more
+
+services:  ## start PostgreSQL and Redis if they are not running
+	bash scripts/services.sh
+
+clean:  ## remove the virtualenv, caches and local data
+	rm -rf $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

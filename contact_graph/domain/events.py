@@ -1,0 +1,60 @@
+"""Events: every change to a contact, with who did it, when, and field-level before/after.
+
+They are written in the same transaction as the change (the audit log and, later, the
+activity timeline are views of them) and published to subscribers only after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .ports import new_id
+
+JSONValue = Any
+"""A value that survives a JSON round trip (str, int, float, bool, None, list, dict)."""
+
+
+class EventKind(StrEnum):
+    CONTACT_CREATED = "CONTACT_CREATED"
+    CONTACT_UPDATED = "CONTACT_UPDATED"
+    CONTACT_ARCHIVED = "CONTACT_ARCHIVED"
+    CONTACT_RESTORED = "CONTACT_RESTORED"
+    PHONE_ADDED = "PHONE_ADDED"
+    PHONE_UPDATED = "PHONE_UPDATED"
+    PHONE_REMOVED = "PHONE_REMOVED"
+    EMAIL_ADDED = "EMAIL_ADDED"
+    EMAIL_UPDATED = "EMAIL_UPDATED"
+    EMAIL_REMOVED = "EMAIL_REMOVED"
+    TAGS_ADDED = "TAGS_ADDED"
+    TAGS_REMOVED = "TAGS_REMOVED"
+    OWNER_CHANGED = "OWNER_CHANGED"
+    FOLLOWERS_ADDED = "FOLLOWERS_ADDED"
+    FOLLOWERS_REMOVED = "FOLLOWERS_REMOVED"
+    DND_CHANGED = "DND_CHANGED"
+    CUSTOM_FIELDS_CHANGED = "CUSTOM_FIELDS_CHANGED"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's move from ``before`` to ``after`` (JSON values; ``None`` means unset)."""
+
+    field: str
+    before: JSONValue
+    after: JSONValue
+
+
+@dataclass(frozen=True)
+class ContactEvent:
+    """Something that happened to one contact. ``sequence`` is assigned by the store."""
+
+    kind: EventKind
+    contact_id: str
+    location_id: str
+    actor_id: str | None
+    occurred_at: datetime
+    changes: tuple[FieldChange, ...] = ()
+    id: str = field(default_factory=new_id)
+    sequence: int | None = None

@@ -1,0 +1,80 @@
+"""Protocols through which the outside world reaches the domain, and the id generator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+if TYPE_CHECKING:
+    from .contact import Contact
+    from .custom_fields import CustomFieldDefinition
+    from .events import ContactEvent
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock, always timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Identifiers are random UUIDs: unguessable across tenants, generated without I/O."""
+    return str(uuid.uuid4())
+
+
+class ContactRepository(Protocol):
+    """Loads and stores whole contact aggregates of one location."""
+
+    async def get(self, location_id: str, contact_id: str) -> Contact | None: ...
+
+    async def find_by_email(self, location_id: str, address: str) -> Contact | None: ...
+
+    async def find_by_phone(self, location_id: str, number: str) -> Contact | None: ...
+
+    async def add(self, contact: Contact) -> None: ...
+
+    async def save(self, contact: Contact) -> None:
+        """Write what changed since ``get``; raises ConcurrencyConflict if someone else did."""
+
+
+class CustomFieldRepository(Protocol):
+    async def list(self, location_id: str) -> list[CustomFieldDefinition]: ...
+
+    async def get(self, location_id: str, field_id: str) -> CustomFieldDefinition | None: ...
+
+    async def by_keys(self, location_id: str, keys: Sequence[str]
+                      ) -> dict[str, CustomFieldDefinition]: ...
+
+    async def add(self, definition: CustomFieldDefinition) -> None: ...
+
+    async def save(self, definition: CustomFieldDefinition) -> None: ...
+
+    async def delete(self, definition: CustomFieldDefinition) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything in it commits together or not at all.
+
+    Events recorded with :meth:`record` are stored in the same transaction and handed to
+    subscribers only after a successful commit.
+    """
+
+    contacts: ContactRepository
+    custom_fields: CustomFieldRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+    def record(self, event: ContactEvent) -> None: ...
+
+    async def commit(self) -> None: ...

@@ -1,0 +1,399 @@
+"""Use cases of the contact core: ``(command, viewer, uow, ...) -> result``.
+
+Each runs in one unit of work: load the aggregate, let it apply its rules, store it with an
+event that records the field-level changes, commit. A broken rule raises
+:class:`DomainError` before anything is written; a concurrent write to the same contact
+(``ConcurrencyConflict``) makes the whole command run again on fresh data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .commands import ContactDraft, CustomValueByKey, NewCustomField, PointUpdate
+from .contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
+from .custom_fields import CustomFieldDefinition, check_value
+from .errors import ConcurrencyConflict, DomainError, ErrorCode
+from .events import ContactEvent, EventKind, FieldChange
+from .ports import Clock, UnitOfWork
+from .viewer import Viewer
+
+UowFactory = Callable[[], UnitOfWork]
+MAX_ATTEMPTS = 5
+"""Optimistic writes retried this often before the client gets a CONFLICT error."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """The collaborators every use case needs, bound once per request."""
+
+    uow: UowFactory
+    clock: Clock
+    phone_region: str = "US"
+
+
+def _not_found(*path: str) -> DomainError:
+    # Another location's contact, or one a restricted viewer may not see, is "not found":
+    # the answer must not reveal that it exists.
+    return DomainError.single(ErrorCode.NOT_FOUND, "no contact with this id", *path)
+
+
+async def _visible(uow: UnitOfWork, viewer: Viewer, contact_id: str) -> Contact:
+    contact = await uow.contacts.get(viewer.location_id, contact_id)
+    if contact is None or not viewer.can_see(contact.owner_id, contact.follower_ids):
+        raise _not_found("contactId")
+    return contact
+
+
+async def _retrying(run: Callable[[], Awaitable[Any]]) -> Any:
+    for _ in range(MAX_ATTEMPTS - 1):
+        try:
+            return await run()
+        except ConcurrencyConflict:
+            continue
+    try:
+        return await run()
+    except ConcurrencyConflict as exc:
+        raise DomainError.single(
+            ErrorCode.CONFLICT, "the contact is being changed by others; try again") from exc
+
+
+def _event(kind: EventKind, contact: Contact, viewer: Viewer, at: datetime,
+           changes: Sequence[FieldChange]) -> ContactEvent:
+    return ContactEvent(kind=kind, contact_id=contact.id, location_id=contact.location_id,
+                        actor_id=viewer.user_id, occurred_at=at, changes=tuple(changes))
+
+
+Change = Callable[[Contact, datetime, UnitOfWork], Awaitable[list[FieldChange]]]
+
+
+async def change_contact(svc: Services, viewer: Viewer, contact_id: str, kind: EventKind,
+                         change: Change) -> Contact:
+    """Load, change, store with its event, commit -- the one path every edit takes.
+
+    A change that alters nothing (adding a tag already there) commits no event.
+    """
+
+    async def run() -> Contact:
+        async with svc.uow() as uow:
+            contact = await _visible(uow, viewer, contact_id)
+            now = svc.clock.now()
+            changes = await change(contact, now, uow)
+            if changes:
+                contact.updated_at = now
+                await uow.contacts.save(contact)
+                uow.record(_event(kind, contact, viewer, now, changes))
+                await uow.commit()
+            return contact
+
+    result: Contact = await _retrying(run)
+    return result
+
+
+# -- create, update, upsert ------------------------------------------------------------------
+
+async def _apply_draft(contact: Contact, draft: ContactDraft, svc: Services, viewer: Viewer,
+                       now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+    """Apply every part of a draft through the aggregate's own rules, in input order."""
+    changes = contact.update_profile(draft.profile, now.date())
+    for i, phone in enumerate(draft.phones):
+        existing = next((p for p in contact.phones.items if p.value == phone.value), None)
+        if existing is None:
+            changes += contact.add_phone(phone.value, phone.label, phone.primary,
+                                         svc.phone_region, ("phones", str(i)))[1]
+    for i, email in enumerate(draft.emails):
+        changes += _add_email_once(contact, email.value, email.label, email.primary,
+                                   ("emails", str(i)))
+    changes += contact.add_tags(draft.tags)
+    if draft.owner_id is not KEEP:
+        changes += contact.set_owner(draft.owner_id)
+    changes += contact.add_followers(draft.follower_ids)
+    changes += contact.set_dnd(draft.dnd, viewer.user_id, now)
+    changes += await _set_custom_values(contact, draft.custom_values, svc, uow,
+                                        ("customFields",))
+    return changes
+
+
+def _add_email_once(contact: Contact, raw: str, label: EmailLabel | None, primary: bool,
+                    path: tuple[str, ...]) -> list[FieldChange]:
+    from .values import email_key, normalize_email
+
+    address = normalize_email(raw, *path, "value")
+    if any(email_key(e.value) == email_key(address) for e in contact.emails.items):
+        return []
+    return contact.add_email(address, label, primary, path)[1]
+
+
+async def create_contact(svc: Services, viewer: Viewer, draft: ContactDraft) -> Contact:
+    """A restricted (assigned-only) creator who names no owner becomes the owner, so the
+    contact they just made does not vanish from their own view."""
+    async with svc.uow() as uow:
+        now = svc.clock.now()
+        contact = Contact(location_id=viewer.location_id, created_at=now, updated_at=now)
+        if draft.owner_id is KEEP and viewer.assigned_only:
+            draft = _with_owner(draft, viewer.user_id)
+        changes = await _apply_draft(contact, draft, svc, viewer, now, uow)
+        await uow.contacts.add(contact)
+        uow.record(_event(EventKind.CONTACT_CREATED, contact, viewer, now, changes))
+        await uow.commit()
+        return contact
+
+
+def _with_owner(draft: ContactDraft, owner_id: str) -> ContactDraft:
+    from dataclasses import replace
+
+    return replace(draft, owner_id=owner_id)
+
+
+async def update_contact(svc: Services, viewer: Viewer, contact_id: str,
+                         profile: dict[str, Any]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.update_profile(profile, now.date())
+
+    return await change_contact(svc, viewer, contact_id, EventKind.CONTACT_UPDATED, change)
+
+
+async def upsert_contact(svc: Services, viewer: Viewer, draft: ContactDraft
+                         ) -> tuple[Contact, bool]:
+    """Match an existing contact by the draft's emails, then phones; update it, or create.
+
+    Returns the contact and whether it was created. Only contacts the viewer may see match.
+    """
+    from .values import normalize_email, normalize_phone
+
+    async with svc.uow() as uow:
+        match = None
+        for i, email in enumerate(draft.emails):
+            address = normalize_email(email.value, "emails", str(i), "value")
+            match = match or await uow.contacts.find_by_email(viewer.location_id, address)
+        for i, phone in enumerate(draft.phones):
+            number = normalize_phone(phone.value, svc.phone_region, "phones", str(i), "value")
+            match = match or await uow.contacts.find_by_phone(viewer.location_id, number)
+        if match is not None and not viewer.can_see(match.owner_id, match.follower_ids):
+            match = None
+    if match is None:
+        return await create_contact(svc, viewer, draft), True
+    normalized = ContactDraft(
+        profile=draft.profile,
+        phones=tuple(type(p)(normalize_phone(p.value, svc.phone_region), p.label, p.primary)
+                     for p in draft.phones),
+        emails=draft.emails, tags=draft.tags, owner_id=draft.owner_id,
+        follower_ids=draft.follower_ids, dnd=draft.dnd, custom_values=draft.custom_values)
+
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return await _apply_draft(c, normalized, svc, viewer, now, uow)
+
+    contact = await change_contact(svc, viewer, match.id, EventKind.CONTACT_UPDATED, change)
+    return contact, False
+
+
+async def archive_contact(svc: Services, viewer: Viewer, contact_id: str) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.archive(now)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.CONTACT_ARCHIVED, change)
+
+
+async def restore_contact(svc: Services, viewer: Viewer, contact_id: str) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.restore()
+
+    return await change_contact(svc, viewer, contact_id, EventKind.CONTACT_RESTORED, change)
+
+
+# -- phones and emails -----------------------------------------------------------------------
+
+async def add_phone(svc: Services, viewer: Viewer, contact_id: str, value: str,
+                    label: PhoneLabel | None, primary: bool) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.add_phone(value, label, primary, svc.phone_region, ("phone",))[1]
+
+    return await change_contact(svc, viewer, contact_id, EventKind.PHONE_ADDED, change)
+
+
+async def add_email(svc: Services, viewer: Viewer, contact_id: str, value: str,
+                    label: EmailLabel | None, primary: bool) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.add_email(value, label, primary, ("email",))[1]
+
+    return await change_contact(svc, viewer, contact_id, EventKind.EMAIL_ADDED, change)
+
+
+async def update_point(svc: Services, viewer: Viewer, contact_id: str, kind: str,
+                       update: PointUpdate) -> Contact:
+    """Change the value and/or label of a phone (``kind="phone"``) or an email."""
+    from .values import normalize_email, normalize_phone
+
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        points = c.phones if kind == "phone" else c.emails
+        value = update.value
+        if value is not None:
+            value = (normalize_phone(value, svc.phone_region, "value") if kind == "phone"
+                     else normalize_email(value, "value"))
+        return points.update(update.id, value, update.label)
+
+    event = EventKind.PHONE_UPDATED if kind == "phone" else EventKind.EMAIL_UPDATED
+    return await change_contact(svc, viewer, contact_id, event, change)
+
+
+async def set_primary_point(svc: Services, viewer: Viewer, contact_id: str, kind: str,
+                            point_id: str) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return (c.phones if kind == "phone" else c.emails).set_primary(point_id)
+
+    event = EventKind.PHONE_UPDATED if kind == "phone" else EventKind.EMAIL_UPDATED
+    return await change_contact(svc, viewer, contact_id, event, change)
+
+
+async def remove_point(svc: Services, viewer: Viewer, contact_id: str, kind: str,
+                       point_id: str) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return (c.phones if kind == "phone" else c.emails).remove(point_id)
+
+    event = EventKind.PHONE_REMOVED if kind == "phone" else EventKind.EMAIL_REMOVED
+    return await change_contact(svc, viewer, contact_id, event, change)
+
+
+# -- tags, owner, followers, DND -------------------------------------------------------------
+
+async def add_tags(svc: Services, viewer: Viewer, contact_id: str, tags: list[str]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.add_tags(tags)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.TAGS_ADDED, change)
+
+
+async def remove_tags(svc: Services, viewer: Viewer, contact_id: str,
+                      tags: list[str]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.remove_tags(tags)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.TAGS_REMOVED, change)
+
+
+async def set_owner(svc: Services, viewer: Viewer, contact_id: str,
+                    owner_id: str | None) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.set_owner(owner_id)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.OWNER_CHANGED, change)
+
+
+async def add_followers(svc: Services, viewer: Viewer, contact_id: str,
+                        user_ids: list[str]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.add_followers(user_ids)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.FOLLOWERS_ADDED, change)
+
+
+async def remove_followers(svc: Services, viewer: Viewer, contact_id: str,
+                           user_ids: list[str]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.remove_followers(user_ids)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.FOLLOWERS_REMOVED, change)
+
+
+async def set_dnd(svc: Services, viewer: Viewer, contact_id: str,
+                  settings: dict[DndChannel, bool]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return c.set_dnd(settings, viewer.user_id, now)
+
+    return await change_contact(svc, viewer, contact_id, EventKind.DND_CHANGED, change)
+
+
+# -- custom fields ---------------------------------------------------------------------------
+
+async def _set_custom_values(contact: Contact, values: Sequence[CustomValueByKey],
+                             svc: Services, uow: UnitOfWork,
+                             path: tuple[str, ...]) -> list[FieldChange]:
+    if not values:
+        return []
+    definitions = await uow.custom_fields.by_keys(contact.location_id, [v.key for v in values])
+    pairs = []
+    for i, item in enumerate(values):
+        definition = definitions.get(item.key)
+        if definition is None:
+            raise DomainError.single(ErrorCode.NOT_FOUND, f"no custom field with key '{item.key}'",
+                                     *path, str(i), "key")
+        pairs.append((definition, item.value))
+
+    def check(d: CustomFieldDefinition, raw: Any, p: tuple[str, ...]) -> Any:
+        return check_value(d, raw, (*path, *p[1:]), svc.phone_region)
+
+    return contact.set_custom_values(pairs, check)
+
+
+async def set_custom_values(svc: Services, viewer: Viewer, contact_id: str,
+                            values: list[CustomValueByKey]) -> Contact:
+    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+        return await _set_custom_values(c, values, svc, uow, ("values",))
+
+    return await change_contact(svc, viewer, contact_id, EventKind.CUSTOM_FIELDS_CHANGED, change)
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise DomainError.single(ErrorCode.FORBIDDEN,
+                                 "only an admin can manage custom field definitions")
+
+
+async def create_custom_field(svc: Services, viewer: Viewer,
+                              cmd: NewCustomField) -> CustomFieldDefinition:
+    _require_admin(viewer)
+    async with svc.uow() as uow:
+        key = CustomFieldDefinition.check_key(cmd.key)
+        if await uow.custom_fields.by_keys(viewer.location_id, [key]):
+            raise DomainError.single(ErrorCode.DUPLICATE,
+                                     f"a custom field with key '{key}' exists", "key")
+        definition = CustomFieldDefinition(
+            location_id=viewer.location_id, key=key,
+            name=CustomFieldDefinition.check_name(cmd.name), data_type=cmd.data_type,
+            options=CustomFieldDefinition.check_options(cmd.data_type, cmd.options),
+            created_at=svc.clock.now())
+        await uow.custom_fields.add(definition)
+        await uow.commit()
+        return definition
+
+
+async def update_custom_field(svc: Services, viewer: Viewer, field_id: str,
+                              name: str | None, options: list[str] | None
+                              ) -> CustomFieldDefinition:
+    _require_admin(viewer)
+    async with svc.uow() as uow:
+        definition = await uow.custom_fields.get(viewer.location_id, field_id)
+        if definition is None:
+            raise DomainError.single(ErrorCode.NOT_FOUND, "no custom field with this id", "id")
+        if name is not None:
+            definition.rename(name)
+        if options is not None:
+            definition.replace_options(options)
+        await uow.custom_fields.save(definition)
+        await uow.commit()
+        return definition
+
+
+async def delete_custom_field(svc: Services, viewer: Viewer,
+                              field_id: str) -> CustomFieldDefinition:
+    """Deleting a definition deletes its values on every contact of the location."""
+    _require_admin(viewer)
+    async with svc.uow() as uow:
+        definition = await uow.custom_fields.get(viewer.location_id, field_id)
+        if definition is None:
+            raise DomainError.single(ErrorCode.NOT_FOUND, "no custom field with this id", "id")
+        await uow.custom_fields.delete(definition)
+        await uow.commit()
+        return definition
+
+
+__all__ = [
+    "MAX_ATTEMPTS", "PointUpdate", "Services", "add_email", "add_followers", "add_phone",
+    "add_tags", "archive_contact", "change_contact", "create_contact", "create_custom_field",
+    "delete_custom_field", "remove_followers", "remove_point", "remove_tags",
+    "restore_contact", "set_custom_values", "set_dnd", "set_owner", "set_primary_point",
+    "update_contact", "update_custom_field", "update_point", "upsert_contact",
+]

@@ -1,0 +1,124 @@
+"""Loaders of the contact core, and the per-request bundle that holds every loader."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..domain.contact import Contact, ContactPoint, DndSetting
+from ..domain.custom_fields import CustomFieldDefinition, CustomValue
+from ..domain.events import ContactEvent
+from ..domain.viewer import Viewer
+from ..persistence import event_log, queries
+from ..persistence.mappers import (
+    contact_from_rows,
+    custom_value_from_row,
+    definition_from_row,
+    dnd_from_row,
+    point_from_row,
+)
+from ..persistence.tables import CustomFieldRow
+from .base import SqlLoader, grouped
+
+CF = CustomFieldRow.__table__  # type: ignore[attr-defined]
+
+
+class ContactByIdLoader(SqlLoader[str, Contact | None]):
+    """Contacts the viewer may see (their location; if assigned-only, owned or followed).
+
+    A contact outside that set resolves to ``None``, exactly like an id that does not
+    exist. The contact's lists are not loaded here: each comes from its own loader.
+    """
+
+    def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
+        super().__init__(engine)
+        self.viewer = viewer
+
+    async def fetch(self, conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Contact | None]:
+        rows = await queries.contact_rows(conn, keys, queries.visible_to(self.viewer))
+        return {cid: contact_from_rows(row) for cid, row in rows.items()}
+
+
+PhonesByContactLoader = grouped(queries.phones, lambda r: point_from_row(r, "number"))
+EmailsByContactLoader = grouped(queries.emails, lambda r: point_from_row(r, "address"))
+TagsByContactLoader = grouped(queries.tags, lambda r: r["tag"])
+FollowersByContactLoader = grouped(queries.followers, lambda r: r["user_id"])
+DndByContactLoader = grouped(queries.dnd, dnd_from_row)
+CustomValuesByContactLoader = grouped(
+    queries.custom_values, lambda r: (r["field_id"], custom_value_from_row(r)))
+
+
+class CustomFieldByIdLoader(SqlLoader[str, CustomFieldDefinition | None]):
+    def __init__(self, engine: AsyncEngine, location_id: str) -> None:
+        super().__init__(engine)
+        self.location_id = location_id
+
+    async def fetch(self, conn: AsyncConnection, keys: Sequence[str]
+                    ) -> dict[str, CustomFieldDefinition | None]:
+        stmt = select(CF).where(CF.c.location_id == self.location_id, CF.c.id.in_(keys))
+        return {r["id"]: definition_from_row(r) for r in (await conn.execute(stmt)).mappings()}
+
+
+AuditKey = tuple[str, int, int | None]
+"""(contact id, first, older than this sequence)."""
+
+
+class AuditLogByContactLoader(SqlLoader[AuditKey, list[ContactEvent]]):
+    """A page of events per contact; keys sharing ``(first, after)`` share one statement."""
+
+    missing: Any = ()
+
+    async def fetch(self, conn: AsyncConnection, keys: Sequence[AuditKey]
+                    ) -> dict[AuditKey, list[ContactEvent]]:
+        groups: dict[tuple[int, int | None], list[str]] = {}
+        for contact_id, first, before in keys:
+            groups.setdefault((first, before), []).append(contact_id)
+        out: dict[AuditKey, list[ContactEvent]] = {}
+        for (first, before), ids in groups.items():
+            pages = await event_log.newest_first(conn, ids, first, before)
+            out.update({(cid, first, before): pages.get(cid, []) for cid in ids})
+        return out
+
+
+class AuditCountByContactLoader(SqlLoader[str, int]):
+    missing = 0
+
+    async def fetch(self, conn: AsyncConnection, keys: Sequence[str]) -> dict[str, int]:
+        return await event_log.counts(conn, keys)
+
+
+class Loaders:
+    """Every loader of one request (or of one subscription event): created fresh, so no
+    cache outlives the request that filled it."""
+
+    def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
+        self.contact = ContactByIdLoader(engine, viewer)
+        self.phones = PhonesByContactLoader(engine)
+        self.emails = EmailsByContactLoader(engine)
+        self.tags = TagsByContactLoader(engine)
+        self.followers = FollowersByContactLoader(engine)
+        self.dnd = DndByContactLoader(engine)
+        self.custom_values = CustomValuesByContactLoader(engine)
+        self.custom_field = CustomFieldByIdLoader(engine, viewer.location_id)
+        self.audit_log = AuditLogByContactLoader(engine)
+        self.audit_count = AuditCountByContactLoader(engine)
+
+    def prime_contact(self, contact: Contact) -> None:
+        """After a write: serve the changed aggregate without reading it back."""
+        for loader in (self.contact, self.phones, self.emails, self.tags, self.followers,
+                       self.dnd, self.custom_values, self.audit_count):
+            loader.clear(contact.id)
+        self.audit_log.clear_all()
+        self.contact.prime(contact.id, contact)
+        self.phones.prime(contact.id, list(contact.phones.items))
+        self.emails.prime(contact.id, list(contact.emails.items))
+        self.tags.prime(contact.id, list(contact.tags))
+        self.followers.prime(contact.id, list(contact.follower_ids))
+        self.dnd.prime(contact.id, list(contact.dnd.values()))
+        self.custom_values.prime(contact.id, list(contact.custom_values.items()))
+
+
+__all__ = ["ContactPoint", "CustomValue", "DndSetting", "Loaders"]

@@ -1,0 +1,1 @@
+"""Storage: sqlmodel tables, the async engine, repositories, the unit of work, migrations."""

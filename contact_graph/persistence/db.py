@@ -1,0 +1,58 @@
+"""The async engine: one per process, built by the app's lifespan (never at import time)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """An engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs.
+
+    SQLite gets foreign keys on, WAL and a busy timeout so concurrent writers wait for each
+    other instead of failing; each connection is its own file handle (NullPool), since
+    loaders run batches concurrently, each on its own connection.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, echo=echo, poolclass=NullPool,
+                                     connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                               pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine runs: the N+1 guard in tests and benchmarks."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine.sync_engine, "before_cursor_execute", self._on_execute)

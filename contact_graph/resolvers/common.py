@@ -1,0 +1,59 @@
+"""What every resolver needs: the typed ``Info``, paging arguments, running a write."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from ..context import Context
+from ..domain.contact import Contact
+from ..domain.contact_query import DEFAULT_PAGE, MAX_PAGE
+from ..domain.errors import DomainError, UserError
+from ..persistence.paging import InvalidCursor
+
+Info = strawberry.Info[Context, None]
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """A write's result: the changed object, or the user errors that stopped it."""
+
+    value: T | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+async def run_write(info: Info, call: Awaitable[T]) -> Outcome[T]:
+    """Await a domain service; a broken rule becomes user errors, and a changed contact
+    is primed into this request's loaders so the payload reads it without a query."""
+    try:
+        value = await call
+    except DomainError as exc:
+        return Outcome(errors=exc.errors)
+    contact = value[0] if isinstance(value, tuple) else value
+    if isinstance(contact, Contact):
+        info.context.loaders.prime_contact(contact)
+    return Outcome(value=value)
+
+
+def page_size(first: int | None) -> int:
+    """``first`` must be 0..100 (style guide cap); out of range is a request error."""
+    if first is None:
+        return DEFAULT_PAGE
+    if not 0 <= first <= MAX_PAGE:
+        raise GraphQLError(f"`first` must be between 0 and {MAX_PAGE}",
+                           extensions={"code": "BAD_USER_INPUT"})
+    return first
+
+
+def bad_cursor(exc: InvalidCursor) -> GraphQLError:
+    return GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"})
+
+
+def given(value: Any) -> bool:
+    """True unless a nullable input member was omitted (``strawberry.UNSET``)."""
+    return value is not strawberry.UNSET

@@ -1,0 +1,1 @@
+"""The API surface: strawberry types, inputs, payloads and the federated Schema."""

@@ -1,0 +1,64 @@
+"""Builds the federated schema once, with its guards and caches."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from strawberry.federation.schema import FederationAny
+from strawberry.types import ExecutionContext
+
+from ..settings import Settings
+from .contact import Contact
+from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
+from .mutation import Mutation
+from .query import Query
+
+FEDERATION_VERSION = "2.9"
+"""Highest version both @apollo/composition and @theguild/federation-composition accept."""
+
+
+class ContactGraphSchema(strawberry.federation.Schema):
+    """Federation schema with a bounded, typed ``_entities`` and quiet error logging."""
+
+    max_entities: int = 500
+
+    def entities_resolver(  # type: ignore[override]
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        if len(representations) > self.max_entities:
+            raise GraphQLError(
+                f"at most {self.max_entities} representations per _entities call",
+                extensions={"code": "BAD_USER_INPUT"})
+        known = self.schema_converter.type_map
+        for rep in representations:
+            name = rep.get("__typename") if isinstance(rep, dict) else None
+            if name not in known or name != "Contact":
+                raise GraphQLError(f"this subgraph resolves no entity of type {name!r}",
+                                   extensions={"code": "BAD_USER_INPUT"})
+        return super().entities_resolver(info, representations)
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        # strawberry logs every error with a traceback; we log only the unexpected ones
+        request_id = None
+        if execution_context is not None:
+            request_id = getattr(execution_context.context, "request_id", None)
+        log_unexpected(errors, request_id)
+
+
+def build_schema(settings: Settings) -> ContactGraphSchema:
+    schema = ContactGraphSchema(
+        query=Query, mutation=Mutation, types=[Contact],
+        federation_version=FEDERATION_VERSION,
+        extensions=[
+            AuthenticationGuard,
+            AddValidationRules([depth_limit_rule(settings.max_query_depth)]),
+            ParserCache(maxsize=1000),
+            ValidationCache(maxsize=1000),
+            MaskErrors(should_mask_error=is_unexpected,
+                       error_message="Unexpected error; it has been logged."),
+        ],
+    )
+    schema.max_entities = settings.max_entities
+    return schema

@@ -1,0 +1,14 @@
+"""Team members: owned by another subgraph, referenced here by id only."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.federation.schema_directives import Key
+
+
+@strawberry.federation.type(
+    keys=[Key(fields="id", resolvable=False)],
+    description="A team member of the location (owned by the users subgraph). This subgraph "
+                "knows only the id; the gateway fetches the rest.")
+class User:
+    id: strawberry.ID = strawberry.field(description="The team member's id.")

@@ -1,0 +1,54 @@
+"""Typed configuration from environment variables (prefix ``CONTACT_GRAPH_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "contact-graph-development-secret-not-for-production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. The README's configuration table lists the same fields."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTACT_GRAPH_", env_file=".env",
+                                      extra="ignore")
+
+    environment: Literal["development", "production", "test"] = Field(
+        "development", description="production refuses the development JWT secret")
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/contact-graph.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or "
+                    "postgresql+asyncpg://user@host/db")
+    redis_url: str | None = Field(
+        None, description="redis://host:6379/0 to share events between replicas; "
+                          "unset = in-process broker")
+    jwt_secret: SecretStr = Field(SecretStr(DEV_SECRET),
+                                  description="HS256 secret the gateway signs tokens with")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str | None = Field(None, description="required `iss` claim, if set")
+    jwt_audience: str | None = Field(None, description="required `aud` claim, if set")
+    cors_origins: list[str] = Field(default_factory=list,
+                                    description="browser origins allowed to call the API")
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    phone_region: str = Field("US", description="region for numbers given without +country")
+    graphiql: bool = Field(True, description="serve GraphiQL on GET /graphql")
+    max_entities: int = Field(500, description="most representations one _entities call takes")
+    max_query_depth: int = 15
+    max_body_bytes: int = Field(1_000_000, description="largest request body accepted")
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_SECRET:
+            raise ValueError("set CONTACT_GRAPH_JWT_SECRET: the development secret is public")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
