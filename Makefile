@@ -23,7 +23,14 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed  ## create .venv and install the locked dependencies
 
-run: install  ## migrate, seed demo data, print a token and serve GraphiQL on 127.0.0.1:8000
+.PHONY: install-graphiql
+install-graphiql: tools/graphiql/node_modules/.installed  ## install the offline GraphiQL assets (npm ci)
+
+tools/graphiql/node_modules/.installed: tools/graphiql/package.json tools/graphiql/package-lock.json
+	cd tools/graphiql && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install tools/graphiql/node_modules/.installed  ## migrate, seed demo data, print a token and serve GraphiQL on 127.0.0.1:8000
 	$(BIN)/contact-graph run
 
 migrate: install  ## apply database migrations
@@ -48,7 +55,7 @@ lint: install  ## ruff
 typecheck: install  ## mypy --strict
 	$(BIN)/mypy
 
-test: install  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
+test: install tools/graphiql/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck schema-check test  ## what CI runs, and more

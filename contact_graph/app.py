@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         engine = create_engine(settings.database_url)
         runtime = Runtime(settings=settings, engine=engine, schema=build_schema(settings),
                           dev_token=dev_token if settings.environment != "production" else None)
-        state["runtime"] = runtime
+        app.state.runtime = runtime  # tests and tools reach the engine through this
         view = ContactGraphView(
             runtime, graphql_ide="graphiql" if settings.graphiql else None,
             allowed_origins=settings.cors_origins, multipart_uploads_enabled=False)

@@ -48,16 +48,19 @@ class ContactGraphSchema(strawberry.federation.Schema):
 
 
 def build_schema(settings: Settings) -> ContactGraphSchema:
+    depth_rule = depth_limit_rule(settings.max_query_depth)
     schema = ContactGraphSchema(
         query=Query, mutation=Mutation, types=[Contact],
         federation_version=FEDERATION_VERSION,
         extensions=[
+            # factories: strawberry builds fresh extensions per request; the caches live
+            # at module level, keyed by maxsize, so they are still shared
             AuthenticationGuard,
-            AddValidationRules([depth_limit_rule(settings.max_query_depth)]),
-            ParserCache(maxsize=1000),
-            ValidationCache(maxsize=1000),
-            MaskErrors(should_mask_error=is_unexpected,
-                       error_message="Unexpected error; it has been logged."),
+            lambda: AddValidationRules([depth_rule]),
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: MaskErrors(should_mask_error=is_unexpected,
+                               error_message="Unexpected error; it has been logged."),
         ],
     )
     schema.max_entities = settings.max_entities
