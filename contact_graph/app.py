@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from .graphiql import graphiql_assets_route
 from .persistence.db import create_engine
 from .runtime import Runtime
 from .schema.build import build_schema
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
                 WebSocketRoute("/graphql", graphql),
-                Route("/health", health), Route("/", root)],
+                Route("/health", health), Route("/", root),
+                *([graphiql_assets_route()] if settings.graphiql else [])],
         middleware=middleware, lifespan=lifespan)
 
 

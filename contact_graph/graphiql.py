@@ -1,17 +1,247 @@
-"""The GraphiQL page, with the development token already in its headers."""
+"""GraphiQL served offline: our own page, with the browser bundles from tools/graphiql.
+
+Strawberry's built-in page loads React and GraphiQL from a CDN, which renders nothing on a
+machine without internet. This page loads the same prebuilt bundles from a route of our
+own, which serves a short whitelist of files out of ``tools/graphiql/node_modules``
+(installed by ``make install-graphiql``, a dependency of ``make run`` and ``make test``).
+
+Queries and mutations go over HTTP and subscriptions over a websocket
+(graphql-transport-ws), both to the page's own URL. GraphiQL passes the headers editor's
+contents as the websocket's connection params, so the pre-filled development token
+authenticates both.
+"""
 
 from __future__ import annotations
 
+import html
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = REPO_ROOT / "tools" / "graphiql" / "node_modules"
+ASSETS_PATH = "/graphiql/assets"
+INSTALL_HINT = "run `make install-graphiql` (or `make run`, which installs them too)"
+
+_JS = "text/javascript; charset=utf-8"
+_CSS = "text/css; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Asset:
+    package: str
+    """The npm package the file comes from (its version busts browser caches)."""
+    path: str
+    """The file, relative to that package's folder in node_modules."""
+    media_type: str
+
+    @property
+    def file(self) -> Path:
+        return NODE_MODULES / self.package / self.path
+
+
+# The only files the assets route serves, by the name the page asks for, in load order.
+ASSETS: dict[str, Asset] = {
+    "graphiql.min.css": Asset("graphiql", "graphiql.min.css", _CSS),
+    "plugin-explorer.css": Asset("@graphiql/plugin-explorer", "dist/style.css", _CSS),
+    "react.production.min.js": Asset("react", "umd/react.production.min.js", _JS),
+    "react-dom.production.min.js": Asset("react-dom", "umd/react-dom.production.min.js", _JS),
+    "graphiql.min.js": Asset("graphiql", "graphiql.min.js", _JS),
+    "plugin-explorer.umd.js": Asset("@graphiql/plugin-explorer", "dist/index.umd.js", _JS),
+}
+
+DEFAULT_QUERY = """\
+# contact-graph GraphiQL (served offline from tools/graphiql).
+#
+# Headers (below) carry the development bearer token when the server was started with
+# `make run`. Queries and mutations go over HTTP; subscriptions over a websocket
+# (graphql-transport-ws) to this same URL, authenticated by the same headers.
+#
+#   Run: Ctrl-Enter    Autocomplete: Ctrl-Space    Docs: the book icon on the left
+
+query Contacts {
+  contacts(first: 10) {
+    totalCount
+    edges {
+      node {
+        id
+        fullName
+        type
+        tags
+      }
+    }
+  }
+}
+"""
+
+
+def missing_assets() -> list[Asset]:
+    """The whitelisted files that are not installed (empty when GraphiQL can be served)."""
+    return [asset for asset in ASSETS.values() if not asset.file.is_file()]
+
+
+def _package_version(package: str) -> str:
+    try:
+        meta = json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "0"
+    return str(meta.get("version", "0"))
+
+
+def _asset_url(name: str) -> str:
+    # Relative to the page (served at .../graphql), so it keeps working under a path prefix.
+    version = _package_version(ASSETS[name].package)
+    return f"{ASSETS_PATH.lstrip('/')}/{name}?v={html.escape(version)}"
+
+
+def _script_json(value: object) -> str:
+    """JSON that is safe inside an inline <script>: no `</script>`, `<!--` or line breaks
+    that JavaScript would treat as the end of a line."""
+    return (
+        json.dumps(value)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def graphiql_page(dev_token: str | None) -> str:
-    html = get_graphql_ide_html(graphql_ide="graphiql")
-    if dev_token:
-        headers = json.dumps(json.dumps({"Authorization": f"Bearer {dev_token}"}, indent=2))
-        html = html.replace("const [headers, setHeaders] = React.useState(parameters.headers);",
-                            f"const [headers, setHeaders] = React.useState("
-                            f"parameters.headers || {headers});")
-    return html
+    """The GraphiQL page; the headers editor holds ``Authorization: Bearer <dev_token>``."""
+    missing = missing_assets()
+    if missing:
+        return _MISSING_PAGE.replace(
+            "__MISSING__",
+            "\n".join(
+                f"<li><code>{html.escape(f'{asset.package}/{asset.path}')}</code></li>"
+                for asset in missing
+            ),
+        ).replace("__HINT__", _hint_html())
+    headers = json.dumps({"Authorization": f"Bearer {dev_token}"}, indent=2) if dev_token else ""
+    config = {"headers": headers, "defaultQuery": DEFAULT_QUERY}
+    styles = "\n".join(
+        f'    <link rel="stylesheet" href="{_asset_url(name)}" />'
+        for name, asset in ASSETS.items()
+        if asset.media_type == _CSS
+    )
+    scripts = "\n".join(
+        f'    <script src="{_asset_url(name)}"></script>'
+        for name, asset in ASSETS.items()
+        if asset.media_type == _JS
+    )
+    # The config (which holds the token) goes in last, so nothing in it is substituted.
+    return (
+        _PAGE.replace("__STYLES__", styles)
+        .replace("__SCRIPTS__", scripts)
+        .replace("__HINT__", _script_json(INSTALL_HINT))
+        .replace("__CONFIG__", _script_json(config))
+    )
+
+
+def _hint_html() -> str:
+    text = html.escape(INSTALL_HINT)
+    return text.replace("`make install-graphiql`", "<code>make install-graphiql</code>").replace(
+        "`make run`", "<code>make run</code>"
+    )
+
+
+async def _serve_asset(request: Request) -> Response:
+    asset = ASSETS.get(request.path_params["name"])
+    if asset is None:
+        return PlainTextResponse("not found", status_code=404)
+    if not asset.file.is_file():
+        return PlainTextResponse(
+            f"GraphiQL asset {asset.package}/{asset.path} is not installed: {INSTALL_HINT}",
+            status_code=404,
+        )
+    # The page asks for ?v=<package version>, so a new version is a new URL.
+    return FileResponse(
+        asset.file,
+        media_type=asset.media_type,
+        headers={"cache-control": "public, max-age=86400", "x-content-type-options": "nosniff"},
+    )
+
+
+def graphiql_assets_route() -> Route:
+    """GET /graphiql/assets/{name}: the whitelisted GraphiQL files, nothing else."""
+    return Route(ASSETS_PATH + "/{name}", _serve_asset, methods=["GET"], name="graphiql_assets")
+
+
+_PAGE = """<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>contact-graph · GraphiQL</title>
+    <link rel="icon" href="data:," />
+    <style>
+      body { margin: 0; height: 100vh; overflow: hidden; }
+      #graphiql { height: 100vh; }
+      #graphiql.graphiql-failed { padding: 2em; font-family: sans-serif; }
+    </style>
+__STYLES__
+  </head>
+  <body>
+    <div id="graphiql">Loading GraphiQL…</div>
+__SCRIPTS__
+    <script>
+      (function () {
+        "use strict";
+        var config = __CONFIG__;
+        var root = document.getElementById("graphiql");
+        if (typeof React === "undefined" || typeof ReactDOM === "undefined" ||
+            typeof GraphiQL === "undefined") {
+          root.className = "graphiql-failed";
+          root.textContent = "GraphiQL's browser files did not load: " + __HINT__ +
+            ", then reload this page.";
+          return;
+        }
+        var page = new URL(window.location.href);
+        page.search = "";
+        page.hash = "";
+        var httpUrl = page.toString();
+        page.protocol = page.protocol === "https:" ? "wss:" : "ws:";
+        var fetcher = GraphiQL.createFetcher({ url: httpUrl, subscriptionUrl: page.toString() });
+        var plugins = typeof GraphiQLPluginExplorer === "undefined"
+          ? [] : [GraphiQLPluginExplorer.explorerPlugin()];
+        ReactDOM.createRoot(root).render(React.createElement(GraphiQL, {
+          fetcher: fetcher,
+          plugins: plugins,
+          defaultQuery: config.defaultQuery,
+          headers: config.headers || undefined,
+          defaultHeaders: config.headers || undefined,
+          // The token changes with the server's secret: never keep a stale one around.
+          shouldPersistHeaders: false,
+          isHeadersEditorEnabled: true,
+          defaultEditorToolsVisibility: "headers",
+          inputValueDeprecation: true
+        }));
+      })();
+    </script>
+  </body>
+</html>
+"""
+
+_MISSING_PAGE = """<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>contact-graph · GraphiQL is not installed</title>
+  </head>
+  <body style="font-family: sans-serif; padding: 2em; max-width: 50em">
+    <h1>GraphiQL is not installed</h1>
+    <p>This page serves GraphiQL offline from <code>tools/graphiql/node_modules</code>,
+      where these files are missing:</p>
+    <ul>
+__MISSING__
+    </ul>
+    <p>To fix it, __HINT__, then reload this page.</p>
+    <p>The API itself works: POST GraphQL requests to this URL.</p>
+  </body>
+</html>
+"""

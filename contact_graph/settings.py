@@ -44,8 +44,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_SECRET:
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "production" and secret == DEV_SECRET:
             raise ValueError("set CONTACT_GRAPH_JWT_SECRET: the development secret is public")
+        if len(secret.encode()) < 32:
+            raise ValueError("CONTACT_GRAPH_JWT_SECRET must be at least 32 bytes (RFC 7518 3.2)")
         return self
 
 

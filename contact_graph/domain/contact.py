@@ -165,6 +165,8 @@ class ContactPoints(Generic[LabelT]):
         new_value = point.value if value is None else value
         new_label = point.label if label is KEEP else (label.value if label else None)
         self._check_unique(new_value, new_label, point, path)
+        if (new_value, new_label) == (point.value, point.label):
+            return []
         before = copy.copy(point)
         point.value, point.label = new_value, new_label
         return self._changes(before, point, None)
@@ -278,6 +280,11 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
+def _api_field(name: str) -> str:
+    """A profile field as the API names it (``contact_type`` is ``type`` there)."""
+    return "type" if name == "contact_type" else _camel(name)
+
+
 def _profile_json(name: str, value: Any) -> Any:
     if isinstance(value, Address):
         return {_camel(k): getattr(value, k) for k in ADDRESS_FIELDS}
@@ -334,7 +341,7 @@ class Contact:
         for name, value in checked.items():
             before = getattr(self.profile, name)
             if before != value:
-                changes.append(FieldChange(_camel(name), _profile_json(name, before),
+                changes.append(FieldChange(_api_field(name), _profile_json(name, before),
                                            _profile_json(name, value)))
         self.profile = replace(self.profile, **checked)
         return changes
@@ -443,11 +450,10 @@ class Contact:
         for channel, enabled in settings.items():
             current = self.dnd.get(channel)
             before = current.enabled if current else False
-            if current is not None and before == enabled:
+            if before == enabled:
                 continue
             self.dnd[channel] = DndSetting(channel, enabled, actor, now)
-            if before != enabled:
-                changes.append(FieldChange(f"dnd.{channel.value}", before, enabled))
+            changes.append(FieldChange(f"dnd.{channel.value}", before, enabled))
         return changes
 
     # -- custom fields -----------------------------------------------------------------------

@@ -100,3 +100,5 @@ class ContactQuery:
     search: str | None = None
     order: ContactOrder = ContactOrder()
     include_archived: bool = False
+    phone_region: str = "US"
+    """Region in which phone numbers in the filter are read when they lack +country."""

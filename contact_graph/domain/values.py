@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from functools import lru_cache
 
@@ -65,6 +66,7 @@ def _time_zones() -> frozenset[str]:
 
 
 def check_time_zone(value: str | None, *path: str) -> str | None:
+    value = clean_text(value, *path)
     if value is None:
         return None
     if value not in _time_zones():
@@ -87,11 +89,14 @@ def check_country(value: str | None, *path: str) -> str | None:
     return code
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def check_website(value: str | None, *path: str) -> str | None:
     value = clean_text(value, *path, limit=2048)
     if value is None:
         return None
-    if "://" not in value:
+    if not _SCHEME.match(value):  # "acme.com/?next=https://x" has no scheme of its own
         value = f"https://{value}"
     scheme, _, rest = value.partition("://")
     if scheme.lower() not in ("http", "https") or not rest or " " in rest or "." not in rest:

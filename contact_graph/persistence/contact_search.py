@@ -28,7 +28,8 @@ from ..domain.contact_query import (
     TextMatch,
     TimeRange,
 )
-from ..domain.values import email_key
+from ..domain.errors import DomainError
+from ..domain.values import email_key, normalize_phone
 from ..domain.viewer import Viewer
 from .paging import InvalidCursor, decode_cursor, encode_cursor
 from .queries import CT, C, visible_to
@@ -85,11 +86,19 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
-def _phone(m: TextMatch) -> ColumnElement[bool]:
+def _e164(raw: str, region: str) -> str:
+    """A filter's number read like a stored one; unparseable input matches as digits."""
+    try:
+        return normalize_phone(raw, region)
+    except DomainError:
+        return "+" + _digits(raw)
+
+
+def _phone(m: TextMatch, region: str) -> ColumnElement[bool]:
     # Numbers are stored as E.164, so matching on digits ignores the client's formatting.
     parts = []
     if m.equals is not None:
-        parts.append(PH.number == "+" + _digits(m.equals))
+        parts.append(PH.number == _e164(m.equals, region))
     if m.contains is not None:
         parts.append(PH.number.contains(_digits(m.contains), autoescape=True))
     if m.starts_with is not None:
@@ -129,19 +138,21 @@ def _custom(m: CustomFieldMatch, location_id: str) -> ColumnElement[bool]:
     return has
 
 
-def compile_filter(f: ContactFilter, location_id: str) -> ColumnElement[bool]:
+def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnElement[bool]:
     """Every member of ``f`` that is given becomes one AND-ed condition."""
-    parts: list[ColumnElement[bool]] = [compile_filter(sub, location_id) for sub in f.all_of]
+    parts: list[ColumnElement[bool]] = [compile_filter(sub, location_id, region)
+                                        for sub in f.all_of]
     if f.any_of:
-        parts.append(or_(false(), *(compile_filter(sub, location_id) for sub in f.any_of)))
+        parts.append(or_(false(), *(compile_filter(sub, location_id, region)
+                                    for sub in f.any_of)))
     if f.not_ is not None:
-        parts.append(not_(compile_filter(f.not_, location_id)))
+        parts.append(not_(compile_filter(f.not_, location_id, region)))
     if f.name is not None:
         parts.append(_text(FULL_NAME, f.name))
     if f.email is not None:
         parts.append(_email(f.email))
     if f.phone is not None:
-        parts.append(_phone(f.phone))
+        parts.append(_phone(f.phone, region))
     if f.tags_any is not None:
         parts.append(exists().where(TG.contact_id == C.id, TG.tag.in_(_tags(f.tags_any))))
     for tag in _tags(f.tags_all or ()):
@@ -192,7 +203,7 @@ def _search(text: str) -> ColumnElement[bool]:
 def where_clause(viewer: Viewer, q: ContactQuery) -> ColumnElement[bool]:
     parts = [visible_to(viewer)]
     if q.filter is not None:
-        parts.append(compile_filter(q.filter, viewer.location_id))
+        parts.append(compile_filter(q.filter, viewer.location_id, q.phone_region))
     if not q.include_archived and (q.filter is None or q.filter.archived is None):
         parts.append(C.archived_at.is_(None))
     if q.search and q.search.strip():

@@ -45,8 +45,13 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
 
 
 async def contact_rows(conn: AsyncConnection, ids: Sequence[str],
-                       where: ColumnElement[bool] | None = None) -> dict[str, dict[str, Any]]:
+                       where: ColumnElement[bool] | None = None,
+                       for_update: bool = False) -> dict[str, dict[str, Any]]:
+    """Contact heads; ``for_update`` locks them until the transaction ends (PostgreSQL;
+    SQLite has no row locks and relies on the version check alone)."""
     stmt = select(CT).where(C.id.in_(ids), where if where is not None else true())
+    if for_update:
+        stmt = stmt.with_for_update()
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
 
 
@@ -85,9 +90,10 @@ async def custom_values(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
 
 
 async def whole_contacts(conn: AsyncConnection, ids: Sequence[str],
-                         where: ColumnElement[bool] | None = None) -> dict[str, Contact]:
+                         where: ColumnElement[bool] | None = None,
+                         for_update: bool = False) -> dict[str, Contact]:
     """Full aggregates (for writes): seven statements whatever the number of ids."""
-    heads = await contact_rows(conn, ids, where)
+    heads = await contact_rows(conn, ids, where, for_update)
     found = list(heads)
     if not found:
         return {}

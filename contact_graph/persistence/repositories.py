@@ -30,7 +30,7 @@ class SqlContactRepository:
 
     async def get(self, location_id: str, contact_id: str) -> Contact | None:
         found = await queries.whole_contacts(self.conn, [contact_id],
-                                             C.location_id == location_id)
+                                             C.location_id == location_id, for_update=True)
         contact = found.get(contact_id)
         if contact is not None:
             self._loaded[contact.id] = child_rows(contact)

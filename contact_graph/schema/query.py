@@ -46,7 +46,8 @@ class Query:
     ) -> ContactConnection:
         query = ContactQuery(
             filter=filter.to_domain() if filter else None, search=search,
-            order=order_by.to_domain() if order_by else ContactQuery().order)
+            order=order_by.to_domain() if order_by else ContactQuery().order,
+            phone_region=info.context.settings.phone_region)
         nodes, cursors, has_next, count = await r.contacts(info, query, first, after)
         conn = ContactConnection.build([Contact.from_domain(n) for n in nodes], cursors,
                                        has_next, after, count)
