@@ -30,6 +30,10 @@ tools/graphiql/node_modules/.installed: tools/graphiql/package.json tools/graphi
 	cd tools/graphiql && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+tools/federation/node_modules/.installed: tools/federation/package.json tools/federation/package-lock.json
+	cd tools/federation && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install tools/graphiql/node_modules/.installed  ## migrate, seed demo data, print a token and serve GraphiQL on 127.0.0.1:8000
 	$(BIN)/contact-graph run
 
@@ -55,7 +59,7 @@ lint: install  ## ruff
 typecheck: install  ## mypy --strict
 	$(BIN)/mypy
 
-test: install tools/graphiql/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
+test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck schema-check test  ## what CI runs, and more

@@ -25,11 +25,11 @@ def viewer_from_header(header: str | None, settings: Settings) -> Viewer:
 
 
 def viewer_from_token(token: str, settings: Settings) -> Viewer:
-    options: dict[str, Any] = {"require": ["exp", "sub", "location_id"]}
     try:
         claims = jwt.decode(
             token, settings.jwt_secret.get_secret_value(), algorithms=[settings.jwt_algorithm],
-            issuer=settings.jwt_issuer, audience=settings.jwt_audience, options=options)
+            issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+            options={"require": ["exp", "sub", "location_id"]})
     except jwt.ExpiredSignatureError as exc:
         raise AuthenticationError("the token has expired") from exc
     except jwt.InvalidSignatureError as exc:

@@ -19,7 +19,7 @@ from .domain.contact import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .domain.custom_fields import CustomFieldType, CustomValueInput, Money
 from .domain.ports import SystemClock
 from .domain.viewer import Role, Viewer
-from .persistence.tables import ContactRow, LocationRow
+from .persistence.tables import CONTACT, LOCATION
 from .persistence.uow import SqlUnitOfWork
 
 DEMO_LOCATION_ID = "7a6c1f0e-5b1d-4c35-9d2a-0d3e5f6a7b8c"
@@ -47,8 +47,8 @@ SOURCES = ["Website form", "Facebook Lead Ads", "Referral", "Google Ads", "CRM U
 
 async def is_seeded(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
-        count = await conn.scalar(select(func.count()).select_from(ContactRow)
-                                  .where(ContactRow.location_id == DEMO_LOCATION_ID))  # type: ignore[arg-type]
+        count = await conn.scalar(select(func.count()).select_from(CONTACT)
+                                  .where(CONTACT.c.location_id == DEMO_LOCATION_ID))
     return bool(count)
 
 
@@ -58,7 +58,7 @@ async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> in
     Faker.seed(rng_seed)
     rnd = random.Random(rng_seed)
     async with engine.begin() as conn:
-        await conn.execute(insert(LocationRow.__table__).values(  # type: ignore[attr-defined]
+        await conn.execute(insert(LOCATION).values(
             id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)))
     svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
     for field in CUSTOM_FIELDS:

@@ -6,12 +6,12 @@ import uuid
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import StrawberryGraphQLError
-from cross_web import HTTPException
 
 from .auth import AuthenticationError, viewer_from_header, viewer_from_token
 from .context import Context

@@ -30,7 +30,7 @@ from contact_graph.app import create_app
 from contact_graph.auth import issue_token
 from contact_graph.domain.viewer import Role, Viewer
 from contact_graph.persistence.migrate import upgrade_async
-from contact_graph.persistence.tables import LocationRow
+from contact_graph.persistence.tables import LOCATION
 from contact_graph.settings import Settings
 
 POSTGRES_URL = os.environ.get("CONTACT_GRAPH_TEST_POSTGRES_URL",
@@ -204,6 +204,6 @@ async def tenant(client: httpx.AsyncClient, settings: Settings,
                  engine: AsyncEngine) -> Tenant:
     location_id = str(uuid.uuid4())
     async with engine.begin() as conn:
-        await conn.execute(insert(LocationRow.__table__).values(  # type: ignore[attr-defined]
+        await conn.execute(insert(LOCATION).values(
             id=location_id, name=f"test {location_id[:8]}", created_at=datetime.now(UTC)))
     return Tenant(client, settings, location_id)

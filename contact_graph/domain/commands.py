@@ -38,7 +38,8 @@ class ContactDraft:
     phones: tuple[NewPhone, ...] = ()
     emails: tuple[NewEmail, ...] = ()
     tags: tuple[str, ...] = ()
-    owner_id: str | None | Any = KEEP
+    owner_id: Any = KEEP
+    """A team member's id, ``None`` for no owner, or ``KEEP`` to leave it as it is."""
     follower_ids: tuple[str, ...] = ()
     dnd: dict[DndChannel, bool] = field(default_factory=dict)
     custom_values: tuple[CustomValueByKey, ...] = ()

@@ -158,7 +158,7 @@ class ContactPoints(Generic[LabelT]):
         self.items.append(point)
         return point, self._changes(None, point, before_primary)
 
-    def update(self, point_id: str, value: str | None, label: LabelT | None | Any,
+    def update(self, point_id: str, value: str | None, label: Any,
                path: tuple[str, ...] = ()) -> list[FieldChange]:
         """Change value and/or label; ``label`` may be ``KEEP`` to leave it alone."""
         point = self.find(point_id, *path, "id")
@@ -377,7 +377,8 @@ class Contact:
         for i, raw in enumerate(tags):
             tag = raw.strip().lower()
             if not tag:
-                raise DomainError.single(ErrorCode.REQUIRED, "a tag cannot be blank", "tags", str(i))
+                raise DomainError.single(ErrorCode.REQUIRED, "a tag cannot be blank",
+                                         "tags", str(i))
             if len(tag) > MAX_TAG_LENGTH:
                 raise DomainError.single(
                     ErrorCode.TOO_LONG, f"a tag has at most {MAX_TAG_LENGTH} characters",

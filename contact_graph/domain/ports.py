@@ -67,8 +67,11 @@ class UnitOfWork(Protocol):
     subscribers only after a successful commit.
     """
 
-    contacts: ContactRepository
-    custom_fields: CustomFieldRepository
+    @property
+    def contacts(self) -> ContactRepository: ...
+
+    @property
+    def custom_fields(self) -> CustomFieldRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

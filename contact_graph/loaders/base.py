@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -12,7 +12,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class SqlLoader(DataLoader, Generic[K, V]):  # type: ignore[misc]
+class SqlLoader(DataLoader[K, V]):
     """Runs :meth:`fetch` once per batch on a connection of its own.
 
     Loaders of different fields dispatch concurrently; sharing one connection between them

@@ -20,10 +20,10 @@ from ..persistence.mappers import (
     dnd_from_row,
     point_from_row,
 )
-from ..persistence.tables import CustomFieldRow
+from ..persistence.tables import CUSTOM_FIELD
 from .base import SqlLoader, grouped
 
-CF = CustomFieldRow.__table__  # type: ignore[attr-defined]
+CF = CUSTOM_FIELD
 
 
 class ContactByIdLoader(SqlLoader[str, Contact | None]):

@@ -32,24 +32,16 @@ from ..domain.errors import DomainError
 from ..domain.values import email_key, normalize_phone
 from ..domain.viewer import Viewer
 from .paging import InvalidCursor, decode_cursor, encode_cursor
-from .queries import CT, C, visible_to
-from .tables import (
-    ContactCustomValueRow,
-    ContactDndRow,
-    ContactEmailRow,
-    ContactFollowerRow,
-    ContactPhoneRow,
-    ContactTagRow,
-    CustomFieldRow,
-)
+from .queries import C, visible_to
+from .tables import CONTACT, CUSTOM_FIELD, CUSTOM_VALUE, DND, EMAIL, FOLLOWER, PHONE, TAG
 
-PH = ContactPhoneRow.__table__.c  # type: ignore[attr-defined]
-EM = ContactEmailRow.__table__.c  # type: ignore[attr-defined]
-TG = ContactTagRow.__table__.c  # type: ignore[attr-defined]
-FO = ContactFollowerRow.__table__.c  # type: ignore[attr-defined]
-DN = ContactDndRow.__table__.c  # type: ignore[attr-defined]
-CV = ContactCustomValueRow.__table__.c  # type: ignore[attr-defined]
-CF = CustomFieldRow.__table__.c  # type: ignore[attr-defined]
+PH = PHONE.c
+EM = EMAIL.c
+TG = TAG.c
+FO = FOLLOWER.c
+DN = DND.c
+CV = CUSTOM_VALUE.c
+CF = CUSTOM_FIELD.c
 
 FULL_NAME = func.lower(func.coalesce(C.first_name, "") + " " + func.coalesce(C.last_name, ""))
 SORT_COLUMNS: dict[ContactSortField, Any] = {
@@ -238,7 +230,7 @@ async def page(conn: AsyncConnection, viewer: Viewer, q: ContactQuery, first: in
     order_by = ([sort.desc(), C.id.desc()] if q.order.descending else [sort.asc(), C.id.asc()])
     # The sort key is selected, not recomputed in Python: SQL's lower() is the one that
     # the next page's comparison will use.
-    stmt = select(CT, sort.label("sort_key")).where(where_clause(viewer, q))
+    stmt = select(CONTACT, sort.label("sort_key")).where(where_clause(viewer, q))
     if after:
         stmt = stmt.where(_after(q.order, after))
     stmt = stmt.order_by(*order_by).limit(first + 1)

@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.events import ContactEvent
 from .mappers import event_from_row
-from .tables import ContactEventRow
+from .tables import EVENT
 
-E = ContactEventRow.__table__.c  # type: ignore[attr-defined]
-ET = ContactEventRow.__table__  # type: ignore[attr-defined]
+E = EVENT.c
 
 
 async def newest_first(conn: AsyncConnection, contact_ids: Sequence[str], first: int,
@@ -25,7 +24,7 @@ async def newest_first(conn: AsyncConnection, contact_ids: Sequence[str], first:
     """
     rank = func.row_number().over(partition_by=E.contact_id,
                                   order_by=E.sequence.desc()).label("rank")
-    inner = select(ET, rank).where(E.contact_id.in_(contact_ids))
+    inner = select(EVENT, rank).where(E.contact_id.in_(contact_ids))
     if before_sequence is not None:
         inner = inner.where(E.sequence < before_sequence)
     sub = inner.subquery()

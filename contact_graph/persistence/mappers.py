@@ -27,6 +27,8 @@ from ..domain.events import ContactEvent, EventKind, FieldChange
 from ..domain.values import email_key
 
 Row = dict[str, Any]
+RowLike = Mapping[Any, Any]
+"""A row as the database hands it back (a RowMapping or a plain dict)."""
 
 CONTACT_SCALARS = ("first_name", "last_name", "source", "time_zone", "date_of_birth",
                    "business_name", "website")
@@ -65,10 +67,10 @@ def child_rows(c: Contact) -> dict[str, dict[tuple[Any, ...], Row]]:
             "contact_follower": followers, "contact_dnd": dnd, "contact_custom_value": values}
 
 
-def contact_from_rows(row: Mapping[str, Any], *, phones: Iterable[Mapping[str, Any]] = (),
-                      emails: Iterable[Mapping[str, Any]] = (), tags: Iterable[str] = (),
-                      followers: Iterable[str] = (), dnd: Iterable[Mapping[str, Any]] = (),
-                      values: Iterable[Mapping[str, Any]] = ()) -> Contact:
+def contact_from_rows(row: RowLike, *, phones: Iterable[RowLike] = (),
+                      emails: Iterable[RowLike] = (), tags: Iterable[str] = (),
+                      followers: Iterable[str] = (), dnd: Iterable[RowLike] = (),
+                      values: Iterable[RowLike] = ()) -> Contact:
     profile = ContactProfile(
         **{name: row[name] for name in CONTACT_SCALARS},
         contact_type=ContactType(row["contact_type"]),
@@ -87,11 +89,11 @@ def contact_from_rows(row: Mapping[str, Any], *, phones: Iterable[Mapping[str, A
     )
 
 
-def point_from_row(r: Mapping[str, Any], column: str) -> ContactPoint:
+def point_from_row(r: RowLike, column: str) -> ContactPoint:
     return ContactPoint(id=r["id"], value=r[column], label=r["label"], is_primary=r["is_primary"])
 
 
-def dnd_from_row(r: Mapping[str, Any]) -> DndSetting:
+def dnd_from_row(r: RowLike) -> DndSetting:
     return DndSetting(DndChannel(r["channel"]), r["enabled"], r["changed_by"], r["changed_at"])
 
 
@@ -112,14 +114,16 @@ def custom_value_columns(v: CustomValue) -> Row:
         cols["json_value"] = {"kind": "money", "amount": v.amount, "currency": v.currency}
     elif v and isinstance(v[0], FileRef):
         cols["json_value"] = {"kind": "files",
-                              "files": [{"name": f.name, "url": f.url} for f in v]}  # type: ignore[union-attr]
+                              "files": [{"name": f.name, "url": f.url}
+                                        for f in v if isinstance(f, FileRef)]}
     else:
-        cols["text_value"] = "|" + "|".join(v) + "|"  # type: ignore[arg-type]
-        cols["json_value"] = {"kind": "options", "options": list(v)}  # type: ignore[arg-type]
+        options = [str(o) for o in v]
+        cols["text_value"] = "|" + "|".join(options) + "|"
+        cols["json_value"] = {"kind": "options", "options": options}
     return cols
 
 
-def custom_value_from_row(r: Mapping[str, Any]) -> CustomValue | None:
+def custom_value_from_row(r: RowLike) -> CustomValue | None:
     js = r["json_value"]
     if js:
         if js["kind"] == "money":
@@ -134,7 +138,7 @@ def custom_value_from_row(r: Mapping[str, Any]) -> CustomValue | None:
     return None
 
 
-def definition_from_row(r: Mapping[str, Any]) -> CustomFieldDefinition:
+def definition_from_row(r: RowLike) -> CustomFieldDefinition:
     return CustomFieldDefinition(
         id=r["id"], location_id=r["location_id"], key=r["key"], name=r["name"],
         data_type=CustomFieldType(r["data_type"]), options=tuple(r["options"] or ()),
@@ -154,7 +158,7 @@ def event_row(e: ContactEvent) -> Row:
                         for c in e.changes]}
 
 
-def event_from_row(r: Mapping[str, Any]) -> ContactEvent:
+def event_from_row(r: RowLike) -> ContactEvent:
     return ContactEvent(
         id=r["id"], sequence=r["sequence"], location_id=r["location_id"],
         contact_id=r["contact_id"], actor_id=r["actor_id"], kind=EventKind(r["kind"]),

@@ -16,18 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain.contact import Contact
 from ..domain.viewer import Viewer
 from .mappers import contact_from_rows
-from .tables import (
-    ContactCustomValueRow,
-    ContactDndRow,
-    ContactEmailRow,
-    ContactFollowerRow,
-    ContactPhoneRow,
-    ContactRow,
-    ContactTagRow,
-)
+from .tables import CONTACT, CUSTOM_VALUE, DND, EMAIL, FOLLOWER, PHONE, TAG, ContactFollowerRow
 
-CT = ContactRow.__table__  # type: ignore[attr-defined]
-C = CT.c
+C = CONTACT.c
 Rows = dict[str, list[dict[str, Any]]]
 
 
@@ -49,7 +40,7 @@ async def contact_rows(conn: AsyncConnection, ids: Sequence[str],
                        for_update: bool = False) -> dict[str, dict[str, Any]]:
     """Contact heads; ``for_update`` locks them until the transaction ends (PostgreSQL;
     SQLite has no row locks and relies on the version check alone)."""
-    stmt = select(CT).where(C.id.in_(ids), where if where is not None else true())
+    stmt = select(CONTACT).where(C.id.in_(ids), where if where is not None else true())
     if for_update:
         stmt = stmt.with_for_update()
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
@@ -66,27 +57,27 @@ async def _grouped(conn: AsyncConnection, table: Any, ids: Sequence[str],
 
 
 async def phones(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await _grouped(conn, ContactPhoneRow.__table__, ids)
+    return await _grouped(conn, PHONE, ids)
 
 
 async def emails(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await _grouped(conn, ContactEmailRow.__table__, ids)
+    return await _grouped(conn, EMAIL, ids)
 
 
 async def tags(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await _grouped(conn, ContactTagRow.__table__, ids)
+    return await _grouped(conn, TAG, ids)
 
 
 async def followers(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await _grouped(conn, ContactFollowerRow.__table__, ids)
+    return await _grouped(conn, FOLLOWER, ids)
 
 
 async def dnd(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await _grouped(conn, ContactDndRow.__table__, ids, ("channel",))
+    return await _grouped(conn, DND, ids, ("channel",))
 
 
 async def custom_values(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await _grouped(conn, ContactCustomValueRow.__table__, ids, ("field_id",))
+    return await _grouped(conn, CUSTOM_VALUE, ids, ("field_id",))
 
 
 async def whole_contacts(conn: AsyncConnection, ids: Sequence[str],

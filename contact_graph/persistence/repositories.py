@@ -14,10 +14,10 @@ from ..domain.errors import ConcurrencyConflict
 from ..domain.values import email_key
 from . import queries
 from .mappers import child_rows, contact_row, definition_from_row, definition_row
-from .tables import ContactEmailRow, ContactPhoneRow, ContactRow, CustomFieldRow, metadata
+from .tables import CONTACT, CUSTOM_FIELD, EMAIL, PHONE, metadata
 
-C = ContactRow.__table__.c  # type: ignore[attr-defined]
-CF = CustomFieldRow.__table__  # type: ignore[attr-defined]
+C = CONTACT.c
+CF = CUSTOM_FIELD
 
 
 class SqlContactRepository:
@@ -45,15 +45,15 @@ class SqlContactRepository:
         return None if contact_id is None else await self.get(location_id, contact_id)
 
     async def find_by_email(self, location_id: str, address: str) -> Contact | None:
-        return await self._by_child(ContactEmailRow.__table__, "address_key",  # type: ignore[attr-defined]
+        return await self._by_child(EMAIL, "address_key",
                                     location_id, email_key(address))
 
     async def find_by_phone(self, location_id: str, number: str) -> Contact | None:
-        return await self._by_child(ContactPhoneRow.__table__, "number",  # type: ignore[attr-defined]
+        return await self._by_child(PHONE, "number",
                                     location_id, number)
 
     async def add(self, contact: Contact) -> None:
-        await self.conn.execute(insert(ContactRow.__table__).values(contact_row(contact)))  # type: ignore[attr-defined]
+        await self.conn.execute(insert(CONTACT).values(contact_row(contact)))
         for table_name, rows in child_rows(contact).items():
             if rows:
                 await self.conn.execute(insert(metadata.tables[table_name]), list(rows.values()))
@@ -63,7 +63,7 @@ class SqlContactRepository:
         row = contact_row(contact)
         row["version"] = contact.version + 1
         result = await self.conn.execute(
-            update(ContactRow.__table__)  # type: ignore[attr-defined]
+            update(CONTACT)
             .where(C.id == contact.id, C.version == contact.version).values(row))
         if result.rowcount != 1:
             raise ConcurrencyConflict(contact.id)

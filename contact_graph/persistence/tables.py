@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import SequenceInt, UTCDateTime
@@ -177,3 +177,20 @@ class ContactEventRow(SQLModel, table=True):
     kind: str = Field(max_length=64)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     changes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
+
+
+# Core tables, for the SQL-expression code (repositories, queries, loaders).
+LOCATION = _table(LocationRow)
+CONTACT = _table(ContactRow)
+PHONE = _table(ContactPhoneRow)
+EMAIL = _table(ContactEmailRow)
+TAG = _table(ContactTagRow)
+FOLLOWER = _table(ContactFollowerRow)
+DND = _table(ContactDndRow)
+CUSTOM_FIELD = _table(CustomFieldRow)
+CUSTOM_VALUE = _table(ContactCustomValueRow)
+EVENT = _table(ContactEventRow)

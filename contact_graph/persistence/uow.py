@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from ..domain.events import ContactEvent
 from .mappers import event_row
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
-from .tables import ContactEventRow
+from .tables import EVENT
 
 log = logging.getLogger(__name__)
 AfterCommit = Callable[[Sequence[ContactEvent]], Awaitable[None]]
@@ -57,7 +57,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._conn is not None and self._tx is not None
         if self.events:
-            await self._conn.execute(insert(ContactEventRow.__table__),  # type: ignore[attr-defined]
+            await self._conn.execute(insert(EVENT),
                                      [event_row(e) for e in self.events])
         await self._tx.commit()
         committed, self.events = self.events, []

@@ -25,4 +25,4 @@ async def audit_page(info: Info, contact_id: str, first: int | None, after: str 
 
 
 async def audit_count(info: Info, contact_id: str) -> int:
-    return await info.context.loaders.audit_count.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.audit_count.load(contact_id)

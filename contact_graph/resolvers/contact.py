@@ -15,7 +15,7 @@ from .common import Info, bad_cursor, page_size
 
 async def contact(info: Info, contact_id: str) -> Contact | None:
     """Another location's contact, or one a restricted viewer may not see, is ``None``."""
-    return await info.context.loaders.contact.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.contact.load(contact_id)
 
 
 async def contacts(info: Info, query: ContactQuery, first: int | None, after: str | None
@@ -40,23 +40,23 @@ async def contacts(info: Info, query: ContactQuery, first: int | None, after: st
 
 
 async def phones(info: Info, contact_id: str) -> list[ContactPoint]:
-    return await info.context.loaders.phones.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.phones.load(contact_id)
 
 
 async def emails(info: Info, contact_id: str) -> list[ContactPoint]:
-    return await info.context.loaders.emails.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.emails.load(contact_id)
 
 
 async def tags(info: Info, contact_id: str) -> list[str]:
-    return await info.context.loaders.tags.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.tags.load(contact_id)
 
 
 async def followers(info: Info, contact_id: str) -> list[str]:
-    return await info.context.loaders.followers.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.followers.load(contact_id)
 
 
 async def dnd(info: Info, contact_id: str) -> list[DndSetting]:
-    return await info.context.loaders.dnd.load(contact_id)  # type: ignore[no-any-return]
+    return await info.context.loaders.dnd.load(contact_id)
 
 
 async def custom_values(info: Info, contact_id: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
@@ -14,7 +16,7 @@ from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_un
 from .mutation import Mutation
 from .query import Query
 
-FEDERATION_VERSION = "2.9"
+FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
 
 
@@ -23,7 +25,7 @@ class ContactGraphSchema(strawberry.federation.Schema):
 
     max_entities: int = 500
 
-    def entities_resolver(  # type: ignore[override]
+    def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
         if len(representations) > self.max_entities:

@@ -109,8 +109,9 @@ def value_from_domain(kind: cf.CustomFieldType, v: cf.CustomValue) -> CustomFiel
         return CustomFieldOption(option=str(v))
     if member == "options":
         return CustomFieldOptions(options=[str(o) for o in v])  # type: ignore[union-attr]
+    assert isinstance(v, tuple)
     return CustomFieldFiles(files=[CustomFieldFile(name=f.name, url=f.url)
-                                   for f in v])  # type: ignore[union-attr]
+                                   for f in v if isinstance(f, cf.FileRef)])
 
 
 @strawberry.type(description="A custom field's value on a contact, with its definition.")

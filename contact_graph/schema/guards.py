@@ -92,8 +92,10 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
                     d = 1 + self.depth(sel.selection_set, visiting) if sel.selection_set else 1
                 elif isinstance(sel, InlineFragmentNode):
                     d = self.depth(sel.selection_set, visiting)
-                else:
+                elif isinstance(sel, FragmentSpreadNode):
                     d = self.fragment_depth(sel.name.value, visiting)
+                else:
+                    continue
                 deepest = max(deepest, d)
             return deepest
 
@@ -123,9 +125,7 @@ def is_unexpected(error: GraphQLError) -> bool:
     requests are the client's to read.
     """
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError | AuthenticationError):
-        return False
-    return True
+    return original is not None and not isinstance(original, GraphQLError | AuthenticationError)
 
 
 def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:

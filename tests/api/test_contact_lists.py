@@ -219,7 +219,8 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
     cleared = await tenant.mutate("contactCustomFieldValuesSet", {"contactId": cid, "values": [
         {"key": "title", "value": None}]})
     keys = [f["field"]["key"] for f in cleared["contact"]["customFields"]]
-    assert "title" not in keys and len(keys) == 8
+    assert "title" not in keys
+    assert len(keys) == 8
 
 
 async def test_custom_field_definitions_are_admin_only_and_validated(tenant: Tenant) -> None:

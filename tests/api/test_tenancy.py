@@ -12,7 +12,7 @@ from conftest import Tenant
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contact_graph.persistence.tables import LocationRow
+from contact_graph.persistence.tables import LOCATION
 from contact_graph.settings import Settings
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
@@ -24,7 +24,7 @@ async def other_tenant(client: httpx.AsyncClient, settings: Settings,
                        engine: AsyncEngine) -> Tenant:
     location_id = str(uuid.uuid4())
     async with engine.begin() as conn:
-        await conn.execute(insert(LocationRow.__table__).values(  # type: ignore[attr-defined]
+        await conn.execute(insert(LOCATION).values(
             id=location_id, name="other", created_at=datetime.now(UTC)))
     return Tenant(client, settings, location_id)
 
