@@ -48,8 +48,7 @@ async def _seed(settings: Settings, force: bool) -> None:
 def dev_tokens(settings: Settings) -> dict[str, str]:
     from .seed import ADMIN, RESTRICTED
 
-    return {"admin": issue_token(ADMIN, settings),
-            "restricted": issue_token(RESTRICTED, settings)}
+    return {"admin": issue_token(ADMIN, settings), "restricted": issue_token(RESTRICTED, settings)}
 
 
 def export_schema() -> str:
@@ -67,9 +66,11 @@ def run(settings: Settings) -> None:
     asyncio.run(_seed(settings, force=False))
     tokens = dev_tokens(settings)
     url = f"http://{settings.host}:{settings.port}/graphql"
-    print(f"\n  GraphiQL:  {url}\n"
-          f"  Token (admin, pre-filled in GraphiQL):\n    {tokens['admin']}\n"
-          f"  Token (user restricted to assigned contacts):\n    {tokens['restricted']}\n")
+    print(
+        f"\n  GraphiQL:  {url}\n"
+        f"  Token (admin, pre-filled in GraphiQL):\n    {tokens['admin']}\n"
+        f"  Token (user restricted to assigned contacts):\n    {tokens['restricted']}\n"
+    )
     app = create_app(settings, dev_token=tokens["admin"])
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
@@ -83,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="migrate, seed, print a token and serve")
     sub.add_parser("token", help="print development tokens")
     schema_p = sub.add_parser("schema", help="write schema.graphql")
-    schema_p.add_argument("--check", action="store_true",
-                          help="fail if schema.graphql differs from the code")
+    schema_p.add_argument(
+        "--check", action="store_true", help="fail if schema.graphql differs from the code"
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "migrate":

@@ -24,18 +24,29 @@ from .persistence.uow import SqlUnitOfWork
 
 DEMO_LOCATION_ID = "7a6c1f0e-5b1d-4c35-9d2a-0d3e5f6a7b8c"
 TEAM = {
-    "user-ava": "Ava Admin", "user-ben": "Ben Sales", "user-cleo": "Cleo Support",
-    "user-dan": "Dan Restricted", "user-eve": "Eve Marketing",
+    "user-ava": "Ava Admin",
+    "user-ben": "Ben Sales",
+    "user-cleo": "Cleo Support",
+    "user-dan": "Dan Restricted",
+    "user-eve": "Eve Marketing",
 }
 ADMIN = Viewer("user-ava", DEMO_LOCATION_ID, Role.ADMIN)
 RESTRICTED = Viewer("user-dan", DEMO_LOCATION_ID, Role.USER, assigned_only=True)
 
 CUSTOM_FIELDS = [
     NewCustomField("lead_score", "Lead score", CustomFieldType.NUMBER),
-    NewCustomField("industry", "Industry", CustomFieldType.SINGLE_OPTION,
-                   ("Software", "Retail", "Healthcare", "Education", "Finance")),
-    NewCustomField("interests", "Interests", CustomFieldType.MULTIPLE_OPTIONS,
-                   ("Webinars", "Newsletter", "Events", "Product updates")),
+    NewCustomField(
+        "industry",
+        "Industry",
+        CustomFieldType.SINGLE_OPTION,
+        ("Software", "Retail", "Healthcare", "Education", "Finance"),
+    ),
+    NewCustomField(
+        "interests",
+        "Interests",
+        CustomFieldType.MULTIPLE_OPTIONS,
+        ("Webinars", "Newsletter", "Events", "Product updates"),
+    ),
     NewCustomField("contract_value", "Contract value", CustomFieldType.MONETARY),
     NewCustomField("renewal_date", "Renewal date", CustomFieldType.DATE),
     NewCustomField("vip", "VIP", CustomFieldType.CHECKBOX),
@@ -47,8 +58,11 @@ SOURCES = ["Website form", "Facebook Lead Ads", "Referral", "Google Ads", "CRM U
 
 async def is_seeded(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
-        count = await conn.scalar(select(func.count()).select_from(CONTACT)
-                                  .where(CONTACT.c.location_id == DEMO_LOCATION_ID))
+        count = await conn.scalar(
+            select(func.count())
+            .select_from(CONTACT)
+            .where(CONTACT.c.location_id == DEMO_LOCATION_ID)
+        )
     return bool(count)
 
 
@@ -58,8 +72,11 @@ async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> in
     Faker.seed(rng_seed)
     rnd = random.Random(rng_seed)
     async with engine.begin() as conn:
-        await conn.execute(insert(LOCATION).values(
-            id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)))
+        await conn.execute(
+            insert(LOCATION).values(
+                id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)
+            )
+        )
     svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
     for field in CUSTOM_FIELDS:
         await s.create_custom_field(svc, ADMIN, field)
@@ -68,39 +85,61 @@ async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> in
         first, last = fake.first_name(), fake.last_name()
         domain = fake.free_email_domain()
         owner = team[i % len(team)]
-        phones = [NewPhone(f"+1415555{i:02d}{k}{k}"[:12], label, k == 0)
-                  for k, label in enumerate(rnd.sample(list(PhoneLabel), rnd.randint(1, 3)))]
-        emails = [NewEmail(f"{first}.{last}{'' if k == 0 else k}@{domain}".lower(),
-                           EmailLabel.WORK if k == 0 else EmailLabel.HOME, k == 0)
-                  for k in range(rnd.randint(1, 2))]
+        phones = [
+            NewPhone(f"+1415555{i:02d}{k}{k}"[:12], label, k == 0)
+            for k, label in enumerate(rnd.sample(list(PhoneLabel), rnd.randint(1, 3)))
+        ]
+        emails = [
+            NewEmail(
+                f"{first}.{last}{'' if k == 0 else k}@{domain}".lower(),
+                EmailLabel.WORK if k == 0 else EmailLabel.HOME,
+                k == 0,
+            )
+            for k in range(rnd.randint(1, 2))
+        ]
         draft = ContactDraft(
             profile={
-                "first_name": first, "last_name": last,
+                "first_name": first,
+                "last_name": last,
                 "contact_type": rnd.choice(list(ContactType)),
-                "source": rnd.choice(SOURCES), "time_zone": rnd.choice(
-                    ["America/New_York", "America/Chicago", "America/Los_Angeles",
-                     "Europe/London"]),
+                "source": rnd.choice(SOURCES),
+                "time_zone": rnd.choice(
+                    ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London"]
+                ),
                 "date_of_birth": fake.date_of_birth(minimum_age=18, maximum_age=80),
                 "business_name": fake.company() if rnd.random() < 0.6 else None,
-                "address": {"line1": fake.street_address(), "city": fake.city(),
-                            "state": fake.state_abbr(), "postal_code": fake.postcode(),
-                            "country": "US"},
+                "address": {
+                    "line1": fake.street_address(),
+                    "city": fake.city(),
+                    "state": fake.state_abbr(),
+                    "postal_code": fake.postcode(),
+                    "country": "US",
+                },
                 "website": f"https://{fake.domain_name()}" if rnd.random() < 0.3 else None,
             },
-            phones=tuple(phones), emails=tuple(emails),
-            tags=tuple(rnd.sample(TAGS, rnd.randint(0, 3))), owner_id=owner,
+            phones=tuple(phones),
+            emails=tuple(emails),
+            tags=tuple(rnd.sample(TAGS, rnd.randint(0, 3))),
+            owner_id=owner,
             follower_ids=tuple(rnd.sample([t for t in team if t != owner], rnd.randint(0, 3))),
             dnd={DndChannel.SMS: True} if rnd.random() < 0.2 else {},
             custom_values=(
                 CustomValueByKey("lead_score", CustomValueInput(number=rnd.randint(0, 100))),
-                CustomValueByKey("industry", CustomValueInput(option=rnd.choice(
-                    CUSTOM_FIELDS[1].options))),
-                CustomValueByKey("interests", CustomValueInput(options=tuple(rnd.sample(
-                    CUSTOM_FIELDS[2].options, 2)))),
-                CustomValueByKey("contract_value", CustomValueInput(
-                    money=Money(rnd.randint(100, 5000) * 100, "USD"))),
-                CustomValueByKey("renewal_date", CustomValueInput(
-                    date=date(2027, rnd.randint(1, 12), rnd.randint(1, 28)))),
+                CustomValueByKey(
+                    "industry", CustomValueInput(option=rnd.choice(CUSTOM_FIELDS[1].options))
+                ),
+                CustomValueByKey(
+                    "interests",
+                    CustomValueInput(options=tuple(rnd.sample(CUSTOM_FIELDS[2].options, 2))),
+                ),
+                CustomValueByKey(
+                    "contract_value",
+                    CustomValueInput(money=Money(rnd.randint(100, 5000) * 100, "USD")),
+                ),
+                CustomValueByKey(
+                    "renewal_date",
+                    CustomValueInput(date=date(2027, rnd.randint(1, 12), rnd.randint(1, 28))),
+                ),
                 CustomValueByKey("vip", CustomValueInput(checked=rnd.random() < 0.2)),
             ),
         )

@@ -14,25 +14,30 @@ DEV_SECRET = "contact-graph-development-secret-not-for-production"
 class Settings(BaseSettings):
     """Every knob of the service. The README's configuration table lists the same fields."""
 
-    model_config = SettingsConfigDict(env_prefix="CONTACT_GRAPH_", env_file=".env",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CONTACT_GRAPH_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "production", "test"] = Field(
-        "development", description="production refuses the development JWT secret")
+        "development", description="production refuses the development JWT secret"
+    )
     database_url: str = Field(
         "sqlite+aiosqlite:///var/contact-graph.db",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or "
-                    "postgresql+asyncpg://user@host/db")
+        "postgresql+asyncpg://user@host/db",
+    )
     redis_url: str | None = Field(
-        None, description="redis://host:6379/0 to share events between replicas; "
-                          "unset = in-process broker")
-    jwt_secret: SecretStr = Field(SecretStr(DEV_SECRET),
-                                  description="HS256 secret the gateway signs tokens with")
+        None,
+        description="redis://host:6379/0 to share events between replicas; "
+        "unset = in-process broker",
+    )
+    jwt_secret: SecretStr = Field(
+        SecretStr(DEV_SECRET), description="HS256 secret the gateway signs tokens with"
+    )
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str | None = Field(None, description="required `iss` claim, if set")
     jwt_audience: str | None = Field(None, description="required `aud` claim, if set")
-    cors_origins: list[str] = Field(default_factory=list,
-                                    description="browser origins allowed to call the API")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="browser origins allowed to call the API"
+    )
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000

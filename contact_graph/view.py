@@ -47,19 +47,26 @@ class ContactGraphView(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page(self.runtime.dev_token))
 
-    async def get_context(self, request: Request | WebSocket,
-                          response: Any) -> Context:
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         rt = self.runtime
-        ctx = Context(settings=rt.settings, engine=rt.engine, services=None,
-                      request=request, response=response)
+        ctx = Context(
+            settings=rt.settings,
+            engine=rt.engine,
+            services=None,
+            request=request,
+            response=response,
+        )
         ctx.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         try:
             ctx._viewer = viewer_from_header(request.headers.get("authorization"), rt.settings)
         except AuthenticationError as exc:
             ctx.auth_error = exc
         if ctx._viewer is not None:
-            ctx.services = Services(uow=lambda: SqlUnitOfWork(rt.engine),
-                                    clock=SystemClock(), phone_region=rt.settings.phone_region)
+            ctx.services = Services(
+                uow=lambda: SqlUnitOfWork(rt.engine),
+                clock=SystemClock(),
+                phone_region=rt.settings.phone_region,
+            )
         return ctx
 
 

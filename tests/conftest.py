@@ -33,8 +33,9 @@ from contact_graph.persistence.migrate import upgrade_async
 from contact_graph.persistence.tables import LOCATION
 from contact_graph.settings import Settings
 
-POSTGRES_URL = os.environ.get("CONTACT_GRAPH_TEST_POSTGRES_URL",
-                              "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = os.environ.get(
+    "CONTACT_GRAPH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 async def _create_postgres_database() -> tuple[str, str]:
@@ -42,12 +43,18 @@ async def _create_postgres_database() -> tuple[str, str]:
     admin = make_url(POSTGRES_URL)
     name = f"contact_graph_test_{uuid.uuid4().hex[:10]}"
     try:
-        conn = await asyncpg.connect(host=admin.host, port=admin.port or 5432,
-                                     user=admin.username, password=admin.password,
-                                     database=admin.database)
+        conn = await asyncpg.connect(
+            host=admin.host,
+            port=admin.port or 5432,
+            user=admin.username,
+            password=admin.password,
+            database=admin.database,
+        )
     except (OSError, asyncpg.PostgresError) as exc:
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required for the tests and is not "
-                    f"reachable ({exc}); start it with `make services`")
+        pytest.fail(
+            f"PostgreSQL at {POSTGRES_URL} is required for the tests and is not "
+            f"reachable ({exc}); start it with `make services`"
+        )
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -57,19 +64,25 @@ async def _create_postgres_database() -> tuple[str, str]:
 
 async def _drop_postgres_database(name: str) -> None:
     admin = make_url(POSTGRES_URL)
-    conn = await asyncpg.connect(host=admin.host, port=admin.port or 5432,
-                                 user=admin.username, password=admin.password,
-                                 database=admin.database)
+    conn = await asyncpg.connect(
+        host=admin.host,
+        port=admin.port or 5432,
+        user=admin.username,
+        password=admin.password,
+        database=admin.database,
+    )
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres",
-                                                                marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest,
-                       tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "test.db"
@@ -87,8 +100,7 @@ async def database_url(request: pytest.FixtureRequest,
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test", graphiql=False,
-                    _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=database_url, environment="test", graphiql=False, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
@@ -127,8 +139,7 @@ class Tenant:
     def __post_init__(self) -> None:
         self.admin = self.viewer("user-admin", role=Role.ADMIN)
 
-    def viewer(self, user_id: str, role: Role = Role.USER,
-               assigned_only: bool = False) -> Viewer:
+    def viewer(self, user_id: str, role: Role = Role.USER, assigned_only: bool = False) -> Viewer:
         return Viewer(user_id, self.location_id, role, assigned_only)
 
     def headers(self, viewer: Viewer | None) -> dict[str, str]:
@@ -136,18 +147,22 @@ class Tenant:
             return {}
         return {"Authorization": f"Bearer {issue_token(viewer, self.settings)}"}
 
-    async def raw(self, query: str, variables: dict[str, Any] | None = None,
-                  viewer: Viewer | None = None) -> dict[str, Any]:
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, viewer: Viewer | None = None
+    ) -> dict[str, Any]:
         """POST the operation; returns the whole response body (data and errors)."""
         response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}},
-            headers=self.headers(viewer))
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=self.headers(viewer),
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None,
-                  viewer: Viewer | None = None) -> dict[str, Any]:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, viewer: Viewer | None = None
+    ) -> dict[str, Any]:
         """POST as ``viewer`` (default: the admin); fails the test on any GraphQL error."""
         body = await self.raw(query, variables, viewer or self.admin)
         if body.get("errors"):
@@ -155,11 +170,14 @@ class Tenant:
         data: dict[str, Any] = body["data"]
         return data
 
-    async def mutate(self, name: str, input: dict[str, Any], selection: str = "",
-                     viewer: Viewer | None = None) -> dict[str, Any]:
+    async def mutate(
+        self, name: str, input: dict[str, Any], selection: str = "", viewer: Viewer | None = None
+    ) -> dict[str, Any]:
         """Run mutation ``name`` with ``input``; returns its payload (contact + userErrors)."""
-        query = (f"mutation($input: {_input_type(name)}!) {{ {name}(input: $input) {{ "
-                 f"userErrors {{ field message code }} {selection or CONTACT_SELECTION} }} }}")
+        query = (
+            f"mutation($input: {_input_type(name)}!) {{ {name}(input: $input) {{ "
+            f"userErrors {{ field message code }} {selection or CONTACT_SELECTION} }} }}"
+        )
         data = await self.gql(query, {"input": input}, viewer)
         payload: dict[str, Any] = data[name]
         return payload
@@ -186,10 +204,14 @@ CONTACT_SELECTION = """contact {
 }"""
 
 _INPUT_TYPES = {
-    "contactArchive": "ContactIdInput", "contactRestore": "ContactIdInput",
-    "contactPhoneSetPrimary": "ContactPhoneIdInput", "contactPhoneRemove": "ContactPhoneIdInput",
-    "contactEmailSetPrimary": "ContactEmailIdInput", "contactEmailRemove": "ContactEmailIdInput",
-    "contactTagsAdd": "ContactTagsInput", "contactTagsRemove": "ContactTagsInput",
+    "contactArchive": "ContactIdInput",
+    "contactRestore": "ContactIdInput",
+    "contactPhoneSetPrimary": "ContactPhoneIdInput",
+    "contactPhoneRemove": "ContactPhoneIdInput",
+    "contactEmailSetPrimary": "ContactEmailIdInput",
+    "contactEmailRemove": "ContactEmailIdInput",
+    "contactTagsAdd": "ContactTagsInput",
+    "contactTagsRemove": "ContactTagsInput",
     "contactFollowersAdd": "ContactFollowersInput",
     "contactFollowersRemove": "ContactFollowersInput",
 }
@@ -200,10 +222,12 @@ def _input_type(mutation: str) -> str:
 
 
 @pytest.fixture
-async def tenant(client: httpx.AsyncClient, settings: Settings,
-                 engine: AsyncEngine) -> Tenant:
+async def tenant(client: httpx.AsyncClient, settings: Settings, engine: AsyncEngine) -> Tenant:
     location_id = str(uuid.uuid4())
     async with engine.begin() as conn:
-        await conn.execute(insert(LOCATION).values(
-            id=location_id, name=f"test {location_id[:8]}", created_at=datetime.now(UTC)))
+        await conn.execute(
+            insert(LOCATION).values(
+                id=location_id, name=f"test {location_id[:8]}", created_at=datetime.now(UTC)
+            )
+        )
     return Tenant(client, settings, location_id)

@@ -122,8 +122,9 @@ class ContactPoints(Generic[LabelT]):
     def _key(self, value: str) -> str:
         return email_key(value) if self.kind == "email" else value
 
-    def _check_unique(self, value: str, label: str | None, skip: ContactPoint | None,
-                      path: tuple[str, ...]) -> None:
+    def _check_unique(
+        self, value: str, label: str | None, skip: ContactPoint | None, path: tuple[str, ...]
+    ) -> None:
         for other in self.items:
             if other is skip:
                 continue
@@ -136,11 +137,13 @@ class ContactPoints(Generic[LabelT]):
                     ErrorCode.LABEL_TAKEN,
                     f"the label {label} is already used by {other.value}; "
                     f"each label can be applied to one {self.kind} per contact",
-                    *path, "label",
+                    *path,
+                    "label",
                 )
 
-    def add(self, value: str, label: LabelT | None, primary: bool,
-            path: tuple[str, ...] = ()) -> tuple[ContactPoint, list[FieldChange]]:
+    def add(
+        self, value: str, label: LabelT | None, primary: bool, path: tuple[str, ...] = ()
+    ) -> tuple[ContactPoint, list[FieldChange]]:
         if len(self.items) >= self.limit:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,
@@ -151,15 +154,17 @@ class ContactPoints(Generic[LabelT]):
         label_value = label.value if label else None
         self._check_unique(value, label_value, None, path)
         before_primary = self.primary
-        point = ContactPoint(value=value, label=label_value,
-                             is_primary=primary or before_primary is None)
+        point = ContactPoint(
+            value=value, label=label_value, is_primary=primary or before_primary is None
+        )
         if point.is_primary and before_primary is not None:
             before_primary.is_primary = False
         self.items.append(point)
         return point, self._changes(None, point, before_primary)
 
-    def update(self, point_id: str, value: str | None, label: Any,
-               path: tuple[str, ...] = ()) -> list[FieldChange]:
+    def update(
+        self, point_id: str, value: str | None, label: Any, path: tuple[str, ...] = ()
+    ) -> list[FieldChange]:
         """Change value and/or label; ``label`` may be ``KEEP`` to leave it alone."""
         point = self.find(point_id, *path, "id")
         new_value = point.value if value is None else value
@@ -179,8 +184,13 @@ class ContactPoints(Generic[LabelT]):
         if before_primary is not None:
             before_primary.is_primary = False
         point.is_primary = True
-        return [FieldChange(f"{self.kind}s.primary",
-                            before_primary.value if before_primary else None, point.value)]
+        return [
+            FieldChange(
+                f"{self.kind}s.primary",
+                before_primary.value if before_primary else None,
+                point.value,
+            )
+        ]
 
     def remove(self, point_id: str, path: tuple[str, ...] = ()) -> list[FieldChange]:
         """The primary cannot go while others exist: another must be made primary first."""
@@ -190,13 +200,15 @@ class ContactPoints(Generic[LabelT]):
                 ErrorCode.PRIMARY_NOT_DELETABLE,
                 f"the primary {self.kind} cannot be deleted until another {self.kind} "
                 "is set as primary",
-                *path, "id",
+                *path,
+                "id",
             )
         self.items.remove(point)
         return self._changes(point, None, None)
 
-    def _changes(self, before: ContactPoint | None, after: ContactPoint | None,
-                 demoted: ContactPoint | None) -> list[FieldChange]:
+    def _changes(
+        self, before: ContactPoint | None, after: ContactPoint | None, demoted: ContactPoint | None
+    ) -> list[FieldChange]:
         changes = [FieldChange(f"{self.kind}s", _point_json(before), _point_json(after))]
         if demoted is not None and after is not None and after.is_primary:
             changes.append(FieldChange(f"{self.kind}s.primary", demoted.value, after.value))
@@ -266,9 +278,11 @@ def _check_profile_value(name: str, value: Any, today: date) -> Any:
         addr = value or Address()
         return Address(
             **{
-                key: (check_country(getattr(addr, key), "address", "country")
-                      if key == "country"
-                      else clean_text(getattr(addr, key), "address", _camel(key)))
+                key: (
+                    check_country(getattr(addr, key), "address", "country")
+                    if key == "country"
+                    else clean_text(getattr(addr, key), "address", _camel(key))
+                )
                 for key in ADDRESS_FIELDS
             }
         )
@@ -305,9 +319,11 @@ class Contact:
     follower_ids: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     phones: ContactPoints[PhoneLabel] = field(
-        default_factory=lambda: ContactPoints("phone", MAX_PHONES))
+        default_factory=lambda: ContactPoints("phone", MAX_PHONES)
+    )
     emails: ContactPoints[EmailLabel] = field(
-        default_factory=lambda: ContactPoints("email", MAX_EMAILS))
+        default_factory=lambda: ContactPoints("email", MAX_EMAILS)
+    )
     dnd: dict[DndChannel, DndSetting] = field(default_factory=dict)
     custom_values: dict[str, CustomValue] = field(default_factory=dict)
     archived_at: datetime | None = None
@@ -341,8 +357,11 @@ class Contact:
         for name, value in checked.items():
             before = getattr(self.profile, name)
             if before != value:
-                changes.append(FieldChange(_api_field(name), _profile_json(name, before),
-                                           _profile_json(name, value)))
+                changes.append(
+                    FieldChange(
+                        _api_field(name), _profile_json(name, before), _profile_json(name, value)
+                    )
+                )
         self.profile = replace(self.profile, **checked)
         return changes
 
@@ -359,13 +378,20 @@ class Contact:
         return [FieldChange("archivedAt", before.isoformat() if before else None, None)]
 
     # -- phones and emails -------------------------------------------------------------------
-    def add_phone(self, raw: str, label: PhoneLabel | None, primary: bool, region: str,
-                  path: tuple[str, ...] = ("phone",)) -> tuple[ContactPoint, list[FieldChange]]:
+    def add_phone(
+        self,
+        raw: str,
+        label: PhoneLabel | None,
+        primary: bool,
+        region: str,
+        path: tuple[str, ...] = ("phone",),
+    ) -> tuple[ContactPoint, list[FieldChange]]:
         number = normalize_phone(raw, region, *path, "value")
         return self.phones.add(number, label, primary, path)
 
-    def add_email(self, raw: str, label: EmailLabel | None, primary: bool,
-                  path: tuple[str, ...] = ("email",)) -> tuple[ContactPoint, list[FieldChange]]:
+    def add_email(
+        self, raw: str, label: EmailLabel | None, primary: bool, path: tuple[str, ...] = ("email",)
+    ) -> tuple[ContactPoint, list[FieldChange]]:
         address = normalize_email(raw, *path, "value")
         return self.emails.add(address, label, primary, path)
 
@@ -377,12 +403,16 @@ class Contact:
         for i, raw in enumerate(tags):
             tag = raw.strip().lower()
             if not tag:
-                raise DomainError.single(ErrorCode.REQUIRED, "a tag cannot be blank",
-                                         "tags", str(i))
+                raise DomainError.single(
+                    ErrorCode.REQUIRED, "a tag cannot be blank", "tags", str(i)
+                )
             if len(tag) > MAX_TAG_LENGTH:
                 raise DomainError.single(
-                    ErrorCode.TOO_LONG, f"a tag has at most {MAX_TAG_LENGTH} characters",
-                    "tags", str(i))
+                    ErrorCode.TOO_LONG,
+                    f"a tag has at most {MAX_TAG_LENGTH} characters",
+                    "tags",
+                    str(i),
+                )
             if tag not in out:
                 out.append(tag)
         return out
@@ -391,7 +421,8 @@ class Contact:
         new = [t for t in self.clean_tags(tags) if t not in self.tags]
         if len(self.tags) + len(new) > MAX_TAGS:
             raise DomainError.single(
-                ErrorCode.LIMIT_EXCEEDED, f"a contact can have at most {MAX_TAGS} tags", "tags")
+                ErrorCode.LIMIT_EXCEEDED, f"a contact can have at most {MAX_TAGS} tags", "tags"
+            )
         if not new:
             return []
         before = list(self.tags)
@@ -445,8 +476,9 @@ class Contact:
                 return True
         return False
 
-    def set_dnd(self, settings: dict[DndChannel, bool], actor: str | None,
-                now: datetime) -> list[FieldChange]:
+    def set_dnd(
+        self, settings: dict[DndChannel, bool], actor: str | None, now: datetime
+    ) -> list[FieldChange]:
         changes = []
         for channel, enabled in settings.items():
             current = self.dnd.get(channel)
@@ -464,8 +496,9 @@ class Contact:
         check: Callable[[CustomFieldDefinition, Any, tuple[str, ...]], CustomValue | None],
     ) -> list[FieldChange]:
         """Set (or, with ``None``, clear) values; every value is checked before any is set."""
-        checked = [(d, check(d, raw, ("values", str(i), "value")))
-                   for i, (d, raw) in enumerate(values)]
+        checked = [
+            (d, check(d, raw, ("values", str(i), "value"))) for i, (d, raw) in enumerate(values)
+        ]
         changes = []
         for definition, value in checked:
             before = self.custom_values.get(definition.id)
@@ -475,6 +508,9 @@ class Contact:
                 self.custom_values.pop(definition.id, None)
             else:
                 self.custom_values[definition.id] = value
-            changes.append(FieldChange(f"customFields.{definition.key}",
-                                       value_to_json(before), value_to_json(value)))
+            changes.append(
+                FieldChange(
+                    f"customFields.{definition.key}", value_to_json(before), value_to_json(value)
+                )
+            )
         return changes

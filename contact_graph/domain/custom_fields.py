@@ -75,7 +75,9 @@ class CustomFieldDefinition:
             raise DomainError.single(
                 ErrorCode.INVALID_VALUE,
                 "a key starts with a lower-case letter and holds only a-z, 0-9 and _ "
-                "(at most 64 characters)", "key")
+                "(at most 64 characters)",
+                "key",
+            )
         return key
 
     @staticmethod
@@ -86,32 +88,42 @@ class CustomFieldDefinition:
         return cleaned
 
     @staticmethod
-    def check_options(data_type: CustomFieldType, options: list[str] | tuple[str, ...]) -> tuple[
-            str, ...]:
+    def check_options(
+        data_type: CustomFieldType, options: list[str] | tuple[str, ...]
+    ) -> tuple[str, ...]:
         if not data_type.has_options:
             if options:
                 raise DomainError.single(
-                    ErrorCode.INVALID_VALUE, f"a {data_type.value} field takes no options",
-                    "options")
+                    ErrorCode.INVALID_VALUE,
+                    f"a {data_type.value} field takes no options",
+                    "options",
+                )
             return ()
         cleaned: list[str] = []
         for i, raw in enumerate(options):
             option = clean_text(raw, "options", str(i))
             if option is None or "|" in option:
                 raise DomainError.single(
-                    ErrorCode.INVALID_VALUE, "an option is non-blank text without '|'",
-                    "options", str(i))
+                    ErrorCode.INVALID_VALUE,
+                    "an option is non-blank text without '|'",
+                    "options",
+                    str(i),
+                )
             if option in cleaned:
-                raise DomainError.single(ErrorCode.DUPLICATE, f"option '{option}' is repeated",
-                                         "options", str(i))
+                raise DomainError.single(
+                    ErrorCode.DUPLICATE, f"option '{option}' is repeated", "options", str(i)
+                )
             cleaned.append(option)
         if not cleaned:
             raise DomainError.single(
-                ErrorCode.REQUIRED, f"a {data_type.value} field needs at least one option",
-                "options")
+                ErrorCode.REQUIRED,
+                f"a {data_type.value} field needs at least one option",
+                "options",
+            )
         if len(cleaned) > MAX_OPTIONS:
             raise DomainError.single(
-                ErrorCode.LIMIT_EXCEEDED, f"at most {MAX_OPTIONS} options", "options")
+                ErrorCode.LIMIT_EXCEEDED, f"at most {MAX_OPTIONS} options", "options"
+            )
         return tuple(cleaned)
 
     def rename(self, name: str) -> None:
@@ -125,7 +137,8 @@ class CustomFieldDefinition:
             raise DomainError.single(
                 ErrorCode.INVALID_VALUE,
                 f"options cannot be removed once defined (missing: {', '.join(missing)})",
-                "options")
+                "options",
+            )
         self.options = new
 
 
@@ -166,8 +179,12 @@ def member_for(data_type: CustomFieldType) -> str:
     return _MEMBER_FOR_TYPE[data_type]
 
 
-def check_value(definition: CustomFieldDefinition, raw: CustomValueInput | None,
-                path: tuple[str, ...], phone_region: str) -> CustomValue | None:
+def check_value(
+    definition: CustomFieldDefinition,
+    raw: CustomValueInput | None,
+    path: tuple[str, ...],
+    phone_region: str,
+) -> CustomValue | None:
     """Validate ``raw`` against ``definition``; ``None`` (or an empty input) clears."""
     given = raw.given() if raw is not None else []
     if not given:
@@ -177,7 +194,9 @@ def check_value(definition: CustomFieldDefinition, raw: CustomValueInput | None,
         raise DomainError.single(
             ErrorCode.WRONG_VALUE_TYPE,
             f"'{definition.key}' is a {definition.data_type.value} field: send only "
-            f"'{expected}' (got {', '.join(given)})", *path)
+            f"'{expected}' (got {', '.join(given)})",
+            *path,
+        )
     assert raw is not None
     kind = definition.data_type
     value: Any = getattr(raw, expected)
@@ -197,8 +216,9 @@ def check_value(definition: CustomFieldDefinition, raw: CustomValueInput | None,
     if kind is CustomFieldType.MONETARY:
         currency = value.currency.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise DomainError.single(ErrorCode.INVALID_VALUE,
-                                     "currency is an ISO 4217 code such as USD", *path)
+            raise DomainError.single(
+                ErrorCode.INVALID_VALUE, "currency is an ISO 4217 code such as USD", *path
+            )
         return Money(int(value.amount), currency)
     if kind in (CustomFieldType.SINGLE_OPTION, CustomFieldType.MULTIPLE_OPTIONS):
         chosen = [value] if kind is CustomFieldType.SINGLE_OPTION else list(dict.fromkeys(value))
@@ -207,7 +227,9 @@ def check_value(definition: CustomFieldDefinition, raw: CustomValueInput | None,
             raise DomainError.single(
                 ErrorCode.UNKNOWN_OPTION,
                 f"not an option of '{definition.key}': {', '.join(unknown)} "
-                f"(options: {', '.join(definition.options)})", *path)
+                f"(options: {', '.join(definition.options)})",
+                *path,
+            )
         return chosen[0] if kind is CustomFieldType.SINGLE_OPTION else tuple(chosen)
     if kind is CustomFieldType.FILE_UPLOAD:
         return tuple(value)

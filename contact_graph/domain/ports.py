@@ -50,8 +50,9 @@ class CustomFieldRepository(Protocol):
 
     async def get(self, location_id: str, field_id: str) -> CustomFieldDefinition | None: ...
 
-    async def by_keys(self, location_id: str, keys: Sequence[str]
-                      ) -> dict[str, CustomFieldDefinition]: ...
+    async def by_keys(
+        self, location_id: str, keys: Sequence[str]
+    ) -> dict[str, CustomFieldDefinition]: ...
 
     async def add(self, definition: CustomFieldDefinition) -> None: ...
 
@@ -75,8 +76,12 @@ class UnitOfWork(Protocol):
 
     async def __aenter__(self) -> Self: ...
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
     def record(self, event: ContactEvent) -> None: ...
 

@@ -59,23 +59,31 @@ async def _retrying(run: Callable[[], Awaitable[Any]]) -> Any:
         except ConcurrencyConflict as exc:
             if attempt == MAX_ATTEMPTS - 1:
                 raise DomainError.single(
-                    ErrorCode.CONFLICT,
-                    "the contact is being changed by others; try again") from exc
+                    ErrorCode.CONFLICT, "the contact is being changed by others; try again"
+                ) from exc
             await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise AssertionError("unreachable")
 
 
-def _event(kind: EventKind, contact: Contact, viewer: Viewer, at: datetime,
-           changes: Sequence[FieldChange]) -> ContactEvent:
-    return ContactEvent(kind=kind, contact_id=contact.id, location_id=contact.location_id,
-                        actor_id=viewer.user_id, occurred_at=at, changes=tuple(changes))
+def _event(
+    kind: EventKind, contact: Contact, viewer: Viewer, at: datetime, changes: Sequence[FieldChange]
+) -> ContactEvent:
+    return ContactEvent(
+        kind=kind,
+        contact_id=contact.id,
+        location_id=contact.location_id,
+        actor_id=viewer.user_id,
+        occurred_at=at,
+        changes=tuple(changes),
+    )
 
 
 Change = Callable[[Contact, datetime, UnitOfWork], Awaitable[list[FieldChange]]]
 
 
-async def change_contact(svc: Services, viewer: Viewer, contact_id: str, kind: EventKind,
-                         change: Change) -> Contact:
+async def change_contact(
+    svc: Services, viewer: Viewer, contact_id: str, kind: EventKind, change: Change
+) -> Contact:
     """Load, change, store with its event, commit -- the one path every edit takes.
 
     A change that alters nothing (adding a tag already there) commits no event.
@@ -99,30 +107,39 @@ async def change_contact(svc: Services, viewer: Viewer, contact_id: str, kind: E
 
 # -- create, update, upsert ------------------------------------------------------------------
 
-async def _apply_draft(contact: Contact, draft: ContactDraft, svc: Services, viewer: Viewer,
-                       now: datetime, uow: UnitOfWork) -> list[FieldChange]:
+
+async def _apply_draft(
+    contact: Contact,
+    draft: ContactDraft,
+    svc: Services,
+    viewer: Viewer,
+    now: datetime,
+    uow: UnitOfWork,
+) -> list[FieldChange]:
     """Apply every part of a draft through the aggregate's own rules, in input order."""
     changes = contact.update_profile(draft.profile, now.date())
     for i, phone in enumerate(draft.phones):
         existing = next((p for p in contact.phones.items if p.value == phone.value), None)
         if existing is None:
-            changes += contact.add_phone(phone.value, phone.label, phone.primary,
-                                         svc.phone_region, ("phones", str(i)))[1]
+            changes += contact.add_phone(
+                phone.value, phone.label, phone.primary, svc.phone_region, ("phones", str(i))
+            )[1]
     for i, email in enumerate(draft.emails):
-        changes += _add_email_once(contact, email.value, email.label, email.primary,
-                                   ("emails", str(i)))
+        changes += _add_email_once(
+            contact, email.value, email.label, email.primary, ("emails", str(i))
+        )
     changes += contact.add_tags(draft.tags)
     if draft.owner_id is not KEEP:
         changes += contact.set_owner(draft.owner_id)
     changes += contact.add_followers(draft.follower_ids)
     changes += contact.set_dnd(draft.dnd, viewer.user_id, now)
-    changes += await _set_custom_values(contact, draft.custom_values, svc, uow,
-                                        ("customFields",))
+    changes += await _set_custom_values(contact, draft.custom_values, svc, uow, ("customFields",))
     return changes
 
 
-def _add_email_once(contact: Contact, raw: str, label: EmailLabel | None, primary: bool,
-                    path: tuple[str, ...]) -> list[FieldChange]:
+def _add_email_once(
+    contact: Contact, raw: str, label: EmailLabel | None, primary: bool, path: tuple[str, ...]
+) -> list[FieldChange]:
     from .values import email_key, normalize_email
 
     address = normalize_email(raw, *path, "value")
@@ -152,16 +169,18 @@ def _with_owner(draft: ContactDraft, owner_id: str) -> ContactDraft:
     return replace(draft, owner_id=owner_id)
 
 
-async def update_contact(svc: Services, viewer: Viewer, contact_id: str,
-                         profile: dict[str, Any]) -> Contact:
+async def update_contact(
+    svc: Services, viewer: Viewer, contact_id: str, profile: dict[str, Any]
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.update_profile(profile, now.date())
 
     return await change_contact(svc, viewer, contact_id, EventKind.CONTACT_UPDATED, change)
 
 
-async def upsert_contact(svc: Services, viewer: Viewer, draft: ContactDraft
-                         ) -> tuple[Contact, bool]:
+async def upsert_contact(
+    svc: Services, viewer: Viewer, draft: ContactDraft
+) -> tuple[Contact, bool]:
     """Match an existing contact by the draft's emails, then phones; update it, or create.
 
     Returns the contact and whether it was created. Only contacts the viewer may see match.
@@ -182,10 +201,17 @@ async def upsert_contact(svc: Services, viewer: Viewer, draft: ContactDraft
         return await create_contact(svc, viewer, draft), True
     normalized = ContactDraft(
         profile=draft.profile,
-        phones=tuple(type(p)(normalize_phone(p.value, svc.phone_region), p.label, p.primary)
-                     for p in draft.phones),
-        emails=draft.emails, tags=draft.tags, owner_id=draft.owner_id,
-        follower_ids=draft.follower_ids, dnd=draft.dnd, custom_values=draft.custom_values)
+        phones=tuple(
+            type(p)(normalize_phone(p.value, svc.phone_region), p.label, p.primary)
+            for p in draft.phones
+        ),
+        emails=draft.emails,
+        tags=draft.tags,
+        owner_id=draft.owner_id,
+        follower_ids=draft.follower_ids,
+        dnd=draft.dnd,
+        custom_values=draft.custom_values,
+    )
 
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return await _apply_draft(c, normalized, svc, viewer, now, uow)
@@ -210,24 +236,38 @@ async def restore_contact(svc: Services, viewer: Viewer, contact_id: str) -> Con
 
 # -- phones and emails -----------------------------------------------------------------------
 
-async def add_phone(svc: Services, viewer: Viewer, contact_id: str, value: str,
-                    label: PhoneLabel | None, primary: bool) -> Contact:
+
+async def add_phone(
+    svc: Services,
+    viewer: Viewer,
+    contact_id: str,
+    value: str,
+    label: PhoneLabel | None,
+    primary: bool,
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.add_phone(value, label, primary, svc.phone_region, ("phone",))[1]
 
     return await change_contact(svc, viewer, contact_id, EventKind.PHONE_ADDED, change)
 
 
-async def add_email(svc: Services, viewer: Viewer, contact_id: str, value: str,
-                    label: EmailLabel | None, primary: bool) -> Contact:
+async def add_email(
+    svc: Services,
+    viewer: Viewer,
+    contact_id: str,
+    value: str,
+    label: EmailLabel | None,
+    primary: bool,
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.add_email(value, label, primary, ("email",))[1]
 
     return await change_contact(svc, viewer, contact_id, EventKind.EMAIL_ADDED, change)
 
 
-async def update_point(svc: Services, viewer: Viewer, contact_id: str, kind: str,
-                       update: PointUpdate) -> Contact:
+async def update_point(
+    svc: Services, viewer: Viewer, contact_id: str, kind: str, update: PointUpdate
+) -> Contact:
     """Change the value and/or label of a phone (``kind="phone"``) or an email."""
     from .values import normalize_email, normalize_phone
 
@@ -235,16 +275,20 @@ async def update_point(svc: Services, viewer: Viewer, contact_id: str, kind: str
         points = c.phones if kind == "phone" else c.emails
         value = update.value
         if value is not None:
-            value = (normalize_phone(value, svc.phone_region, "value") if kind == "phone"
-                     else normalize_email(value, "value"))
+            value = (
+                normalize_phone(value, svc.phone_region, "value")
+                if kind == "phone"
+                else normalize_email(value, "value")
+            )
         return points.update(update.id, value, update.label)
 
     event = EventKind.PHONE_UPDATED if kind == "phone" else EventKind.EMAIL_UPDATED
     return await change_contact(svc, viewer, contact_id, event, change)
 
 
-async def set_primary_point(svc: Services, viewer: Viewer, contact_id: str, kind: str,
-                            point_id: str) -> Contact:
+async def set_primary_point(
+    svc: Services, viewer: Viewer, contact_id: str, kind: str, point_id: str
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return (c.phones if kind == "phone" else c.emails).set_primary(point_id)
 
@@ -252,8 +296,9 @@ async def set_primary_point(svc: Services, viewer: Viewer, contact_id: str, kind
     return await change_contact(svc, viewer, contact_id, event, change)
 
 
-async def remove_point(svc: Services, viewer: Viewer, contact_id: str, kind: str,
-                       point_id: str) -> Contact:
+async def remove_point(
+    svc: Services, viewer: Viewer, contact_id: str, kind: str, point_id: str
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return (c.phones if kind == "phone" else c.emails).remove(point_id)
 
@@ -263,6 +308,7 @@ async def remove_point(svc: Services, viewer: Viewer, contact_id: str, kind: str
 
 # -- tags, owner, followers, DND -------------------------------------------------------------
 
+
 async def add_tags(svc: Services, viewer: Viewer, contact_id: str, tags: list[str]) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.add_tags(tags)
@@ -270,40 +316,43 @@ async def add_tags(svc: Services, viewer: Viewer, contact_id: str, tags: list[st
     return await change_contact(svc, viewer, contact_id, EventKind.TAGS_ADDED, change)
 
 
-async def remove_tags(svc: Services, viewer: Viewer, contact_id: str,
-                      tags: list[str]) -> Contact:
+async def remove_tags(svc: Services, viewer: Viewer, contact_id: str, tags: list[str]) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.remove_tags(tags)
 
     return await change_contact(svc, viewer, contact_id, EventKind.TAGS_REMOVED, change)
 
 
-async def set_owner(svc: Services, viewer: Viewer, contact_id: str,
-                    owner_id: str | None) -> Contact:
+async def set_owner(
+    svc: Services, viewer: Viewer, contact_id: str, owner_id: str | None
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.set_owner(owner_id)
 
     return await change_contact(svc, viewer, contact_id, EventKind.OWNER_CHANGED, change)
 
 
-async def add_followers(svc: Services, viewer: Viewer, contact_id: str,
-                        user_ids: list[str]) -> Contact:
+async def add_followers(
+    svc: Services, viewer: Viewer, contact_id: str, user_ids: list[str]
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.add_followers(user_ids)
 
     return await change_contact(svc, viewer, contact_id, EventKind.FOLLOWERS_ADDED, change)
 
 
-async def remove_followers(svc: Services, viewer: Viewer, contact_id: str,
-                           user_ids: list[str]) -> Contact:
+async def remove_followers(
+    svc: Services, viewer: Viewer, contact_id: str, user_ids: list[str]
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.remove_followers(user_ids)
 
     return await change_contact(svc, viewer, contact_id, EventKind.FOLLOWERS_REMOVED, change)
 
 
-async def set_dnd(svc: Services, viewer: Viewer, contact_id: str,
-                  settings: dict[DndChannel, bool]) -> Contact:
+async def set_dnd(
+    svc: Services, viewer: Viewer, contact_id: str, settings: dict[DndChannel, bool]
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return c.set_dnd(settings, viewer.user_id, now)
 
@@ -312,9 +361,14 @@ async def set_dnd(svc: Services, viewer: Viewer, contact_id: str,
 
 # -- custom fields ---------------------------------------------------------------------------
 
-async def _set_custom_values(contact: Contact, values: Sequence[CustomValueByKey],
-                             svc: Services, uow: UnitOfWork,
-                             path: tuple[str, ...]) -> list[FieldChange]:
+
+async def _set_custom_values(
+    contact: Contact,
+    values: Sequence[CustomValueByKey],
+    svc: Services,
+    uow: UnitOfWork,
+    path: tuple[str, ...],
+) -> list[FieldChange]:
     if not values:
         return []
     definitions = await uow.custom_fields.by_keys(contact.location_id, [v.key for v in values])
@@ -322,8 +376,9 @@ async def _set_custom_values(contact: Contact, values: Sequence[CustomValueByKey
     for i, item in enumerate(values):
         definition = definitions.get(item.key)
         if definition is None:
-            raise DomainError.single(ErrorCode.NOT_FOUND, f"no custom field with key '{item.key}'",
-                                     *path, str(i), "key")
+            raise DomainError.single(
+                ErrorCode.NOT_FOUND, f"no custom field with key '{item.key}'", *path, str(i), "key"
+            )
         pairs.append((definition, item.value))
 
     def check(d: CustomFieldDefinition, raw: Any, p: tuple[str, ...]) -> Any:
@@ -332,8 +387,9 @@ async def _set_custom_values(contact: Contact, values: Sequence[CustomValueByKey
     return contact.set_custom_values(pairs, check)
 
 
-async def set_custom_values(svc: Services, viewer: Viewer, contact_id: str,
-                            values: list[CustomValueByKey]) -> Contact:
+async def set_custom_values(
+    svc: Services, viewer: Viewer, contact_id: str, values: list[CustomValueByKey]
+) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
         return await _set_custom_values(c, values, svc, uow, ("values",))
 
@@ -342,31 +398,37 @@ async def set_custom_values(svc: Services, viewer: Viewer, contact_id: str,
 
 def _require_admin(viewer: Viewer) -> None:
     if not viewer.is_admin:
-        raise DomainError.single(ErrorCode.FORBIDDEN,
-                                 "only an admin can manage custom field definitions")
+        raise DomainError.single(
+            ErrorCode.FORBIDDEN, "only an admin can manage custom field definitions"
+        )
 
 
-async def create_custom_field(svc: Services, viewer: Viewer,
-                              cmd: NewCustomField) -> CustomFieldDefinition:
+async def create_custom_field(
+    svc: Services, viewer: Viewer, cmd: NewCustomField
+) -> CustomFieldDefinition:
     _require_admin(viewer)
     async with svc.uow() as uow:
         key = CustomFieldDefinition.check_key(cmd.key)
         if await uow.custom_fields.by_keys(viewer.location_id, [key]):
-            raise DomainError.single(ErrorCode.DUPLICATE,
-                                     f"a custom field with key '{key}' exists", "key")
+            raise DomainError.single(
+                ErrorCode.DUPLICATE, f"a custom field with key '{key}' exists", "key"
+            )
         definition = CustomFieldDefinition(
-            location_id=viewer.location_id, key=key,
-            name=CustomFieldDefinition.check_name(cmd.name), data_type=cmd.data_type,
+            location_id=viewer.location_id,
+            key=key,
+            name=CustomFieldDefinition.check_name(cmd.name),
+            data_type=cmd.data_type,
             options=CustomFieldDefinition.check_options(cmd.data_type, cmd.options),
-            created_at=svc.clock.now())
+            created_at=svc.clock.now(),
+        )
         await uow.custom_fields.add(definition)
         await uow.commit()
         return definition
 
 
-async def update_custom_field(svc: Services, viewer: Viewer, field_id: str,
-                              name: str | None, options: list[str] | None
-                              ) -> CustomFieldDefinition:
+async def update_custom_field(
+    svc: Services, viewer: Viewer, field_id: str, name: str | None, options: list[str] | None
+) -> CustomFieldDefinition:
     _require_admin(viewer)
     async with svc.uow() as uow:
         definition = await uow.custom_fields.get(viewer.location_id, field_id)
@@ -381,8 +443,9 @@ async def update_custom_field(svc: Services, viewer: Viewer, field_id: str,
         return definition
 
 
-async def delete_custom_field(svc: Services, viewer: Viewer,
-                              field_id: str) -> CustomFieldDefinition:
+async def delete_custom_field(
+    svc: Services, viewer: Viewer, field_id: str
+) -> CustomFieldDefinition:
     """Deleting a definition deletes its values on every contact of the location."""
     _require_admin(viewer)
     async with svc.uow() as uow:
@@ -395,9 +458,28 @@ async def delete_custom_field(svc: Services, viewer: Viewer,
 
 
 __all__ = [
-    "MAX_ATTEMPTS", "PointUpdate", "Services", "add_email", "add_followers", "add_phone",
-    "add_tags", "archive_contact", "change_contact", "create_contact", "create_custom_field",
-    "delete_custom_field", "remove_followers", "remove_point", "remove_tags",
-    "restore_contact", "set_custom_values", "set_dnd", "set_owner", "set_primary_point",
-    "update_contact", "update_custom_field", "update_point", "upsert_contact",
+    "MAX_ATTEMPTS",
+    "PointUpdate",
+    "Services",
+    "add_email",
+    "add_followers",
+    "add_phone",
+    "add_tags",
+    "archive_contact",
+    "change_contact",
+    "create_contact",
+    "create_custom_field",
+    "delete_custom_field",
+    "remove_followers",
+    "remove_point",
+    "remove_tags",
+    "restore_contact",
+    "set_custom_values",
+    "set_dnd",
+    "set_owner",
+    "set_primary_point",
+    "update_contact",
+    "update_custom_field",
+    "update_point",
+    "upsert_contact",
 ]

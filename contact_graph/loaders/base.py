@@ -35,8 +35,10 @@ class SqlLoader(DataLoader[K, V]):
         return [found.get(k, self.missing) for k in keys]
 
 
-def grouped(fetch: Callable[[AsyncConnection, Sequence[str]], Awaitable[dict[str, list[Any]]]],
-            convert: Callable[[dict[str, Any]], Any]) -> type[SqlLoader[str, list[Any]]]:
+def grouped(
+    fetch: Callable[[AsyncConnection, Sequence[str]], Awaitable[dict[str, list[Any]]]],
+    convert: Callable[[dict[str, Any]], Any],
+) -> type[SqlLoader[str, list[Any]]]:
     """A loader class for one child list of a contact (phones, tags, ...), keyed by contact."""
 
     class Grouped(SqlLoader[str, list[Any]]):

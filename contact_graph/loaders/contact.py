@@ -48,7 +48,8 @@ TagsByContactLoader = grouped(queries.tags, lambda r: r["tag"])
 FollowersByContactLoader = grouped(queries.followers, lambda r: r["user_id"])
 DndByContactLoader = grouped(queries.dnd, dnd_from_row)
 CustomValuesByContactLoader = grouped(
-    queries.custom_values, lambda r: (r["field_id"], custom_value_from_row(r)))
+    queries.custom_values, lambda r: (r["field_id"], custom_value_from_row(r))
+)
 
 
 class CustomFieldByIdLoader(SqlLoader[str, CustomFieldDefinition | None]):
@@ -56,8 +57,9 @@ class CustomFieldByIdLoader(SqlLoader[str, CustomFieldDefinition | None]):
         super().__init__(engine)
         self.location_id = location_id
 
-    async def fetch(self, conn: AsyncConnection, keys: Sequence[str]
-                    ) -> dict[str, CustomFieldDefinition | None]:
+    async def fetch(
+        self, conn: AsyncConnection, keys: Sequence[str]
+    ) -> dict[str, CustomFieldDefinition | None]:
         stmt = select(CF).where(CF.c.location_id == self.location_id, CF.c.id.in_(keys))
         return {r["id"]: definition_from_row(r) for r in (await conn.execute(stmt)).mappings()}
 
@@ -71,8 +73,9 @@ class AuditLogByContactLoader(SqlLoader[AuditKey, list[ContactEvent]]):
 
     missing: Any = ()
 
-    async def fetch(self, conn: AsyncConnection, keys: Sequence[AuditKey]
-                    ) -> dict[AuditKey, list[ContactEvent]]:
+    async def fetch(
+        self, conn: AsyncConnection, keys: Sequence[AuditKey]
+    ) -> dict[AuditKey, list[ContactEvent]]:
         groups: dict[tuple[int, int | None], list[str]] = {}
         for contact_id, first, before in keys:
             groups.setdefault((first, before), []).append(contact_id)
@@ -108,8 +111,16 @@ class Loaders:
 
     def prime_contact(self, contact: Contact) -> None:
         """After a write: serve the changed aggregate without reading it back."""
-        for loader in (self.contact, self.phones, self.emails, self.tags, self.followers,
-                       self.dnd, self.custom_values, self.audit_count):
+        for loader in (
+            self.contact,
+            self.phones,
+            self.emails,
+            self.tags,
+            self.followers,
+            self.dnd,
+            self.custom_values,
+            self.audit_count,
+        ):
             loader.clear(contact.id)
         self.audit_log.clear_all()
         self.contact.prime(contact.id, contact)

@@ -99,14 +99,16 @@ def _phone(m: TextMatch, region: str) -> ColumnElement[bool]:
 
 
 def _email(m: TextMatch) -> ColumnElement[bool]:
-    match = TextMatch(equals=email_key(m.equals) if m.equals else None, contains=m.contains,
-                      starts_with=m.starts_with)
+    match = TextMatch(
+        equals=email_key(m.equals) if m.equals else None,
+        contains=m.contains,
+        starts_with=m.starts_with,
+    )
     return exists().where(EM.contact_id == C.id, _text(EM.address_key, match))
 
 
 def _custom(m: CustomFieldMatch, location_id: str) -> ColumnElement[bool]:
-    field_id = (select(CF.id).where(CF.location_id == location_id, CF.key == m.key)
-                .scalar_subquery())
+    field_id = select(CF.id).where(CF.location_id == location_id, CF.key == m.key).scalar_subquery()
     parts: list[ColumnElement[bool]] = []
     if m.text is not None:
         parts.append(_text(CV.text_value, m.text))
@@ -122,8 +124,9 @@ def _custom(m: CustomFieldMatch, location_id: str) -> ColumnElement[bool]:
         parts.append(CV.bool_value == m.checked)
     if m.option is not None:
         # single options are stored as the option, multiple as "|a|b|"
-        parts.append(or_(CV.text_value == m.option,
-                         CV.text_value.contains(f"|{m.option}|", autoescape=True)))
+        parts.append(
+            or_(CV.text_value == m.option, CV.text_value.contains(f"|{m.option}|", autoescape=True))
+        )
     has = exists().where(CV.contact_id == C.id, CV.field_id == field_id, *parts)
     if m.is_set is False:
         return not_(exists().where(CV.contact_id == C.id, CV.field_id == field_id))
@@ -132,11 +135,11 @@ def _custom(m: CustomFieldMatch, location_id: str) -> ColumnElement[bool]:
 
 def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnElement[bool]:
     """Every member of ``f`` that is given becomes one AND-ed condition."""
-    parts: list[ColumnElement[bool]] = [compile_filter(sub, location_id, region)
-                                        for sub in f.all_of]
+    parts: list[ColumnElement[bool]] = [
+        compile_filter(sub, location_id, region) for sub in f.all_of
+    ]
     if f.any_of:
-        parts.append(or_(false(), *(compile_filter(sub, location_id, region)
-                                    for sub in f.any_of)))
+        parts.append(or_(false(), *(compile_filter(sub, location_id, region) for sub in f.any_of)))
     if f.not_ is not None:
         parts.append(not_(compile_filter(f.not_, location_id, region)))
     if f.name is not None:
@@ -150,8 +153,7 @@ def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnEle
     for tag in _tags(f.tags_all or ()):
         parts.append(exists().where(TG.contact_id == C.id, TG.tag == tag))
     if f.tags_none is not None:
-        parts.append(not_(exists().where(TG.contact_id == C.id,
-                                         TG.tag.in_(_tags(f.tags_none)))))
+        parts.append(not_(exists().where(TG.contact_id == C.id, TG.tag.in_(_tags(f.tags_none)))))
     if f.owner_ids is not None:
         parts.append(C.owner_id.in_(f.owner_ids))
     if f.has_owner is not None:
@@ -159,8 +161,9 @@ def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnEle
     if f.follower_ids is not None:
         parts.append(exists().where(FO.contact_id == C.id, FO.user_id.in_(f.follower_ids)))
     if f.dnd is not None:
-        on = exists().where(DN.contact_id == C.id, DN.channel == f.dnd.channel.value,
-                            DN.enabled.is_(True))
+        on = exists().where(
+            DN.contact_id == C.id, DN.channel == f.dnd.channel.value, DN.enabled.is_(True)
+        )
         parts.append(on if f.dnd.enabled else not_(on))
     if f.types is not None:
         parts.append(C.contact_type.in_([t.value for t in f.types]))
@@ -187,8 +190,9 @@ def _search(text: str) -> ColumnElement[bool]:
     ]
     digits = _digits(text)
     if len(digits) >= 3:
-        conditions.append(exists().where(PH.contact_id == C.id,
-                                         PH.number.contains(digits, autoescape=True)))
+        conditions.append(
+            exists().where(PH.contact_id == C.id, PH.number.contains(digits, autoescape=True))
+        )
     return or_(*conditions)
 
 
@@ -223,11 +227,12 @@ def _after(order: ContactOrder, cursor: str) -> ColumnElement[bool]:
     return or_(sort > value, and_(sort == value, C.id > last_id))
 
 
-async def page(conn: AsyncConnection, viewer: Viewer, q: ContactQuery, first: int,
-               after: str | None) -> Page:
+async def page(
+    conn: AsyncConnection, viewer: Viewer, q: ContactQuery, first: int, after: str | None
+) -> Page:
     """One statement: the page plus one row to tell whether another page follows."""
     sort = SORT_COLUMNS[q.order.field]
-    order_by = ([sort.desc(), C.id.desc()] if q.order.descending else [sort.asc(), C.id.asc()])
+    order_by = [sort.desc(), C.id.desc()] if q.order.descending else [sort.asc(), C.id.asc()]
     # The sort key is selected, not recomputed in Python: SQL's lower() is the one that
     # the next page's comparison will use.
     stmt = select(CONTACT, sort.label("sort_key")).where(where_clause(viewer, q))

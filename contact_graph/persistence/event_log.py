@@ -15,15 +15,17 @@ from .tables import EVENT
 E = EVENT.c
 
 
-async def newest_first(conn: AsyncConnection, contact_ids: Sequence[str], first: int,
-                       before_sequence: int | None) -> dict[str, list[ContactEvent]]:
+async def newest_first(
+    conn: AsyncConnection, contact_ids: Sequence[str], first: int, before_sequence: int | None
+) -> dict[str, list[ContactEvent]]:
     """Up to ``first + 1`` events per contact, newest first, older than the cursor.
 
     One statement for any number of contacts: ``row_number()`` per contact does the
     per-parent limit (the extra row tells whether a next page exists).
     """
-    rank = func.row_number().over(partition_by=E.contact_id,
-                                  order_by=E.sequence.desc()).label("rank")
+    rank = (
+        func.row_number().over(partition_by=E.contact_id, order_by=E.sequence.desc()).label("rank")
+    )
     inner = select(EVENT, rank).where(E.contact_id.in_(contact_ids))
     if before_sequence is not None:
         inner = inner.where(E.sequence < before_sequence)
@@ -36,6 +38,9 @@ async def newest_first(conn: AsyncConnection, contact_ids: Sequence[str], first:
 
 
 async def counts(conn: AsyncConnection, contact_ids: Sequence[str]) -> dict[str, int]:
-    stmt = (select(E.contact_id, func.count()).where(E.contact_id.in_(contact_ids))
-            .group_by(E.contact_id))
+    stmt = (
+        select(E.contact_id, func.count())
+        .where(E.contact_id.in_(contact_ids))
+        .group_by(E.contact_id)
+    )
     return {cid: n for cid, n in (await conn.execute(stmt)).all()}

@@ -35,9 +35,12 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     return and_(clause, or_(C.owner_id == viewer.user_id, follows))
 
 
-async def contact_rows(conn: AsyncConnection, ids: Sequence[str],
-                       where: ColumnElement[bool] | None = None,
-                       for_update: bool = False) -> dict[str, dict[str, Any]]:
+async def contact_rows(
+    conn: AsyncConnection,
+    ids: Sequence[str],
+    where: ColumnElement[bool] | None = None,
+    for_update: bool = False,
+) -> dict[str, dict[str, Any]]:
     """Contact heads; ``for_update`` locks them until the transaction ends (PostgreSQL;
     SQLite has no row locks and relies on the version check alone)."""
     stmt = select(CONTACT).where(C.id.in_(ids), where if where is not None else true())
@@ -46,10 +49,14 @@ async def contact_rows(conn: AsyncConnection, ids: Sequence[str],
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
 
 
-async def _grouped(conn: AsyncConnection, table: Any, ids: Sequence[str],
-                   order: Sequence[str] = ("position",)) -> Rows:
-    stmt = select(table).where(table.c.contact_id.in_(ids)).order_by(
-        table.c.contact_id, *(table.c[o] for o in order))
+async def _grouped(
+    conn: AsyncConnection, table: Any, ids: Sequence[str], order: Sequence[str] = ("position",)
+) -> Rows:
+    stmt = (
+        select(table)
+        .where(table.c.contact_id.in_(ids))
+        .order_by(table.c.contact_id, *(table.c[o] for o in order))
+    )
     out: Rows = defaultdict(list)
     for r in (await conn.execute(stmt)).mappings():
         out[r["contact_id"]].append(dict(r))
@@ -80,20 +87,34 @@ async def custom_values(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
     return await _grouped(conn, CUSTOM_VALUE, ids, ("field_id",))
 
 
-async def whole_contacts(conn: AsyncConnection, ids: Sequence[str],
-                         where: ColumnElement[bool] | None = None,
-                         for_update: bool = False) -> dict[str, Contact]:
+async def whole_contacts(
+    conn: AsyncConnection,
+    ids: Sequence[str],
+    where: ColumnElement[bool] | None = None,
+    for_update: bool = False,
+) -> dict[str, Contact]:
     """Full aggregates (for writes): seven statements whatever the number of ids."""
     heads = await contact_rows(conn, ids, where, for_update)
     found = list(heads)
     if not found:
         return {}
-    ph, em, tg, fo, dn, cv = (await phones(conn, found), await emails(conn, found),
-                              await tags(conn, found), await followers(conn, found),
-                              await dnd(conn, found), await custom_values(conn, found))
+    ph, em, tg, fo, dn, cv = (
+        await phones(conn, found),
+        await emails(conn, found),
+        await tags(conn, found),
+        await followers(conn, found),
+        await dnd(conn, found),
+        await custom_values(conn, found),
+    )
     return {
         cid: contact_from_rows(
-            row, phones=ph[cid], emails=em[cid], tags=[t["tag"] for t in tg[cid]],
-            followers=[f["user_id"] for f in fo[cid]], dnd=dn[cid], values=cv[cid])
+            row,
+            phones=ph[cid],
+            emails=em[cid],
+            tags=[t["tag"] for t in tg[cid]],
+            followers=[f["user_id"] for f in fo[cid]],
+            dnd=dn[cid],
+            values=cv[cid],
+        )
         for cid, row in heads.items()
     }

@@ -29,28 +29,31 @@ class SqlContactRepository:
         self._loaded: dict[str, dict[str, dict[tuple[Any, ...], dict[str, Any]]]] = {}
 
     async def get(self, location_id: str, contact_id: str) -> Contact | None:
-        found = await queries.whole_contacts(self.conn, [contact_id],
-                                             C.location_id == location_id, for_update=True)
+        found = await queries.whole_contacts(
+            self.conn, [contact_id], C.location_id == location_id, for_update=True
+        )
         contact = found.get(contact_id)
         if contact is not None:
             self._loaded[contact.id] = child_rows(contact)
         return contact
 
-    async def _by_child(self, table: Any, column: str, location_id: str,
-                        value: str) -> Contact | None:
-        stmt = (select(table.c.contact_id)
-                .where(table.c.location_id == location_id, table.c[column] == value)
-                .order_by(table.c.contact_id).limit(1))
+    async def _by_child(
+        self, table: Any, column: str, location_id: str, value: str
+    ) -> Contact | None:
+        stmt = (
+            select(table.c.contact_id)
+            .where(table.c.location_id == location_id, table.c[column] == value)
+            .order_by(table.c.contact_id)
+            .limit(1)
+        )
         contact_id = (await self.conn.execute(stmt)).scalar()
         return None if contact_id is None else await self.get(location_id, contact_id)
 
     async def find_by_email(self, location_id: str, address: str) -> Contact | None:
-        return await self._by_child(EMAIL, "address_key",
-                                    location_id, email_key(address))
+        return await self._by_child(EMAIL, "address_key", location_id, email_key(address))
 
     async def find_by_phone(self, location_id: str, number: str) -> Contact | None:
-        return await self._by_child(PHONE, "number",
-                                    location_id, number)
+        return await self._by_child(PHONE, "number", location_id, number)
 
     async def add(self, contact: Contact) -> None:
         await self.conn.execute(insert(CONTACT).values(contact_row(contact)))
@@ -63,22 +66,26 @@ class SqlContactRepository:
         row = contact_row(contact)
         row["version"] = contact.version + 1
         result = await self.conn.execute(
-            update(CONTACT)
-            .where(C.id == contact.id, C.version == contact.version).values(row))
+            update(CONTACT).where(C.id == contact.id, C.version == contact.version).values(row)
+        )
         if result.rowcount != 1:
             raise ConcurrencyConflict(contact.id)
         contact.version += 1
         before = self._loaded.get(contact.id, {})
         after = child_rows(contact)
         for table_name, new_rows in after.items():
-            await _sync(self.conn, metadata.tables[table_name], before.get(table_name, {}),
-                        new_rows)
+            await _sync(
+                self.conn, metadata.tables[table_name], before.get(table_name, {}), new_rows
+            )
         self._loaded[contact.id] = after
 
 
-async def _sync(conn: AsyncConnection, table: Table,
-                old: dict[tuple[Any, ...], dict[str, Any]],
-                new: dict[tuple[Any, ...], dict[str, Any]]) -> None:
+async def _sync(
+    conn: AsyncConnection,
+    table: Table,
+    old: dict[tuple[Any, ...], dict[str, Any]],
+    new: dict[tuple[Any, ...], dict[str, Any]],
+) -> None:
     """Bring a child table from ``old`` to ``new``: delete, then update, then insert, so a
     value or label freed in this change can be taken in the same change."""
     pk = list(table.primary_key.columns)
@@ -101,8 +108,7 @@ class SqlCustomFieldRepository:
         self.conn = conn
 
     async def list(self, location_id: str) -> list[CustomFieldDefinition]:
-        stmt = select(CF).where(CF.c.location_id == location_id).order_by(CF.c.created_at,
-                                                                          CF.c.id)
+        stmt = select(CF).where(CF.c.location_id == location_id).order_by(CF.c.created_at, CF.c.id)
         return [definition_from_row(r) for r in (await self.conn.execute(stmt)).mappings()]
 
     async def get(self, location_id: str, field_id: str) -> CustomFieldDefinition | None:
@@ -110,18 +116,21 @@ class SqlCustomFieldRepository:
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else definition_from_row(row)
 
-    async def by_keys(self, location_id: str,
-                      keys: Sequence[str]) -> dict[str, CustomFieldDefinition]:
+    async def by_keys(
+        self, location_id: str, keys: Sequence[str]
+    ) -> dict[str, CustomFieldDefinition]:
         stmt = select(CF).where(CF.c.location_id == location_id, CF.c.key.in_(list(keys)))
-        return {r["key"]: definition_from_row(r)
-                for r in (await self.conn.execute(stmt)).mappings()}
+        return {
+            r["key"]: definition_from_row(r) for r in (await self.conn.execute(stmt)).mappings()
+        }
 
     async def add(self, definition: CustomFieldDefinition) -> None:
         await self.conn.execute(insert(CF).values(definition_row(definition)))
 
     async def save(self, definition: CustomFieldDefinition) -> None:
-        await self.conn.execute(update(CF).where(CF.c.id == definition.id)
-                                .values(definition_row(definition)))
+        await self.conn.execute(
+            update(CF).where(CF.c.id == definition.id).values(definition_row(definition))
+        )
 
     async def delete(self, definition: CustomFieldDefinition) -> None:
         await self.conn.execute(delete(CF).where(CF.c.id == definition.id))

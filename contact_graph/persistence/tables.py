@@ -21,8 +21,12 @@ metadata.naming_convention = {
 
 def _contact_fk(primary_key: bool = False) -> Any:
     """The owning contact; its rows go when the contact goes."""
-    return Column(String(36), ForeignKey("contact.id", ondelete="CASCADE"), nullable=False,
-                  primary_key=primary_key)
+    return Column(
+        String(36),
+        ForeignKey("contact.id", ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary_key,
+    )
 
 
 class LocationRow(SQLModel, table=True):
@@ -151,8 +155,10 @@ class ContactCustomValueRow(SQLModel, table=True):
 
     contact_id: str = Field(sa_column=_contact_fk(primary_key=True))
     field_id: str = Field(
-        sa_column=Column(String(36), ForeignKey("custom_field.id", ondelete="CASCADE"),
-                         primary_key=True))
+        sa_column=Column(
+            String(36), ForeignKey("custom_field.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
     location_id: str = Field(max_length=36)
     text_value: str | None = None
     number_value: float | None = None
@@ -168,8 +174,11 @@ class ContactEventRow(SQLModel, table=True):
     __table_args__ = (Index(None, "contact_id", "sequence"), Index(None, "location_id", "sequence"))
 
     sequence: int | None = Field(
-        default=None, sa_type=SequenceInt, primary_key=True,
-        sa_column_kwargs={"autoincrement": True})
+        default=None,
+        sa_type=SequenceInt,
+        primary_key=True,
+        sa_column_kwargs={"autoincrement": True},
+    )
     id: str = Field(max_length=36, unique=True)
     location_id: str = Field(max_length=36)
     contact_id: str = Field(max_length=36)

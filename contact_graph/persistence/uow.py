@@ -42,8 +42,12 @@ class SqlUnitOfWork:
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._conn is not None and self._tx is not None
         try:
             if self._tx.is_active:
@@ -57,8 +61,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._conn is not None and self._tx is not None
         if self.events:
-            await self._conn.execute(insert(EVENT),
-                                     [event_row(e) for e in self.events])
+            await self._conn.execute(insert(EVENT), [event_row(e) for e in self.events])
         await self._tx.commit()
         committed, self.events = self.events, []
         if committed and self.after_commit is not None:

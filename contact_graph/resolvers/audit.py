@@ -7,8 +7,9 @@ from ..persistence.paging import InvalidCursor, decode_cursor, encode_cursor
 from .common import Info, bad_cursor, page_size
 
 
-async def audit_page(info: Info, contact_id: str, first: int | None, after: str | None
-                     ) -> tuple[list[ContactEvent], list[str], bool]:
+async def audit_page(
+    info: Info, contact_id: str, first: int | None, after: str | None
+) -> tuple[list[ContactEvent], list[str], bool]:
     size = page_size(first)
     before: int | None = None
     if after:
@@ -19,7 +20,8 @@ async def audit_page(info: Info, contact_id: str, first: int | None, after: str 
         if not isinstance(before, int):
             raise bad_cursor(InvalidCursor(f"invalid cursor: {after!r}"))
     events: list[ContactEvent] = await info.context.loaders.audit_log.load(
-        (contact_id, size, before))
+        (contact_id, size, before)
+    )
     page = list(events[:size])
     return page, [encode_cursor([e.sequence]) for e in page], len(events) > size
 

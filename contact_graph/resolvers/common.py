@@ -45,8 +45,9 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE
     if not 0 <= first <= MAX_PAGE:
-        raise GraphQLError(f"`first` must be between 0 and {MAX_PAGE}",
-                           extensions={"code": "BAD_USER_INPUT"})
+        raise GraphQLError(
+            f"`first` must be between 0 and {MAX_PAGE}", extensions={"code": "BAD_USER_INPUT"}
+        )
     return first
 
 

@@ -18,8 +18,9 @@ async def contact(info: Info, contact_id: str) -> Contact | None:
     return await info.context.loaders.contact.load(contact_id)
 
 
-async def contacts(info: Info, query: ContactQuery, first: int | None, after: str | None
-                   ) -> tuple[list[Contact], list[str], bool, Callable[[], Awaitable[int]]]:
+async def contacts(
+    info: Info, query: ContactQuery, first: int | None, after: str | None
+) -> tuple[list[Contact], list[str], bool, Callable[[], Awaitable[int]]]:
     """A page of visible contacts; rows are primed into the contact loader."""
     ctx = info.context
     size = page_size(first)
@@ -59,8 +60,9 @@ async def dnd(info: Info, contact_id: str) -> list[DndSetting]:
     return await info.context.loaders.dnd.load(contact_id)
 
 
-async def custom_values(info: Info, contact_id: str
-                        ) -> list[tuple[CustomFieldDefinition, CustomValue]]:
+async def custom_values(
+    info: Info, contact_id: str
+) -> list[tuple[CustomFieldDefinition, CustomValue]]:
     """Each value with its definition; two batched statements for any number of contacts."""
     loaders = info.context.loaders
     values: list[tuple[str, CustomValue]] = await loaders.custom_values.load(contact_id)

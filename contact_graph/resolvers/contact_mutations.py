@@ -36,18 +36,21 @@ async def restore(info: Info, contact_id: str) -> Outcome[Contact]:
 
 async def add_phone(info: Info, contact_id: str, phone: cmd.NewPhone) -> Outcome[Contact]:
     label = PhoneLabel(phone.label) if phone.label else None
-    return await run_write(info, s.add_phone(*_who(info), contact_id, phone.value, label,
-                                             phone.primary))
+    return await run_write(
+        info, s.add_phone(*_who(info), contact_id, phone.value, label, phone.primary)
+    )
 
 
 async def add_email(info: Info, contact_id: str, email: cmd.NewEmail) -> Outcome[Contact]:
     label = EmailLabel(email.label) if email.label else None
-    return await run_write(info, s.add_email(*_who(info), contact_id, email.value, label,
-                                             email.primary))
+    return await run_write(
+        info, s.add_email(*_who(info), contact_id, email.value, label, email.primary)
+    )
 
 
-async def update_point(info: Info, contact_id: str, kind: str,
-                       update_: cmd.PointUpdate) -> Outcome[Contact]:
+async def update_point(
+    info: Info, contact_id: str, kind: str, update_: cmd.PointUpdate
+) -> Outcome[Contact]:
     return await run_write(info, s.update_point(*_who(info), contact_id, kind, update_))
 
 
@@ -55,8 +58,7 @@ async def set_primary(info: Info, contact_id: str, kind: str, point_id: str) -> 
     return await run_write(info, s.set_primary_point(*_who(info), contact_id, kind, point_id))
 
 
-async def remove_point(info: Info, contact_id: str, kind: str,
-                       point_id: str) -> Outcome[Contact]:
+async def remove_point(info: Info, contact_id: str, kind: str, point_id: str) -> Outcome[Contact]:
     return await run_write(info, s.remove_point(*_who(info), contact_id, kind, point_id))
 
 
@@ -76,16 +78,17 @@ async def add_followers(info: Info, contact_id: str, user_ids: list[str]) -> Out
     return await run_write(info, s.add_followers(*_who(info), contact_id, user_ids))
 
 
-async def remove_followers(info: Info, contact_id: str,
-                           user_ids: list[str]) -> Outcome[Contact]:
+async def remove_followers(info: Info, contact_id: str, user_ids: list[str]) -> Outcome[Contact]:
     return await run_write(info, s.remove_followers(*_who(info), contact_id, user_ids))
 
 
-async def set_dnd(info: Info, contact_id: str,
-                  settings: dict[DndChannel, bool]) -> Outcome[Contact]:
+async def set_dnd(
+    info: Info, contact_id: str, settings: dict[DndChannel, bool]
+) -> Outcome[Contact]:
     return await run_write(info, s.set_dnd(*_who(info), contact_id, settings))
 
 
-async def set_custom_values(info: Info, contact_id: str,
-                            values: list[cmd.CustomValueByKey]) -> Outcome[Contact]:
+async def set_custom_values(
+    info: Info, contact_id: str, values: list[cmd.CustomValueByKey]
+) -> Outcome[Contact]:
     return await run_write(info, s.set_custom_values(*_who(info), contact_id, values))

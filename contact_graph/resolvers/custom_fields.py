@@ -19,11 +19,13 @@ async def create(info: Info, command: NewCustomField) -> Outcome[CustomFieldDefi
     return await run_write(info, s.create_custom_field(ctx.svc, ctx.viewer, command))
 
 
-async def update(info: Info, field_id: str, name: str | None,
-                 options: list[str] | None) -> Outcome[CustomFieldDefinition]:
+async def update(
+    info: Info, field_id: str, name: str | None, options: list[str] | None
+) -> Outcome[CustomFieldDefinition]:
     ctx = info.context
-    return await run_write(info, s.update_custom_field(ctx.svc, ctx.viewer, field_id, name,
-                                                       options))
+    return await run_write(
+        info, s.update_custom_field(ctx.svc, ctx.viewer, field_id, name, options)
+    )
 
 
 async def delete(info: Info, field_id: str) -> Outcome[CustomFieldDefinition]:

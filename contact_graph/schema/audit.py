@@ -13,14 +13,13 @@ from ..resolvers.common import Info
 from .common import Connection
 from .user import User
 
-ContactEventKind = strawberry.enum(ev.EventKind, description="What kind of change happened.")
-
 
 @strawberry.type(description="One field's change: JSON values, null when unset.")
 class ContactFieldChange:
     field: str = strawberry.field(
         description="The field, as named in the API (e.g. firstName, phones, dnd.SMS, "
-                    "customFields.<key>).")
+        "customFields.<key>)."
+    )
     before: JSON | None = strawberry.field(description="The value before the change.")
     after: JSON | None = strawberry.field(description="The value after the change.")
 
@@ -28,7 +27,7 @@ class ContactFieldChange:
 @strawberry.type(description="A recorded change to a contact.")
 class ContactAuditEvent:
     id: strawberry.ID = strawberry.field(description="The event's id.")
-    kind: ContactEventKind = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    kind: ev.EventKind = strawberry.field(description="What happened.")
     actor: User | None = strawberry.field(description="Who did it (null for the system).")
     occurred_at: datetime = strawberry.field(description="When it happened.")
     changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
@@ -36,23 +35,28 @@ class ContactAuditEvent:
     @classmethod
     def from_domain(cls, e: ev.ContactEvent) -> ContactAuditEvent:
         return cls(
-            id=strawberry.ID(e.id), kind=e.kind,
+            id=strawberry.ID(e.id),
+            kind=e.kind,
             actor=User(id=strawberry.ID(e.actor_id)) if e.actor_id else None,
             occurred_at=e.occurred_at,
-            changes=[ContactFieldChange(field=c.field, before=c.before, after=c.after)
-                     for c in e.changes])
+            changes=[
+                ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
+            ],
+        )
 
 
 @strawberry.type(description="A page of a contact's audit log, newest first.")
 class ContactAuditConnection(Connection[ContactAuditEvent]):
     @classmethod
-    async def for_contact(cls, info: Info, contact_id: str, first: int | None,
-                          after: str | None) -> ContactAuditConnection:
+    async def for_contact(
+        cls, info: Info, contact_id: str, first: int | None, after: str | None
+    ) -> ContactAuditConnection:
         events, cursors, has_next = await r.audit_page(info, contact_id, first, after)
 
         async def count() -> int:
             return await r.audit_count(info, contact_id)
 
-        conn = cls.build([ContactAuditEvent.from_domain(e) for e in events], cursors, has_next,
-                         after, count)
+        conn = cls.build(
+            [ContactAuditEvent.from_domain(e) for e in events], cursors, has_next, after, count
+        )
         return conn  # type: ignore[return-value]

@@ -31,17 +31,21 @@ class ContactGraphSchema(strawberry.federation.Schema):
         if len(representations) > self.max_entities:
             raise GraphQLError(
                 f"at most {self.max_entities} representations per _entities call",
-                extensions={"code": "BAD_USER_INPUT"})
+                extensions={"code": "BAD_USER_INPUT"},
+            )
         known = self.schema_converter.type_map
         for rep in representations:
             name = rep.get("__typename") if isinstance(rep, dict) else None
             if name not in known or name != "Contact":
-                raise GraphQLError(f"this subgraph resolves no entity of type {name!r}",
-                                   extensions={"code": "BAD_USER_INPUT"})
+                raise GraphQLError(
+                    f"this subgraph resolves no entity of type {name!r}",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
         return super().entities_resolver(info, representations)
 
-    def process_errors(self, errors: list[GraphQLError],
-                       execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # strawberry logs every error with a traceback; we log only the unexpected ones
         request_id = None
         if execution_context is not None:
@@ -52,7 +56,9 @@ class ContactGraphSchema(strawberry.federation.Schema):
 def build_schema(settings: Settings) -> ContactGraphSchema:
     depth_rule = depth_limit_rule(settings.max_query_depth)
     schema = ContactGraphSchema(
-        query=Query, mutation=Mutation, types=[Contact],
+        query=Query,
+        mutation=Mutation,
+        types=[Contact],
         federation_version=FEDERATION_VERSION,
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live
@@ -61,8 +67,10 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
             lambda: AddValidationRules([depth_rule]),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
-            lambda: MaskErrors(should_mask_error=is_unexpected,
-                               error_message="Unexpected error; it has been logged."),
+            lambda: MaskErrors(
+                should_mask_error=is_unexpected,
+                error_message="Unexpected error; it has been logged.",
+            ),
         ],
     )
     schema.max_entities = settings.max_entities

@@ -7,19 +7,17 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from ..domain.errors import ErrorCode, UserError
-
-UserErrorCode = strawberry.enum(
-    ErrorCode, name="UserErrorCode",
-    description="Why a mutation refused its input. A payload with errors changed nothing.")
+from ..domain.errors import UserError
+from .enums import ErrorCode
 
 
 @strawberry.type(description="Input a mutation refused, and why.")
 class ContactUserError:
     field: list[str] = strawberry.field(
-        description="Path to the offending input field, e.g. ['input', 'phones', '2', 'value']")
+        description="Path to the offending input field, e.g. ['input', 'phones', '2', 'value']"
+    )
     message: str = strawberry.field(description="What is wrong, for people.")
-    code: UserErrorCode = strawberry.field(description="What is wrong, for programs.")  # type: ignore[valid-type]
+    code: ErrorCode = strawberry.field(description="What is wrong, for programs.")
 
     @classmethod
     def from_domain(cls, e: UserError) -> ContactUserError:
@@ -30,7 +28,8 @@ class ContactUserError:
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
     has_previous_page: bool = strawberry.field(
-        description="Items come before this page (true whenever `after` was given).")
+        description="Items come before this page (true whenever `after` was given)."
+    )
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
@@ -50,16 +49,26 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo = strawberry.field(description="Cursors to move through the list.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="Number of items in the whole list, all pages; counted "
-                                  "only when asked for.")
+    @strawberry.field(
+        description="Number of items in the whole list, all pages; counted only when asked for."
+    )
     async def total_count(self) -> int:
         return await self._count()
 
     @classmethod
-    def build(cls, nodes: Sequence[NodeT], cursors: Sequence[str], has_next: bool,
-              after: str | None, count: Callable[[], Awaitable[int]]) -> Connection[NodeT]:
+    def build(
+        cls,
+        nodes: Sequence[NodeT],
+        cursors: Sequence[str],
+        has_next: bool,
+        after: str | None,
+        count: Callable[[], Awaitable[int]],
+    ) -> Connection[NodeT]:
         edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
-        info = PageInfo(has_next_page=has_next, has_previous_page=after is not None,
-                        start_cursor=cursors[0] if cursors else None,
-                        end_cursor=cursors[-1] if cursors else None)
+        info = PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
         return cls(edges=edges, page_info=info, _count=count)

@@ -8,9 +8,7 @@ from enum import StrEnum
 import strawberry
 
 from ..domain import contact_query as q
-from .contact import ContactType, DndChannel
-
-ContactSortField = strawberry.enum(q.ContactSortField, description="What contacts sort by.")
+from .enums import ContactSortField, ContactType, DndChannel
 
 
 @strawberry.enum(description="Sort direction.")
@@ -21,10 +19,12 @@ class SortDirection(StrEnum):
 
 @strawberry.input(description="Sort order; ties are broken by id, so pages are stable.")
 class ContactOrderBy:
-    field: ContactSortField = strawberry.field(  # type: ignore[valid-type]
-        default=q.ContactSortField.CREATED_AT, description="What to sort by.")
-    direction: SortDirection = strawberry.field(default=SortDirection.DESC,
-                                                description="Which way.")
+    field: ContactSortField = strawberry.field(
+        default=q.ContactSortField.CREATED_AT, description="What to sort by."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Which way."
+    )
 
     def to_domain(self) -> q.ContactOrder:
         return q.ContactOrder(self.field, self.direction == SortDirection.DESC)
@@ -58,20 +58,23 @@ class TagMatch:
 
 @strawberry.input(description="The contact's owner.")
 class OwnerMatch:
-    in_: list[strawberry.ID] | None = strawberry.field(default=None, name="in",
-                                                       description="Owned by one of them.")
-    exists: bool | None = strawberry.field(default=None,
-                                           description="Has (true) or lacks (false) an owner.")
+    in_: list[strawberry.ID] | None = strawberry.field(
+        default=None, name="in", description="Owned by one of them."
+    )
+    exists: bool | None = strawberry.field(
+        default=None, description="Has (true) or lacks (false) an owner."
+    )
 
 
 @strawberry.input(description="Do-Not-Disturb state of one channel (its own setting).")
 class DndMatch:
-    channel: DndChannel = strawberry.field(description="The channel (ALL for all channels).")  # type: ignore[valid-type]
+    channel: DndChannel = strawberry.field(description="The channel (ALL for all channels).")
     enabled: bool = strawberry.field(default=True, description="DND on (true) or off.")
 
 
-@strawberry.input(description="A condition on a custom field's value; members match the "
-                              "field's type.")
+@strawberry.input(
+    description="A condition on a custom field's value; members match the field's type."
+)
 class CustomFieldMatch:
     key: str = strawberry.field(description="The field's key.")
     exists: bool | None = strawberry.field(default=None, description="Has a value or not.")
@@ -81,45 +84,62 @@ class CustomFieldMatch:
     date_from: date | None = strawberry.field(default=None, description="Date on or after.")
     date_to: date | None = strawberry.field(default=None, description="Date on or before.")
     checked: bool | None = strawberry.field(default=None, description="Checkbox state.")
-    option: str | None = strawberry.field(default=None,
-                                          description="Chosen option (single or multiple).")
+    option: str | None = strawberry.field(
+        default=None, description="Chosen option (single or multiple)."
+    )
 
     def to_domain(self) -> q.CustomFieldMatch:
         return q.CustomFieldMatch(
-            key=self.key, is_set=self.exists, text=self.text.to_domain() if self.text else None,
-            number_min=self.min, number_max=self.max, date_from=self.date_from,
-            date_to=self.date_to, checked=self.checked, option=self.option)
+            key=self.key,
+            is_set=self.exists,
+            text=self.text.to_domain() if self.text else None,
+            number_min=self.min,
+            number_max=self.max,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            checked=self.checked,
+            option=self.option,
+        )
 
 
-@strawberry.input(description="Which contacts to list. Every member given must hold; combine "
-                              "whole filters with and, or and not.")
+@strawberry.input(
+    description="Which contacts to list. Every member given must hold; combine "
+    "whole filters with and, or and not."
+)
 class ContactFilter:
-    and_: list[ContactFilter] | None = strawberry.field(default=None, name="and",
-                                                        description="All of these.")
-    or_: list[ContactFilter] | None = strawberry.field(default=None, name="or",
-                                                       description="Any of these.")
-    not_: ContactFilter | None = strawberry.field(default=None, name="not",
-                                                  description="Not this.")
+    and_: list[ContactFilter] | None = strawberry.field(
+        default=None, name="and", description="All of these."
+    )
+    or_: list[ContactFilter] | None = strawberry.field(
+        default=None, name="or", description="Any of these."
+    )
+    not_: ContactFilter | None = strawberry.field(default=None, name="not", description="Not this.")
     name: StringMatch | None = strawberry.field(default=None, description="Full name.")
     email: StringMatch | None = strawberry.field(default=None, description="Any address.")
     phone: StringMatch | None = strawberry.field(
-        default=None, description="Any number, by digits (formatting ignored).")
+        default=None, description="Any number, by digits (formatting ignored)."
+    )
     tags: TagMatch | None = strawberry.field(default=None, description="Tags.")
     owner: OwnerMatch | None = strawberry.field(default=None, description="Owner.")
     follower_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Followed by one of these team members.")
+        default=None, description="Followed by one of these team members."
+    )
     dnd: DndMatch | None = strawberry.field(default=None, description="Do-Not-Disturb.")
-    types: list[ContactType] | None = strawberry.field(default=None,  # type: ignore[valid-type]
-                                                       description="Lead or customer.")
-    created_at: DateTimeRange | None = strawberry.field(default=None,
-                                                        description="Creation time.")
-    updated_at: DateTimeRange | None = strawberry.field(default=None,
-                                                        description="Last change time.")
+    types: list[ContactType] | None = strawberry.field(
+        default=None,
+        description="Lead or customer.",
+    )
+    created_at: DateTimeRange | None = strawberry.field(default=None, description="Creation time.")
+    updated_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Last change time."
+    )
     custom_fields: list[CustomFieldMatch] | None = strawberry.field(
-        default=None, description="Custom field conditions (all must hold).")
+        default=None, description="Custom field conditions (all must hold)."
+    )
     archived: bool | None = strawberry.field(
-        default=None, description="Only archived (true) or only active (false) contacts; "
-                                  "active is the default.")
+        default=None,
+        description="Only archived (true) or only active (false) contacts; active is the default.",
+    )
 
     def to_domain(self) -> q.ContactFilter:
         t = self.tags
@@ -134,13 +154,16 @@ class ContactFilter:
             tags_all=tuple(t.all) if t and t.all is not None else None,
             tags_none=tuple(t.none) if t and t.none is not None else None,
             owner_ids=tuple(str(o) for o in self.owner.in_)
-            if self.owner and self.owner.in_ is not None else None,
+            if self.owner and self.owner.in_ is not None
+            else None,
             has_owner=self.owner.exists if self.owner else None,
             follower_ids=tuple(str(f) for f in self.follower_ids)
-            if self.follower_ids is not None else None,
+            if self.follower_ids is not None
+            else None,
             dnd=q.DndMatch(self.dnd.channel, self.dnd.enabled) if self.dnd else None,
             types=tuple(self.types) if self.types is not None else None,
             created=self.created_at.to_domain() if self.created_at else None,
             updated=self.updated_at.to_domain() if self.updated_at else None,
             custom_fields=tuple(m.to_domain() for m in self.custom_fields or ()),
-            archived=self.archived)
+            archived=self.archived,
+        )

@@ -15,17 +15,21 @@ from .contact import Contact
 @strawberry.interface(description="What every contact mutation returns.")
 class ContactMutationPayload:
     contact: Contact | None = strawberry.field(
-        description="The contact as it is after the change; null when the input was refused.")
+        description="The contact as it is after the change; null when the input was refused."
+    )
     user_errors: list[ContactUserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
-                    "changed nothing.")
+        "changed nothing."
+    )
 
     @classmethod
     def from_outcome(cls, outcome: Outcome[Any], **extra: Any) -> Self:
         value = outcome.value[0] if isinstance(outcome.value, tuple) else outcome.value
-        return cls(contact=Contact.from_domain(value) if isinstance(value, d.Contact) else None,
-                   user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
-                   **extra)
+        return cls(
+            contact=Contact.from_domain(value) if isinstance(value, d.Contact) else None,
+            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            **extra,
+        )
 
 
 @strawberry.type(description="Result of contactCreate.")
@@ -126,4 +130,5 @@ class ContactCustomFieldValuesSetPayload(ContactMutationPayload):
 @strawberry.type(description="Result of contactUpsert.")
 class ContactUpsertPayload(ContactMutationPayload):
     created: bool = strawberry.field(
-        description="True when no contact matched and a new one was created.")
+        description="True when no contact matched and a new one was created."
+    )

@@ -41,7 +41,8 @@ class AuthenticationGuard(SchemaExtension):
                 error = ctx.auth_error or AuthenticationError("authentication required")
                 self.execution_context.result = ExecutionResult(
                     data=None,
-                    errors=[GraphQLError(str(error), extensions={"code": "UNAUTHENTICATED"})])
+                    errors=[GraphQLError(str(error), extensions={"code": "UNAUTHENTICATED"})],
+                )
         yield
 
 
@@ -77,8 +78,9 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             doc = context.document
-            self.fragments = {d.name.value: d for d in doc.definitions
-                              if isinstance(d, FragmentDefinitionNode)}
+            self.fragments = {
+                d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)
+            }
             self.memo: dict[str, int] = {}
 
         def depth(self, selection_set: SelectionSetNode | None, visiting: frozenset[str]) -> int:
@@ -111,9 +113,13 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             depth = self.depth(node.selection_set, frozenset())
             if depth > max_depth:
-                self.report_error(GraphQLError(
-                    f"the query is {depth} levels deep; at most {max_depth} are allowed",
-                    node, extensions={"code": "QUERY_TOO_DEEP"}))
+                self.report_error(
+                    GraphQLError(
+                        f"the query is {depth} levels deep; at most {max_depth} are allowed",
+                        node,
+                        extensions={"code": "QUERY_TOO_DEEP"},
+                    )
+                )
 
     return DepthLimit
 
@@ -131,5 +137,9 @@ def is_unexpected(error: GraphQLError) -> bool:
 def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:
     for error in errors:
         if is_unexpected(error):
-            log.error("unexpected error at %s (request %s)", error.path, request_id,
-                      exc_info=error.original_error)
+            log.error(
+                "unexpected error at %s (request %s)",
+                error.path,
+                request_id,
+                exc_info=error.original_error,
+            )

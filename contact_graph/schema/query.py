@@ -23,34 +23,48 @@ class ContactConnection(Connection[Contact]):
 
 @strawberry.type(description="Read the contact record.")
 class Query:
-    @strawberry.field(description="One contact by id; null when it does not exist, belongs "
-                                  "to another location, or the viewer may not see it.")
+    @strawberry.field(
+        description="One contact by id; null when it does not exist, belongs "
+        "to another location, or the viewer may not see it."
+    )
     async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
         found = await r.contact(info, str(id))
         return Contact.from_domain(found) if found else None
 
-    @strawberry.field(description="The contacts the viewer may see, as a cursor connection. "
-                                  "Archived contacts are left out unless the filter asks.")
+    @strawberry.field(
+        description="The contacts the viewer may see, as a cursor connection. "
+        "Archived contacts are left out unless the filter asks."
+    )
     async def contacts(
-        self, info: Info,
-        first: Annotated[int | None, strawberry.argument(
-            description="Page size, at most 100; default 20.")] = None,
-        after: Annotated[str | None, strawberry.argument(
-            description="`endCursor` of the previous page.")] = None,
-        filter: Annotated[ContactFilter | None, strawberry.argument(
-            description="Which contacts.")] = None,
-        order_by: Annotated[ContactOrderBy | None, strawberry.argument(
-            description="Sort; default newest first.")] = None,
-        search: Annotated[str | None, strawberry.argument(
-            description="Free text over name, business name, email and phone.")] = None,
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, at most 100; default 20.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+        filter: Annotated[
+            ContactFilter | None, strawberry.argument(description="Which contacts.")
+        ] = None,
+        order_by: Annotated[
+            ContactOrderBy | None, strawberry.argument(description="Sort; default newest first.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Free text over name, business name, email and phone."),
+        ] = None,
     ) -> ContactConnection:
         query = ContactQuery(
-            filter=filter.to_domain() if filter else None, search=search,
+            filter=filter.to_domain() if filter else None,
+            search=search,
             order=order_by.to_domain() if order_by else ContactQuery().order,
-            phone_region=info.context.settings.phone_region)
+            phone_region=info.context.settings.phone_region,
+        )
         nodes, cursors, has_next, count = await r.contacts(info, query, first, after)
-        conn = ContactConnection.build([Contact.from_domain(n) for n in nodes], cursors,
-                                       has_next, after, count)
+        conn = ContactConnection.build(
+            [Contact.from_domain(n) for n in nodes], cursors, has_next, after, count
+        )
         return conn  # type: ignore[return-value]
 
     @strawberry.field(description="The location's custom field definitions.")

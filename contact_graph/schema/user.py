@@ -10,6 +10,7 @@ from strawberry.federation.types import FieldSet
 @strawberry.federation.type(
     keys=[Key(fields=FieldSet("id"), resolvable=False)],
     description="A team member of the location (owned by the users subgraph). This subgraph "
-                "knows only the id; the gateway fetches the rest.")
+    "knows only the id; the gateway fetches the rest.",
+)
 class User:
     id: strawberry.ID = strawberry.field(description="The team member's id.")

@@ -24,8 +24,9 @@ async def record(t: Tenant, contact_id: str) -> dict[str, Any]:
     return contact
 
 
-async def refused(t: Tenant, mutation: str, input: dict[str, Any], contact_id: str,
-                  code: str) -> dict[str, Any]:
+async def refused(
+    t: Tenant, mutation: str, input: dict[str, Any], contact_id: str, code: str
+) -> dict[str, Any]:
     """Run a mutation that must be refused with ``code`` and must change nothing."""
     before = await record(t, contact_id)
     payload = await t.mutate(mutation, input)
@@ -39,92 +40,143 @@ async def refused(t: Tenant, mutation: str, input: dict[str, Any], contact_id: s
 async def test_eleven_phones_then_the_twelfth_is_refused(tenant: Tenant) -> None:
     c = await tenant.create_contact(firstName="Many")
     for i in range(11):
-        payload = await tenant.mutate("contactPhoneAdd",
-                                      {"contactId": c["id"], "number": f"+1415555{i + 100:04d}"})
+        payload = await tenant.mutate(
+            "contactPhoneAdd", {"contactId": c["id"], "number": f"+1415555{i + 100:04d}"}
+        )
         assert payload["userErrors"] == []
     phones = (await record(tenant, c["id"]))["phones"]
     assert len(phones) == 11
     assert [p["isPrimary"] for p in phones].count(True) == 1
     assert phones[0]["isPrimary"]  # the first number became primary by itself
-    await refused(tenant, "contactPhoneAdd", {"contactId": c["id"], "number": "+14155550999"},
-                  c["id"], "LIMIT_EXCEEDED")
+    await refused(
+        tenant,
+        "contactPhoneAdd",
+        {"contactId": c["id"], "number": "+14155550999"},
+        c["id"],
+        "LIMIT_EXCEEDED",
+    )
 
 
 async def test_phone_labels_are_unique_and_primary_rules_hold(tenant: Tenant) -> None:
-    c = await tenant.create_contact(phones=[{"number": "+14155550100", "label": "MOBILE"},
-                                            {"number": "+14155550101", "label": "HOME"}])
+    c = await tenant.create_contact(
+        phones=[
+            {"number": "+14155550100", "label": "MOBILE"},
+            {"number": "+14155550101", "label": "HOME"},
+        ]
+    )
     cid = c["id"]
     mobile, home = c["phones"]
-    error = await refused(tenant, "contactPhoneAdd",
-                          {"contactId": cid, "number": "+14155550102", "label": "MOBILE"},
-                          cid, "LABEL_TAKEN")
+    error = await refused(
+        tenant,
+        "contactPhoneAdd",
+        {"contactId": cid, "number": "+14155550102", "label": "MOBILE"},
+        cid,
+        "LABEL_TAKEN",
+    )
     assert error["field"] == ["input", "phone", "label"]
-    await refused(tenant, "contactPhoneUpdate",
-                  {"contactId": cid, "phoneId": home["id"], "label": "MOBILE"}, cid,
-                  "LABEL_TAKEN")
-    await refused(tenant, "contactPhoneAdd", {"contactId": cid, "number": "(415) 555-0100"},
-                  cid, "DUPLICATE")
+    await refused(
+        tenant,
+        "contactPhoneUpdate",
+        {"contactId": cid, "phoneId": home["id"], "label": "MOBILE"},
+        cid,
+        "LABEL_TAKEN",
+    )
+    await refused(
+        tenant, "contactPhoneAdd", {"contactId": cid, "number": "(415) 555-0100"}, cid, "DUPLICATE"
+    )
     # the primary cannot be deleted until another number is primary
-    await refused(tenant, "contactPhoneRemove", {"contactId": cid, "phoneId": mobile["id"]},
-                  cid, "PRIMARY_NOT_DELETABLE")
-    moved = await tenant.mutate("contactPhoneSetPrimary",
-                                {"contactId": cid, "phoneId": home["id"]})
+    await refused(
+        tenant,
+        "contactPhoneRemove",
+        {"contactId": cid, "phoneId": mobile["id"]},
+        cid,
+        "PRIMARY_NOT_DELETABLE",
+    )
+    moved = await tenant.mutate("contactPhoneSetPrimary", {"contactId": cid, "phoneId": home["id"]})
     assert [(p["number"], p["isPrimary"]) for p in moved["contact"]["phones"]] == [
-        ("+14155550100", False), ("+14155550101", True)]
-    removed = await tenant.mutate("contactPhoneRemove",
-                                  {"contactId": cid, "phoneId": mobile["id"]})
+        ("+14155550100", False),
+        ("+14155550101", True),
+    ]
+    removed = await tenant.mutate("contactPhoneRemove", {"contactId": cid, "phoneId": mobile["id"]})
     assert [p["number"] for p in removed["contact"]["phones"]] == ["+14155550101"]
-    relabelled = await tenant.mutate("contactPhoneUpdate", {
-        "contactId": cid, "phoneId": home["id"], "label": "MOBILE", "number": "415-555-0177"})
+    relabelled = await tenant.mutate(
+        "contactPhoneUpdate",
+        {"contactId": cid, "phoneId": home["id"], "label": "MOBILE", "number": "415-555-0177"},
+    )
     assert relabelled["contact"]["phones"] == [
-        {"id": home["id"], "number": "+14155550177", "label": "MOBILE", "isPrimary": True}]
-    cleared = await tenant.mutate("contactPhoneUpdate",
-                                  {"contactId": cid, "phoneId": home["id"], "label": None})
+        {"id": home["id"], "number": "+14155550177", "label": "MOBILE", "isPrimary": True}
+    ]
+    cleared = await tenant.mutate(
+        "contactPhoneUpdate", {"contactId": cid, "phoneId": home["id"], "label": None}
+    )
     assert cleared["contact"]["phones"][0]["label"] is None
 
 
 async def test_emails_have_one_primary_and_match_case_insensitively(tenant: Tenant) -> None:
     c = await tenant.create_contact(emails=[{"address": "a@example.org"}])
     cid = c["id"]
-    added = await tenant.mutate("contactEmailAdd", {"contactId": cid,
-                                                    "address": "b@example.org",
-                                                    "label": "WORK", "primary": True})
+    added = await tenant.mutate(
+        "contactEmailAdd",
+        {"contactId": cid, "address": "b@example.org", "label": "WORK", "primary": True},
+    )
     emails = added["contact"]["emails"]
     assert [(e["address"], e["isPrimary"]) for e in emails] == [
-        ("a@example.org", False), ("b@example.org", True)]
+        ("a@example.org", False),
+        ("b@example.org", True),
+    ]
     assert added["contact"]["primaryEmail"] == {"address": "b@example.org"}
-    await refused(tenant, "contactEmailAdd", {"contactId": cid, "address": "A@EXAMPLE.org"},
-                  cid, "DUPLICATE")
-    await refused(tenant, "contactEmailAdd", {"contactId": cid, "address": "not-an-email"},
-                  cid, "INVALID_EMAIL")
-    await refused(tenant, "contactEmailRemove", {"contactId": cid, "emailId": emails[1]["id"]},
-                  cid, "PRIMARY_NOT_DELETABLE")
+    await refused(
+        tenant, "contactEmailAdd", {"contactId": cid, "address": "A@EXAMPLE.org"}, cid, "DUPLICATE"
+    )
+    await refused(
+        tenant,
+        "contactEmailAdd",
+        {"contactId": cid, "address": "not-an-email"},
+        cid,
+        "INVALID_EMAIL",
+    )
+    await refused(
+        tenant,
+        "contactEmailRemove",
+        {"contactId": cid, "emailId": emails[1]["id"]},
+        cid,
+        "PRIMARY_NOT_DELETABLE",
+    )
     await tenant.mutate("contactEmailSetPrimary", {"contactId": cid, "emailId": emails[0]["id"]})
-    after = await tenant.mutate("contactEmailRemove",
-                                {"contactId": cid, "emailId": emails[1]["id"]})
-    assert after["contact"]["emails"] == [{"id": emails[0]["id"], "address": "a@example.org",
-                                           "label": None, "isPrimary": True}]
+    after = await tenant.mutate(
+        "contactEmailRemove", {"contactId": cid, "emailId": emails[1]["id"]}
+    )
+    assert after["contact"]["emails"] == [
+        {"id": emails[0]["id"], "address": "a@example.org", "label": None, "isPrimary": True}
+    ]
     for i in range(10):
-        await tenant.mutate("contactEmailAdd", {"contactId": cid,
-                                                "address": f"x{i}@example.org"})
-    await refused(tenant, "contactEmailAdd", {"contactId": cid, "address": "y@example.org"},
-                  cid, "LIMIT_EXCEEDED")
+        await tenant.mutate("contactEmailAdd", {"contactId": cid, "address": f"x{i}@example.org"})
+    await refused(
+        tenant,
+        "contactEmailAdd",
+        {"contactId": cid, "address": "y@example.org"},
+        cid,
+        "LIMIT_EXCEEDED",
+    )
 
 
 async def test_tags_add_and_remove_never_overwrite(tenant: Tenant) -> None:
     c = await tenant.create_contact(tags=["alpha", "beta"])
-    added = await tenant.mutate("contactTagsAdd", {"contactId": c["id"],
-                                                   "tags": ["Gamma", "alpha"]})
+    added = await tenant.mutate(
+        "contactTagsAdd", {"contactId": c["id"], "tags": ["Gamma", "alpha"]}
+    )
     assert added["contact"]["tags"] == ["alpha", "beta", "gamma"]
-    removed = await tenant.mutate("contactTagsRemove", {"contactId": c["id"],
-                                                        "tags": ["BETA", "zeta"]})
+    removed = await tenant.mutate(
+        "contactTagsRemove", {"contactId": c["id"], "tags": ["BETA", "zeta"]}
+    )
     assert removed["contact"]["tags"] == ["alpha", "gamma"]
     before = (await record(tenant, c["id"]))["auditLog"]["totalCount"]
     noop = await tenant.mutate("contactTagsAdd", {"contactId": c["id"], "tags": ["alpha"]})
     assert noop["userErrors"] == []
     assert (await record(tenant, c["id"]))["auditLog"]["totalCount"] == before  # no event
-    await refused(tenant, "contactTagsAdd", {"contactId": c["id"], "tags": ["  "]}, c["id"],
-                  "REQUIRED")
+    await refused(
+        tenant, "contactTagsAdd", {"contactId": c["id"], "tags": ["  "]}, c["id"], "REQUIRED"
+    )
 
 
 async def test_owner_and_at_most_ten_followers(tenant: Tenant) -> None:
@@ -132,14 +184,20 @@ async def test_owner_and_at_most_ten_followers(tenant: Tenant) -> None:
     cid = c["id"]
     owner = await tenant.mutate("contactOwnerSet", {"contactId": cid, "ownerId": "user-9"})
     assert owner["contact"]["owner"] == {"id": "user-9"}
-    await refused(tenant, "contactFollowersAdd",
-                  {"contactId": cid, "userIds": ["user-a", "user-b", "user-c"]}, cid,
-                  "LIMIT_EXCEEDED")
-    full = await tenant.mutate("contactFollowersAdd",
-                               {"contactId": cid, "userIds": ["user-a", "user-b", "user-0"]})
+    await refused(
+        tenant,
+        "contactFollowersAdd",
+        {"contactId": cid, "userIds": ["user-a", "user-b", "user-c"]},
+        cid,
+        "LIMIT_EXCEEDED",
+    )
+    full = await tenant.mutate(
+        "contactFollowersAdd", {"contactId": cid, "userIds": ["user-a", "user-b", "user-0"]}
+    )
     assert len(full["contact"]["followers"]) == 10
-    less = await tenant.mutate("contactFollowersRemove",
-                               {"contactId": cid, "userIds": ["user-0", "nobody"]})
+    less = await tenant.mutate(
+        "contactFollowersRemove", {"contactId": cid, "userIds": ["user-0", "nobody"]}
+    )
     assert [f["id"] for f in less["contact"]["followers"]][-2:] == ["user-a", "user-b"]
     assert len(less["contact"]["followers"]) == 9
     cleared = await tenant.mutate("contactOwnerSet", {"contactId": cid, "ownerId": None})
@@ -149,36 +207,57 @@ async def test_owner_and_at_most_ten_followers(tenant: Tenant) -> None:
 async def test_dnd_per_channel_and_all_channels(tenant: Tenant) -> None:
     c = await tenant.create_contact(firstName="Quiet")
     cid = c["id"]
-    one = await tenant.mutate("contactDndSet", {"contactId": cid, "settings": [
-        {"channel": "EMAIL", "enabled": True}]})
+    one = await tenant.mutate(
+        "contactDndSet", {"contactId": cid, "settings": [{"channel": "EMAIL", "enabled": True}]}
+    )
     states = {s["channel"]: s for s in one["contact"]["dnd"]["channels"]}
     assert states["EMAIL"]["blocked"] is True
     assert states["SMS"]["blocked"] is False
     assert [s["channel"] for s in one["contact"]["dnd"]["channels"]] == [
-        "SMS", "CALL", "EMAIL", "FACEBOOK", "GMB", "WHATSAPP"]
-    everything = await tenant.mutate("contactDndSet", {"contactId": cid, "settings": [
-        {"channel": "ALL", "enabled": True}]})
+        "SMS",
+        "CALL",
+        "EMAIL",
+        "FACEBOOK",
+        "GMB",
+        "WHATSAPP",
+    ]
+    everything = await tenant.mutate(
+        "contactDndSet", {"contactId": cid, "settings": [{"channel": "ALL", "enabled": True}]}
+    )
     dnd = everything["contact"]["dnd"]
     assert dnd["allChannels"]["enabled"] is True
     assert all(s["blocked"] for s in dnd["channels"])
     assert [s["enabled"] for s in dnd["channels"]].count(True) == 1  # only EMAIL itself
-    data = await tenant.gql("query($id: ID!) { contact(id: $id) { auditLog(first: 1) { edges "
-                            "{ node { kind changes { field before after } } } } } }", {"id": cid})
+    data = await tenant.gql(
+        "query($id: ID!) { contact(id: $id) { auditLog(first: 1) { edges "
+        "{ node { kind changes { field before after } } } } } }",
+        {"id": cid},
+    )
     (latest,) = data["contact"]["auditLog"]["edges"]
-    assert latest["node"] == {"kind": "DND_CHANGED", "changes": [
-        {"field": "dnd.ALL", "before": False, "after": True}]}
+    assert latest["node"] == {
+        "kind": "DND_CHANGED",
+        "changes": [{"field": "dnd.ALL", "before": False, "after": True}],
+    }
 
 
 async def test_custom_fields_typed_values(tenant: Tenant) -> None:
-    fields = [("title", "TEXT", []), ("size", "NUMBER", []), ("deal", "MONETARY", []),
-              ("renewal", "DATE", []), ("vip", "CHECKBOX", []),
-              ("tier", "SINGLE_OPTION", ["Gold", "Silver"]),
-              ("topics", "MULTIPLE_OPTIONS", ["A", "B", "C"]), ("mobile", "PHONE", []),
-              ("contract", "FILE_UPLOAD", [])]
+    fields = [
+        ("title", "TEXT", []),
+        ("size", "NUMBER", []),
+        ("deal", "MONETARY", []),
+        ("renewal", "DATE", []),
+        ("vip", "CHECKBOX", []),
+        ("tier", "SINGLE_OPTION", ["Gold", "Silver"]),
+        ("topics", "MULTIPLE_OPTIONS", ["A", "B", "C"]),
+        ("mobile", "PHONE", []),
+        ("contract", "FILE_UPLOAD", []),
+    ]
     for key, kind, options in fields:
-        payload = await tenant.mutate("customFieldCreate", {
-            "key": key, "name": key.title(), "dataType": kind, "options": options},
-            selection="customField { key dataType options }")
+        payload = await tenant.mutate(
+            "customFieldCreate",
+            {"key": key, "name": key.title(), "dataType": kind, "options": options},
+            selection="customField { key dataType options }",
+        )
         assert payload["userErrors"] == []
         assert payload["customField"] == {"key": key, "dataType": kind, "options": options}
     c = await tenant.create_contact(firstName="Typed")
@@ -194,30 +273,49 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
         {"key": "mobile", "value": {"text": "415 555 0100"}},
         {"key": "contract", "value": {"files": [{"name": "c.pdf", "url": "/files/c.pdf"}]}},
     ]
-    payload = await tenant.mutate("contactCustomFieldValuesSet",
-                                  {"contactId": cid, "values": values})
+    payload = await tenant.mutate(
+        "contactCustomFieldValuesSet", {"contactId": cid, "values": values}
+    )
     assert payload["userErrors"] == []
     got = {f["field"]["key"]: f["value"] for f in (await record(tenant, cid))["customFields"]}
     assert got == {
         "title": {"__typename": "CustomFieldText", "text": "CTO"},
         "size": {"__typename": "CustomFieldNumber", "number": 12.5},
-        "deal": {"__typename": "CustomFieldMoney",
-                 "money": {"amount": 129900, "currency": "EUR"}},
+        "deal": {"__typename": "CustomFieldMoney", "money": {"amount": 129900, "currency": "EUR"}},
         "renewal": {"__typename": "CustomFieldDate", "date": "2027-03-01"},
         "vip": {"__typename": "CustomFieldCheckbox", "checked": True},
         "tier": {"__typename": "CustomFieldOption", "option": "Gold"},
         "topics": {"__typename": "CustomFieldOptions", "options": ["C", "A"]},
         "mobile": {"__typename": "CustomFieldText", "text": "+14155550100"},
-        "contract": {"__typename": "CustomFieldFiles",
-                     "files": [{"name": "c.pdf", "url": "/files/c.pdf"}]},
+        "contract": {
+            "__typename": "CustomFieldFiles",
+            "files": [{"name": "c.pdf", "url": "/files/c.pdf"}],
+        },
     }
-    await refused(tenant, "contactCustomFieldValuesSet", {"contactId": cid, "values": [
-        {"key": "title", "value": {"text": "CEO"}},
-        {"key": "size", "value": {"text": "twelve"}}]}, cid, "WRONG_VALUE_TYPE")
-    await refused(tenant, "contactCustomFieldValuesSet", {"contactId": cid, "values": [
-        {"key": "tier", "value": {"option": "Bronze"}}]}, cid, "UNKNOWN_OPTION")
-    cleared = await tenant.mutate("contactCustomFieldValuesSet", {"contactId": cid, "values": [
-        {"key": "title", "value": None}]})
+    await refused(
+        tenant,
+        "contactCustomFieldValuesSet",
+        {
+            "contactId": cid,
+            "values": [
+                {"key": "title", "value": {"text": "CEO"}},
+                {"key": "size", "value": {"text": "twelve"}},
+            ],
+        },
+        cid,
+        "WRONG_VALUE_TYPE",
+    )
+    await refused(
+        tenant,
+        "contactCustomFieldValuesSet",
+        {"contactId": cid, "values": [{"key": "tier", "value": {"option": "Bronze"}}]},
+        cid,
+        "UNKNOWN_OPTION",
+    )
+    cleared = await tenant.mutate(
+        "contactCustomFieldValuesSet",
+        {"contactId": cid, "values": [{"key": "title", "value": None}]},
+    )
     keys = [f["field"]["key"] for f in cleared["contact"]["customFields"]]
     assert "title" not in keys
     assert len(keys) == 8
@@ -225,34 +323,47 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
 
 async def test_custom_field_definitions_are_admin_only_and_validated(tenant: Tenant) -> None:
     user = tenant.viewer("user-plain")
-    denied = await tenant.mutate("customFieldCreate", {"key": "k", "name": "K",
-                                                       "dataType": "TEXT"},
-                                 selection="customField { id }", viewer=user)
+    denied = await tenant.mutate(
+        "customFieldCreate",
+        {"key": "k", "name": "K", "dataType": "TEXT"},
+        selection="customField { id }",
+        viewer=user,
+    )
     assert [e["code"] for e in denied["userErrors"]] == ["FORBIDDEN"]
-    created = await tenant.mutate("customFieldCreate", {
-        "key": "tier", "name": "Tier", "dataType": "SINGLE_OPTION", "options": ["A"]},
-        selection="customField { id }")
+    created = await tenant.mutate(
+        "customFieldCreate",
+        {"key": "tier", "name": "Tier", "dataType": "SINGLE_OPTION", "options": ["A"]},
+        selection="customField { id }",
+    )
     field_id = created["customField"]["id"]
-    dup = await tenant.mutate("customFieldCreate", {"key": "tier", "name": "T",
-                                                    "dataType": "TEXT"},
-                              selection="customField { id }")
+    dup = await tenant.mutate(
+        "customFieldCreate",
+        {"key": "tier", "name": "T", "dataType": "TEXT"},
+        selection="customField { id }",
+    )
     assert [e["code"] for e in dup["userErrors"]] == ["DUPLICATE"]
-    no_options = await tenant.mutate("customFieldCreate", {"key": "pick", "name": "Pick",
-                                                           "dataType": "SINGLE_OPTION"},
-                                     selection="customField { id }")
+    no_options = await tenant.mutate(
+        "customFieldCreate",
+        {"key": "pick", "name": "Pick", "dataType": "SINGLE_OPTION"},
+        selection="customField { id }",
+    )
     assert [e["code"] for e in no_options["userErrors"]] == ["REQUIRED"]
-    shrink = await tenant.mutate("customFieldUpdate", {"id": field_id, "options": ["B"]},
-                                 selection="customField { options }")
+    shrink = await tenant.mutate(
+        "customFieldUpdate", {"id": field_id, "options": ["B"]}, selection="customField { options }"
+    )
     assert [e["code"] for e in shrink["userErrors"]] == ["INVALID_VALUE"]
-    grow = await tenant.mutate("customFieldUpdate", {"id": field_id, "name": "Level",
-                                                     "options": ["A", "B"]},
-                               selection="customField { name options }")
+    grow = await tenant.mutate(
+        "customFieldUpdate",
+        {"id": field_id, "name": "Level", "options": ["A", "B"]},
+        selection="customField { name options }",
+    )
     assert grow["customField"] == {"name": "Level", "options": ["A", "B"]}
     listed = await tenant.gql("{ customFields { key name } }")
     assert listed["customFields"] == [{"key": "tier", "name": "Level"}]
     c = await tenant.create_contact(customFields=[{"key": "tier", "value": {"option": "B"}}])
-    deleted = await tenant.mutate("customFieldDelete", {"id": field_id},
-                                  selection="customField { key }")
+    deleted = await tenant.mutate(
+        "customFieldDelete", {"id": field_id}, selection="customField { key }"
+    )
     assert deleted["customField"] == {"key": "tier"}
     assert (await record(tenant, c["id"]))["customFields"] == []
     assert (await tenant.gql("{ customFields { key } }"))["customFields"] == []

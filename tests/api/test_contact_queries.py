@@ -21,26 +21,48 @@ async def names(t: Tenant, **variables: Any) -> list[str]:
 @pytest.fixture
 async def people(tenant: Tenant) -> Tenant:
     """Five contacts with something for every filter to tell apart."""
-    await tenant.mutate("customFieldCreate", {"key": "score", "name": "Score",
-                                              "dataType": "NUMBER"},
-                        selection="customField { id }")
-    await tenant.mutate("customFieldCreate", {"key": "topics", "name": "Topics",
-                                              "dataType": "MULTIPLE_OPTIONS",
-                                              "options": ["a", "b"]},
-                        selection="customField { id }")
+    await tenant.mutate(
+        "customFieldCreate",
+        {"key": "score", "name": "Score", "dataType": "NUMBER"},
+        selection="customField { id }",
+    )
+    await tenant.mutate(
+        "customFieldCreate",
+        {"key": "topics", "name": "Topics", "dataType": "MULTIPLE_OPTIONS", "options": ["a", "b"]},
+        selection="customField { id }",
+    )
     specs: list[dict[str, Any]] = [
-        {"firstName": "Alice", "lastName": "Zed", "type": "CUSTOMER", "tags": ["vip", "news"],
-         "ownerId": "u1", "emails": [{"address": "alice@acme.io"}],
-         "phones": [{"number": "+14155550101"}],
-         "customFields": [{"key": "score", "value": {"number": 90}},
-                          {"key": "topics", "value": {"options": ["a", "b"]}}]},
-        {"firstName": "Bob", "lastName": "Young", "tags": ["news"], "ownerId": "u2",
-         "followerIds": ["u1"], "emails": [{"address": "bob@beta.io"}],
-         "dnd": [{"channel": "SMS", "enabled": True}],
-         "customFields": [{"key": "score", "value": {"number": 40}}]},
-        {"firstName": "Carol", "lastName": "Xu", "type": "CUSTOMER", "businessName": "Acme",
-         "phones": [{"number": "+14155550303"}],
-         "customFields": [{"key": "topics", "value": {"options": ["b"]}}]},
+        {
+            "firstName": "Alice",
+            "lastName": "Zed",
+            "type": "CUSTOMER",
+            "tags": ["vip", "news"],
+            "ownerId": "u1",
+            "emails": [{"address": "alice@acme.io"}],
+            "phones": [{"number": "+14155550101"}],
+            "customFields": [
+                {"key": "score", "value": {"number": 90}},
+                {"key": "topics", "value": {"options": ["a", "b"]}},
+            ],
+        },
+        {
+            "firstName": "Bob",
+            "lastName": "Young",
+            "tags": ["news"],
+            "ownerId": "u2",
+            "followerIds": ["u1"],
+            "emails": [{"address": "bob@beta.io"}],
+            "dnd": [{"channel": "SMS", "enabled": True}],
+            "customFields": [{"key": "score", "value": {"number": 40}}],
+        },
+        {
+            "firstName": "Carol",
+            "lastName": "Xu",
+            "type": "CUSTOMER",
+            "businessName": "Acme",
+            "phones": [{"number": "+14155550303"}],
+            "customFields": [{"key": "topics", "value": {"options": ["b"]}}],
+        },
         {"firstName": "Dave", "lastName": "Wu", "tags": ["vip"], "ownerId": "u1"},
         {"firstName": "Eve", "lastName": "Vo", "emails": [{"address": "eve@acme.io"}]},
     ]
@@ -53,8 +75,10 @@ async def test_pages_walk_the_whole_list_once_in_a_stable_order(people: Tenant) 
     seen: list[str] = []
     after = None
     while True:
-        data = await people.gql(LIST, {"first": 2, "after": after,
-                                       "orderBy": {"field": "LAST_NAME", "direction": "ASC"}})
+        data = await people.gql(
+            LIST,
+            {"first": 2, "after": after, "orderBy": {"field": "LAST_NAME", "direction": "ASC"}},
+        )
         page = data["contacts"]
         assert page["totalCount"] == 5
         seen += [e["node"]["firstName"] for e in page["edges"]]
@@ -69,61 +93,80 @@ async def test_pages_walk_the_whole_list_once_in_a_stable_order(people: Tenant) 
 async def test_default_order_is_newest_first(people: Tenant) -> None:
     assert await names(people) == ["Eve", "Dave", "Carol", "Bob", "Alice"]
     assert await names(people, orderBy={"field": "CREATED_AT", "direction": "ASC"}) == [
-        "Alice", "Bob", "Carol", "Dave", "Eve"]
+        "Alice",
+        "Bob",
+        "Carol",
+        "Dave",
+        "Eve",
+    ]
 
 
-@pytest.mark.parametrize(("filter", "expected"), [
-    ({"name": {"contains": "li"}}, ["Alice"]),
-    ({"email": {"equals": "BOB@beta.io"}}, ["Bob"]),
-    ({"email": {"contains": "acme"}}, ["Alice", "Eve"]),
-    ({"phone": {"equals": "(415) 555-0303"}}, ["Carol"]),
-    ({"tags": {"any": ["vip"]}}, ["Alice", "Dave"]),
-    ({"tags": {"all": ["vip", "news"]}}, ["Alice"]),
-    ({"tags": {"none": ["news"]}}, ["Carol", "Dave", "Eve"]),
-    ({"owner": {"in": ["u1"]}}, ["Alice", "Dave"]),
-    ({"owner": {"exists": False}}, ["Carol", "Eve"]),
-    ({"followerIds": ["u1"]}, ["Bob"]),
-    ({"dnd": {"channel": "SMS"}}, ["Bob"]),
-    ({"types": ["CUSTOMER"]}, ["Alice", "Carol"]),
-    ({"customFields": [{"key": "score", "min": 50}]}, ["Alice"]),
-    ({"customFields": [{"key": "score", "exists": False}]}, ["Carol", "Dave", "Eve"]),
-    ({"customFields": [{"key": "topics", "option": "b"}]}, ["Alice", "Carol"]),
-    ({"or": [{"name": {"startsWith": "bo"}}, {"tags": {"any": ["vip"]}}]},
-     ["Alice", "Bob", "Dave"]),
-    ({"and": [{"tags": {"any": ["news"]}}, {"not": {"owner": {"in": ["u2"]}}}]}, ["Alice"]),
-    ({"not": {"or": [{"types": ["CUSTOMER"]}, {"tags": {"any": ["vip"]}}]}}, ["Bob", "Eve"]),
-])
+@pytest.mark.parametrize(
+    ("filter", "expected"),
+    [
+        ({"name": {"contains": "li"}}, ["Alice"]),
+        ({"email": {"equals": "BOB@beta.io"}}, ["Bob"]),
+        ({"email": {"contains": "acme"}}, ["Alice", "Eve"]),
+        ({"phone": {"equals": "(415) 555-0303"}}, ["Carol"]),
+        ({"tags": {"any": ["vip"]}}, ["Alice", "Dave"]),
+        ({"tags": {"all": ["vip", "news"]}}, ["Alice"]),
+        ({"tags": {"none": ["news"]}}, ["Carol", "Dave", "Eve"]),
+        ({"owner": {"in": ["u1"]}}, ["Alice", "Dave"]),
+        ({"owner": {"exists": False}}, ["Carol", "Eve"]),
+        ({"followerIds": ["u1"]}, ["Bob"]),
+        ({"dnd": {"channel": "SMS"}}, ["Bob"]),
+        ({"types": ["CUSTOMER"]}, ["Alice", "Carol"]),
+        ({"customFields": [{"key": "score", "min": 50}]}, ["Alice"]),
+        ({"customFields": [{"key": "score", "exists": False}]}, ["Carol", "Dave", "Eve"]),
+        ({"customFields": [{"key": "topics", "option": "b"}]}, ["Alice", "Carol"]),
+        (
+            {"or": [{"name": {"startsWith": "bo"}}, {"tags": {"any": ["vip"]}}]},
+            ["Alice", "Bob", "Dave"],
+        ),
+        ({"and": [{"tags": {"any": ["news"]}}, {"not": {"owner": {"in": ["u2"]}}}]}, ["Alice"]),
+        ({"not": {"or": [{"types": ["CUSTOMER"]}, {"tags": {"any": ["vip"]}}]}}, ["Bob", "Eve"]),
+    ],
+)
 async def test_filters(people: Tenant, filter: dict[str, Any], expected: list[str]) -> None:
-    got = await names(people, filter=filter, orderBy={"field": "FIRST_NAME",
-                                                      "direction": "ASC"})
+    got = await names(people, filter=filter, orderBy={"field": "FIRST_NAME", "direction": "ASC"})
     assert got == expected
     data = await people.gql(LIST, {"first": 1, "filter": filter})
     assert data["contacts"]["totalCount"] == len(expected)
 
 
 async def test_created_at_range(people: Tenant) -> None:
-    everyone = await people.gql(LIST + "", {"first": 100, "orderBy": {"field": "CREATED_AT",
-                                                                       "direction": "ASC"}})
+    everyone = await people.gql(
+        LIST + "", {"first": 100, "orderBy": {"field": "CREATED_AT", "direction": "ASC"}}
+    )
     ids = [e["node"]["id"] for e in everyone["contacts"]["edges"]]
-    third = await people.gql("query($id: ID!) { contact(id: $id) { createdAt } }",
-                             {"id": ids[2]})
+    third = await people.gql("query($id: ID!) { contact(id: $id) { createdAt } }", {"id": ids[2]})
     since = third["contact"]["createdAt"]
-    assert await names(people, filter={"createdAt": {"from": since}},
-                       orderBy={"field": "CREATED_AT", "direction": "ASC"}) == [
-        "Carol", "Dave", "Eve"]
-    assert await names(people, filter={"createdAt": {"to": since}},
-                       orderBy={"field": "CREATED_AT", "direction": "ASC"}) == ["Alice", "Bob"]
+    assert await names(
+        people,
+        filter={"createdAt": {"from": since}},
+        orderBy={"field": "CREATED_AT", "direction": "ASC"},
+    ) == ["Carol", "Dave", "Eve"]
+    assert await names(
+        people,
+        filter={"createdAt": {"to": since}},
+        orderBy={"field": "CREATED_AT", "direction": "ASC"},
+    ) == ["Alice", "Bob"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("acme", ["Alice", "Carol", "Eve"]),  # email domain and business name
-    ("carol xu", ["Carol"]),
-    ("555-0101", ["Alice"]),
-    ("%", []),  # LIKE wildcards are escaped
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("acme", ["Alice", "Carol", "Eve"]),  # email domain and business name
+        ("carol xu", ["Carol"]),
+        ("555-0101", ["Alice"]),
+        ("%", []),  # LIKE wildcards are escaped
+    ],
+)
 async def test_search(people: Tenant, text: str, expected: list[str]) -> None:
-    assert await names(people, search=text, orderBy={"field": "FIRST_NAME",
-                                                     "direction": "ASC"}) == expected
+    assert (
+        await names(people, search=text, orderBy={"field": "FIRST_NAME", "direction": "ASC"})
+        == expected
+    )
 
 
 async def test_bad_paging_arguments_are_request_errors(people: Tenant) -> None:
@@ -143,9 +186,12 @@ async def test_audit_log_pages_newest_first(tenant: Tenant) -> None:
     first = (await tenant.gql(query, {"id": c["id"]}))["contact"]["auditLog"]
     assert first["totalCount"] == 4
     assert [e["node"]["changes"][0]["after"] for e in first["edges"]] == [
-        ["a", "b", "c"], ["a", "b"]]
+        ["a", "b", "c"],
+        ["a", "b"],
+    ]
     assert first["pageInfo"]["hasNextPage"] is True
-    second = (await tenant.gql(query, {"id": c["id"], "after": first["pageInfo"]["endCursor"]})
-              )["contact"]["auditLog"]
+    second = (await tenant.gql(query, {"id": c["id"], "after": first["pageInfo"]["endCursor"]}))[
+        "contact"
+    ]["auditLog"]
     assert [e["node"]["kind"] for e in second["edges"]] == ["TAGS_ADDED", "CONTACT_CREATED"]
     assert second["pageInfo"]["hasNextPage"] is False

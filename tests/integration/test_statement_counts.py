@@ -19,29 +19,37 @@ ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
 
 
 async def seed_contacts(t: Tenant, n: int) -> list[str]:
-    await t.mutate("customFieldCreate", {"key": "score", "name": "S", "dataType": "NUMBER"},
-                   selection="customField { id }")
+    await t.mutate(
+        "customFieldCreate",
+        {"key": "score", "name": "S", "dataType": "NUMBER"},
+        selection="customField { id }",
+    )
     ids = []
     for i in range(n):
         c = await t.create_contact(
-            firstName=f"P{i}", phones=[{"number": f"+1415555{i + 100:04d}", "label": "MOBILE"}],
-            emails=[{"address": f"p{i}@example.org"}], tags=["a", f"t{i}"], ownerId="u1",
-            followerIds=["u2", "u3"], dnd=[{"channel": "SMS", "enabled": i % 2 == 0}],
-            customFields=[{"key": "score", "value": {"number": i}}])
+            firstName=f"P{i}",
+            phones=[{"number": f"+1415555{i + 100:04d}", "label": "MOBILE"}],
+            emails=[{"address": f"p{i}@example.org"}],
+            tags=["a", f"t{i}"],
+            ownerId="u1",
+            followerIds=["u2", "u3"],
+            dnd=[{"channel": "SMS", "enabled": i % 2 == 0}],
+            customFields=[{"key": "score", "value": {"number": i}}],
+        )
         await t.mutate("contactTagsAdd", {"contactId": c["id"], "tags": ["more"]})
         ids.append(c["id"])
     return ids
 
 
-async def count(engine: AsyncEngine, t: Tenant, query: str, variables: dict[str, object]
-                ) -> int:
+async def count(engine: AsyncEngine, t: Tenant, query: str, variables: dict[str, object]) -> int:
     with StatementCounter(engine) as counter:
         await t.gql(query, variables)
     return counter.count
 
 
 async def test_whole_record_for_1_and_50_contacts_costs_the_same(
-        tenant: Tenant, engine: AsyncEngine) -> None:
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
     await seed_contacts(tenant, 50)
     one = await count(engine, tenant, WHOLE_RECORD, {"first": 1})
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
@@ -52,10 +60,11 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
-        tenant: Tenant, engine: AsyncEngine) -> None:
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
     ids = await seed_contacts(tenant, 50)
-    one = await count(engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact",
-                                                            "id": ids[0]}]})
-    fifty = await count(engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": i}
-                                                             for i in ids]})
+    one = await count(engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": ids[0]}]})
+    fifty = await count(
+        engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": i} for i in ids]}
+    )
     assert one == fifty == 3  # contacts, tags, phones
