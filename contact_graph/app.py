@@ -25,19 +25,27 @@ from .view import ContactGraphView
 
 def create_app(settings: Settings | None = None, dev_token: str | None = None) -> Starlette:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        runtime = Runtime(settings=settings, engine=engine, schema=build_schema(settings),
-                          dev_token=dev_token if settings.environment != "production" else None)
+        runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            schema=build_schema(settings),
+            dev_token=dev_token if settings.environment != "production" else None,
+        )
         app.state.runtime = runtime  # tests and tools reach the engine through this
         view = ContactGraphView(
-            runtime, graphql_ide="graphiql" if settings.graphiql else None,
-            allowed_origins=settings.cors_origins, multipart_uploads_enabled=False)
+            runtime,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allowed_origins=settings.cors_origins,
+            multipart_uploads_enabled=False,
+        )
         state["view"] = view
         try:
             yield
@@ -54,15 +62,25 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
 
     middleware = []
     if settings.cors_origins:
-        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                                     allow_methods=["GET", "POST"],
-                                     allow_headers=["authorization", "content-type"]))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type"],
+            )
+        )
     return Starlette(
-        routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
-                WebSocketRoute("/graphql", graphql),
-                Route("/health", health), Route("/", root),
-                *([graphiql_assets_route()] if settings.graphiql else [])],
-        middleware=middleware, lifespan=lifespan)
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/health", health),
+            Route("/", root),
+            *([graphiql_assets_route()] if settings.graphiql else []),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
 
 
 class _ViewProxy:

@@ -55,13 +55,15 @@ ASSETS: dict[str, Asset] = {
 }
 
 DEFAULT_QUERY = """\
-# contact-graph GraphiQL (served offline from tools/graphiql).
+# contact-graph, served offline.
 #
-# Headers (below) carry the development bearer token when the server was started with
-# `make run`. Queries and mutations go over HTTP; subscriptions over a websocket
-# (graphql-transport-ws) to this same URL, authenticated by the same headers.
+# The Headers tab below holds the development
+# token (pre-filled by `make run`). Queries and
+# mutations go over HTTP; subscriptions over a
+# websocket (graphql-transport-ws) to this URL,
+# with the same headers as connection params.
 #
-#   Run: Ctrl-Enter    Autocomplete: Ctrl-Space    Docs: the book icon on the left
+# Run: Ctrl-Enter   Autocomplete: Ctrl-Space
 
 query Contacts {
   contacts(first: 10) {
