@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run migrate seed token schema schema-check lint typecheck test check bench services clean
+.PHONY: help install run migrate migration seed token schema schema-check lint typecheck test check bench services clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ run: install tools/graphiql/node_modules/.installed  ## migrate, seed demo data,
 
 migrate: install  ## apply database migrations
 	$(BIN)/contact-graph migrate
+
+migration: install  ## autogenerate the next migration from the models: make migration NAME="what changed"
+	bash scripts/new-migration.sh "$(NAME)"
 
 seed: install  ## load the demo data (once)
 	$(BIN)/contact-graph seed

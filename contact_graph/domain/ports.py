@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from .contact import Contact
     from .custom_fields import CustomFieldDefinition
     from .events import ContactEvent
+    from .notes import Note
+    from .viewer import Viewer
 
 
 class Clock(Protocol):
@@ -39,6 +41,9 @@ class ContactRepository(Protocol):
 
     async def find_by_phone(self, location_id: str, number: str) -> Contact | None: ...
 
+    async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
+        """Whether ``viewer`` may see the contact (one cheap query, no aggregate load)."""
+
     async def add(self, contact: Contact) -> None: ...
 
     async def save(self, contact: Contact) -> None:
@@ -61,6 +66,16 @@ class CustomFieldRepository(Protocol):
     async def delete(self, definition: CustomFieldDefinition) -> None: ...
 
 
+class NoteRepository(Protocol):
+    async def get(self, location_id: str, note_id: str) -> Note | None: ...
+
+    async def add(self, note: Note) -> None: ...
+
+    async def save(self, note: Note) -> None: ...
+
+    async def delete(self, note: Note) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -73,6 +88,9 @@ class UnitOfWork(Protocol):
 
     @property
     def custom_fields(self) -> CustomFieldRepository: ...
+
+    @property
+    def notes(self) -> NoteRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -51,6 +51,13 @@ async def _visible(uow: UnitOfWork, viewer: Viewer, contact_id: str) -> Contact:
     return contact
 
 
+async def visible_contact_id(uow: UnitOfWork, viewer: Viewer, contact_id: str) -> str:
+    """For tabs: the contact must exist, in the viewer's location, visible to them."""
+    if not await uow.contacts.is_visible(viewer, contact_id):
+        raise _not_found("contactId")
+    return contact_id
+
+
 async def _retrying(run: Callable[[], Awaitable[Any]]) -> Any:
     """Run again, after a short random pause, while another writer got there first."""
     for attempt in range(MAX_ATTEMPTS):

@@ -21,7 +21,8 @@ from ..persistence.mappers import (
     point_from_row,
 )
 from ..persistence.tables import CUSTOM_FIELD
-from .base import SqlLoader, grouped
+from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .notes import notes_count_loader, notes_page_loader
 
 CF = CUSTOM_FIELD
 
@@ -108,6 +109,16 @@ class Loaders:
         self.custom_field = CustomFieldByIdLoader(engine, viewer.location_id)
         self.audit_log = AuditLogByContactLoader(engine)
         self.audit_count = AuditCountByContactLoader(engine)
+        self.notes = notes_page_loader(engine)
+        self.notes_count = notes_count_loader(engine)
+
+    def forget_lists(self) -> None:
+        """After a write to a tab: the payload re-reads lists instead of serving stale ones."""
+        for loader in vars(self).values():
+            if isinstance(loader, PagedByContactLoader | CountByContactLoader):
+                loader.clear_all()
+        self.audit_log.clear_all()
+        self.audit_count.clear_all()
 
     def prime_contact(self, contact: Contact) -> None:
         """After a write: serve the changed aggregate without reading it back."""

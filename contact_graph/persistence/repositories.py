@@ -12,6 +12,7 @@ from ..domain.contact import Contact
 from ..domain.custom_fields import CustomFieldDefinition
 from ..domain.errors import ConcurrencyConflict
 from ..domain.values import email_key
+from ..domain.viewer import Viewer
 from . import queries
 from .mappers import child_rows, contact_row, definition_from_row, definition_row
 from .tables import CONTACT, CUSTOM_FIELD, EMAIL, PHONE, metadata
@@ -54,6 +55,10 @@ class SqlContactRepository:
 
     async def find_by_phone(self, location_id: str, number: str) -> Contact | None:
         return await self._by_child(PHONE, "number", location_id, number)
+
+    async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
+        stmt = select(C.id).where(C.id == contact_id, queries.visible_to(viewer))
+        return (await self.conn.execute(stmt)).first() is not None
 
     async def add(self, contact: Contact) -> None:
         await self.conn.execute(insert(CONTACT).values(contact_row(contact)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import SequenceInt, UTCDateTime
@@ -188,6 +188,22 @@ class ContactEventRow(SQLModel, table=True):
     changes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
 
 
+class ContactNoteRow(SQLModel, table=True):
+    __tablename__ = "contact_note"
+    __table_args__ = (
+        Index(None, "contact_id", "created_at", "id"),
+        Index(None, "contact_id", "updated_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    body: str = Field(sa_type=Text)
+    author_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -203,3 +219,4 @@ DND = _table(ContactDndRow)
 CUSTOM_FIELD = _table(CustomFieldRow)
 CUSTOM_VALUE = _table(ContactCustomValueRow)
 EVENT = _table(ContactEventRow)
+NOTE = _table(ContactNoteRow)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from ..domain.events import ContactEvent
 from .mappers import event_row
+from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
 from .tables import EVENT
 
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
 
     contacts: SqlContactRepository
     custom_fields: SqlCustomFieldRepository
+    notes: SqlNoteRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
         self._tx = await self._conn.begin()
         self.contacts = SqlContactRepository(self._conn)
         self.custom_fields = SqlCustomFieldRepository(self._conn)
+        self.notes = SqlNoteRepository(self._conn)
         return self
 
     async def __aexit__(

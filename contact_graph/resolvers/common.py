@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -13,7 +13,10 @@ from ..context import Context
 from ..domain.contact import Contact
 from ..domain.contact_query import DEFAULT_PAGE, MAX_PAGE
 from ..domain.errors import DomainError, UserError
-from ..persistence.paging import InvalidCursor
+from ..loaders.base import PagedByContactLoader
+from ..persistence.mappers import RowLike
+from ..persistence.paging import InvalidCursor, decode_cursor
+from ..persistence.tab_pages import Page, PageRequest
 
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
@@ -37,6 +40,8 @@ async def run_write(info: Info, call: Awaitable[T]) -> Outcome[T]:
     contact = value[0] if isinstance(value, tuple) else value
     if isinstance(contact, Contact):
         info.context.loaders.prime_contact(contact)
+    else:
+        info.context.loaders.forget_lists()
     return Outcome(value=value)
 
 
@@ -53,6 +58,33 @@ def page_size(first: int | None) -> int:
 
 def bad_cursor(exc: InvalidCursor) -> GraphQLError:
     return GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"})
+
+
+def page_request(
+    first: int | None, after: str | None, sort: str, descending: bool, filter: Hashable = None
+) -> PageRequest:
+    """A tab's paging arguments, checked before any loader sees them."""
+    request = PageRequest(page_size(first), after, sort, descending, filter)
+    if after is not None:
+        try:
+            decode_cursor(after, 2)
+        except InvalidCursor as exc:
+            raise bad_cursor(exc) from exc
+    return request
+
+
+async def tab_page(
+    loader: PagedByContactLoader,
+    contact_id: str,
+    request: PageRequest,
+    convert: Callable[[RowLike], T],
+) -> tuple[list[T], list[str], bool]:
+    """One contact's page of a tab's list, through the tab's loader."""
+    try:
+        found: Page = await loader.load((contact_id, request))
+    except InvalidCursor as exc:
+        raise bad_cursor(exc) from exc
+    return [convert(r) for r in found.rows], found.cursors, found.has_next
 
 
 def given(value: Any) -> bool:

@@ -8,13 +8,19 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..settings import Settings
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .mutation import Mutation
+from .notes import NotesMutation
 from .query import Query
+
+QUERIES: tuple[type, ...] = (Query,)
+"""Each tab's root fields, merged into one Query and one Mutation type."""
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
@@ -56,8 +62,8 @@ class ContactGraphSchema(strawberry.federation.Schema):
 def build_schema(settings: Settings) -> ContactGraphSchema:
     depth_rule = depth_limit_rule(settings.max_query_depth)
     schema = ContactGraphSchema(
-        query=Query,
-        mutation=Mutation,
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
         types=[Contact],
         federation_version=FEDERATION_VERSION,
         extensions=[

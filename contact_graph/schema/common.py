@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 import strawberry
@@ -32,6 +33,12 @@ class PageInfo:
     )
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+
+@strawberry.enum(description="Sort direction.")
+class SortDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
 
 
 NodeT = TypeVar("NodeT")

@@ -12,6 +12,7 @@ from ..domain import contact as d
 from ..resolvers import contact as r
 from ..resolvers.common import Info
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
+from .notes import ContactNotesFields
 from .user import User
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class ContactDnd:
     description="One person the business knows: everything the contact record shows. Other "
     "subgraphs extend it by `id`.",
 )
-class Contact:
+class Contact(ContactNotesFields):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import strawberry
 
 from ..domain import contact_query as q
+from .common import SortDirection
 from .enums import ContactSortField, ContactType, DndChannel
-
-
-@strawberry.enum(description="Sort direction.")
-class SortDirection(StrEnum):
-    ASC = "ASC"
-    DESC = "DESC"
 
 
 @strawberry.input(description="Sort order; ties are broken by id, so pages are stable.")

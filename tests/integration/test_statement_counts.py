@@ -12,7 +12,8 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   phones { number label isPrimary } primaryPhone { number } emails { address }
   primaryEmail { address } dnd { channels { channel blocked } }
   customFields { field { key } value { __typename } }
-  auditLog(first: 5) { totalCount edges { node { kind changes { field } } } } } } } }"""
+  auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
+  notes(first: 3) { totalCount edges { node { body } } } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -37,6 +38,12 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
             customFields=[{"key": "score", "value": {"number": i}}],
         )
         await t.mutate("contactTagsAdd", {"contactId": c["id"], "tags": ["more"]})
+        for k in range(2):
+            await t.mutate(
+                "contactNoteAdd",
+                {"contactId": c["id"], "body": f"note {k}"},
+                selection="note { id }",
+            )
         ids.append(c["id"])
     return ids
 
@@ -55,8 +62,8 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count: one statement each
-    assert fifty == 11
+    # audit count, notes page, notes count: one statement each
+    assert fifty == 13
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(

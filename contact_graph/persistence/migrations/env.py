@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel.sql.sqltypes import AutoString
 
 from contact_graph.persistence.db import create_engine
 from contact_graph.persistence.tables import metadata
+from contact_graph.persistence.types import UTCDateTime
 
 config = context.config
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write our column types as plain SQLAlchemy ones, so migrations import nothing of
+    the app (sqlmodel's AutoString is a String; UTCDateTime stores a timezone DateTime)."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
+        render_item=_render_item,
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
@@ -35,7 +49,10 @@ async def _run_async(url: str) -> None:
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    # `alembic -x url=...` (scripts/new-migration.sh) wins over the configured URL
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
     assert url, "set sqlalchemy.url (contact_graph.persistence.migrate does)"
     asyncio.run(_run_async(url))
 
