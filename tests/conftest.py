@@ -38,12 +38,10 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-async def _create_postgres_database() -> tuple[str, str]:
-    """A fresh database for this test session; returns (its URL, its name)."""
+async def _admin_connection() -> asyncpg.Connection:
     admin = make_url(POSTGRES_URL)
-    name = f"contact_graph_test_{uuid.uuid4().hex[:10]}"
     try:
-        conn = await asyncpg.connect(
+        return await asyncpg.connect(
             host=admin.host,
             port=admin.port or 5432,
             user=admin.username,
@@ -55,22 +53,22 @@ async def _create_postgres_database() -> tuple[str, str]:
             f"PostgreSQL at {POSTGRES_URL} is required for the tests and is not "
             f"reachable ({exc}); start it with `make services`"
         )
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    """A fresh database for this test session; returns (its URL, its name)."""
+    name = f"contact_graph_test_{uuid.uuid4().hex[:10]}"
+    conn = await _admin_connection()
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return admin.set(database=name).render_as_string(hide_password=False), name
+    url = make_url(POSTGRES_URL).set(database=name)
+    return url.render_as_string(hide_password=False), name
 
 
 async def _drop_postgres_database(name: str) -> None:
-    admin = make_url(POSTGRES_URL)
-    conn = await asyncpg.connect(
-        host=admin.host,
-        port=admin.port or 5432,
-        user=admin.username,
-        password=admin.password,
-        database=admin.database,
-    )
+    conn = await _admin_connection()
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
