@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from .broker import create_broker
 from .graphiql import graphiql_assets_route
 from .persistence.db import create_engine
 from .runtime import Runtime
@@ -33,10 +34,13 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        broker = create_broker(settings.redis_url)
+        await broker.start()
         runtime = Runtime(
             settings=settings,
             engine=engine,
             schema=build_schema(settings),
+            broker=broker,
             dev_token=dev_token if settings.environment != "production" else None,
         )
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         try:
             yield
         finally:
+            await broker.stop()
             await engine.dispose()
 
     graphql = _ViewProxy(state)

@@ -5,40 +5,61 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .auth import AuthenticationError
+from .broker import Broker
+from .domain.ports import SystemClock
 from .domain.services import Services
 from .domain.viewer import Viewer
 from .loaders import Loaders
+from .persistence.uow import SqlUnitOfWork
+from .runtime import Runtime
 from .settings import Settings
 
 
 @dataclass
 class Context:
-    """Built once per HTTP request; over a websocket once per connection, which is why
-    :meth:`fresh_loaders` exists for subscription events."""
+    """Built once per HTTP request; over a websocket once per connection -- which is why
+    subscriptions call :meth:`fresh_loaders` for every event they deliver."""
 
-    settings: Settings
-    engine: AsyncEngine
-    services: Services | None
+    runtime: Runtime
     request: Any = None
     response: Any = None
+    request_id: str | None = None
     auth_error: AuthenticationError | None = None
     connection_params: dict[str, Any] | None = None
-    request_id: str | None = None
+    """Set by strawberry from a websocket's connection_init payload."""
     _viewer: Viewer | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
-    def viewer(self) -> Viewer:
-        if self._viewer is None:
-            raise self.auth_error or AuthenticationError("authentication required")
-        return self._viewer
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.runtime.engine
+
+    @property
+    def broker(self) -> Broker:
+        return self.runtime.broker
+
+    def authenticate(self, viewer: Viewer | None, error: AuthenticationError | None) -> None:
+        self._viewer, self.auth_error = viewer, error
+        self._loaders = None
 
     @property
     def authenticated(self) -> bool:
         return self._viewer is not None
+
+    @property
+    def viewer(self) -> Viewer:
+        if self._viewer is None:
+            error = self.auth_error or AuthenticationError("authentication required")
+            raise GraphQLError(str(error), extensions={"code": "UNAUTHENTICATED"})
+        return self._viewer
 
     @property
     def loaders(self) -> Loaders:
@@ -46,10 +67,17 @@ class Context:
             self._loaders = Loaders(self.engine, self.viewer)
         return self._loaders
 
+    def fresh_loaders(self) -> Loaders:
+        """New, empty loaders (a websocket context outlives many events)."""
+        self._loaders = Loaders(self.engine, self.viewer)
+        return self._loaders
+
     @property
     def svc(self) -> Services:
-        assert self.services is not None
-        return self.services
-
-    def fresh_loaders(self) -> Loaders:
-        return Loaders(self.engine, self.viewer)
+        """The domain's collaborators; events are published after each commit."""
+        runtime = self.runtime
+        return Services(
+            uow=lambda: SqlUnitOfWork(runtime.engine, after_commit=runtime.broker.publish),
+            clock=SystemClock(),
+            phone_region=runtime.settings.phone_region,
+        )

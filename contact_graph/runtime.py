@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .schema.build import ContactGraphSchema
+from .broker import Broker
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .schema.build import ContactGraphSchema
 
 
 @dataclass
@@ -15,5 +19,6 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     schema: ContactGraphSchema
+    broker: Broker
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""

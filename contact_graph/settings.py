@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or "
         "postgresql+asyncpg://user@host/db",
     )
+    redis_url: str | None = Field(
+        None,
+        description="redis://host:6379/0: events reach subscriptions on every replica; "
+        "unset = in-process broker (one replica)",
+    )
     jwt_secret: SecretStr = Field(
         SecretStr(DEV_SECRET), description="HS256 secret the gateway signs tokens with"
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -12,14 +12,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.types.unset import UNSET, UnsetType
 
 from .auth import AuthenticationError, viewer_from_header
 from .context import Context
-from .domain.ports import SystemClock
-from .domain.services import Services
+from .domain.viewer import Viewer
 from .graphiql import graphiql_page
-from .persistence.uow import SqlUnitOfWork
 from .runtime import Runtime
 
 
@@ -62,23 +62,28 @@ class ContactGraphView(GraphQL[Context, None]):
         return HTMLResponse(graphiql_page(self.runtime.dev_token))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        rt = self.runtime
-        ctx = Context(
-            settings=rt.settings,
-            engine=rt.engine,
-            services=None,
-            request=request,
-            response=response,
-        )
+        ctx = Context(runtime=self.runtime, request=request, response=response)
         ctx.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        try:
-            ctx._viewer = viewer_from_header(request.headers.get("authorization"), rt.settings)
-        except AuthenticationError as exc:
-            ctx.auth_error = exc
-        if ctx._viewer is not None:
-            ctx.services = Services(
-                uow=lambda: SqlUnitOfWork(rt.engine),
-                clock=SystemClock(),
-                phone_region=rt.settings.phone_region,
-            )
+        header = request.headers.get("authorization")
+        if header or isinstance(request, Request):
+            _authenticate(ctx, lambda: viewer_from_header(header, self.runtime.settings))
         return ctx
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Browsers cannot set headers on a websocket: the token may come in the
+        connection_init payload instead. A token that is there and invalid closes the
+        socket; no token at all leaves operations to fail with UNAUTHENTICATED."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if header and not context.authenticated:
+            _authenticate(context, lambda: viewer_from_header(str(header), self.runtime.settings))
+            if not context.authenticated:
+                raise ConnectionRejectionError({"message": str(context.auth_error)})
+        return cast(UnsetType, UNSET)  # acknowledge without a payload
+
+
+def _authenticate(ctx: Context, decode: Callable[[], Viewer]) -> None:
+    try:
+        ctx.authenticate(decode(), None)
+    except AuthenticationError as exc:
+        ctx.authenticate(None, exc)

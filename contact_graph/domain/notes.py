@@ -54,8 +54,9 @@ class Note:
         text = self.check_body(body)
         if text == self.body:
             return []
-        before, self.body, self.updated_at = self.body, text, now
-        return [FieldChange("notes.body", before, text)]
+        before = self.summary()
+        self.body, self.updated_at = text, now
+        return [FieldChange("notes", before, self.summary())]
 
     def summary(self) -> dict[str, str]:
         return {"id": self.id, "body": self.body}

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain.contact import Contact, ContactPoint, DndSetting
 from ..domain.custom_fields import CustomFieldDefinition, CustomValue
-from ..domain.events import ContactEvent
 from ..domain.viewer import Viewer
-from ..persistence import event_log, queries
+from ..persistence import queries
 from ..persistence.mappers import (
     contact_from_rows,
     custom_value_from_row,
@@ -21,6 +19,7 @@ from ..persistence.mappers import (
     point_from_row,
 )
 from ..persistence.tables import CUSTOM_FIELD
+from .activity import activity_count_loader, activity_page_loader
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
 from .notes import notes_count_loader, notes_page_loader
 
@@ -65,35 +64,6 @@ class CustomFieldByIdLoader(SqlLoader[str, CustomFieldDefinition | None]):
         return {r["id"]: definition_from_row(r) for r in (await conn.execute(stmt)).mappings()}
 
 
-AuditKey = tuple[str, int, int | None]
-"""(contact id, first, older than this sequence)."""
-
-
-class AuditLogByContactLoader(SqlLoader[AuditKey, list[ContactEvent]]):
-    """A page of events per contact; keys sharing ``(first, after)`` share one statement."""
-
-    missing: Any = ()
-
-    async def fetch(
-        self, conn: AsyncConnection, keys: Sequence[AuditKey]
-    ) -> dict[AuditKey, list[ContactEvent]]:
-        groups: dict[tuple[int, int | None], list[str]] = {}
-        for contact_id, first, before in keys:
-            groups.setdefault((first, before), []).append(contact_id)
-        out: dict[AuditKey, list[ContactEvent]] = {}
-        for (first, before), ids in groups.items():
-            pages = await event_log.newest_first(conn, ids, first, before)
-            out.update({(cid, first, before): pages.get(cid, []) for cid in ids})
-        return out
-
-
-class AuditCountByContactLoader(SqlLoader[str, int]):
-    missing = 0
-
-    async def fetch(self, conn: AsyncConnection, keys: Sequence[str]) -> dict[str, int]:
-        return await event_log.counts(conn, keys)
-
-
 class Loaders:
     """Every loader of one request (or of one subscription event): created fresh, so no
     cache outlives the request that filled it."""
@@ -107,8 +77,8 @@ class Loaders:
         self.dnd = DndByContactLoader(engine)
         self.custom_values = CustomValuesByContactLoader(engine)
         self.custom_field = CustomFieldByIdLoader(engine, viewer.location_id)
-        self.audit_log = AuditLogByContactLoader(engine)
-        self.audit_count = AuditCountByContactLoader(engine)
+        self.activity = activity_page_loader(engine)
+        self.activity_count = activity_count_loader(engine)
         self.notes = notes_page_loader(engine)
         self.notes_count = notes_count_loader(engine)
 
@@ -117,8 +87,6 @@ class Loaders:
         for loader in vars(self).values():
             if isinstance(loader, PagedByContactLoader | CountByContactLoader):
                 loader.clear_all()
-        self.audit_log.clear_all()
-        self.audit_count.clear_all()
 
     def prime_contact(self, contact: Contact) -> None:
         """After a write: serve the changed aggregate without reading it back."""
@@ -130,10 +98,9 @@ class Loaders:
             self.followers,
             self.dnd,
             self.custom_values,
-            self.audit_count,
         ):
             loader.clear(contact.id)
-        self.audit_log.clear_all()
+        self.forget_lists()
         self.contact.prime(contact.id, contact)
         self.phones.prime(contact.id, list(contact.phones.items))
         self.emails.prime(contact.id, list(contact.emails.items))

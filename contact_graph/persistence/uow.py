@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
-from .tables import EVENT
+from .tables import CONTACT, EVENT
 
 log = logging.getLogger(__name__)
 AfterCommit = Callable[[Sequence[ContactEvent]], Awaitable[None]]
@@ -62,9 +63,30 @@ class SqlUnitOfWork:
         self.events.append(event)
 
     async def commit(self) -> None:
+        """Store the recorded events, commit, then hand them (with their sequence) on.
+
+        Before the events are numbered, their contacts' rows are locked (PostgreSQL; SQLite
+        holds its write lock anyway), so one contact's events commit in sequence order: a
+        subscription that resumes "after sequence N" can never miss an event that committed
+        late with a smaller number.
+        """
         assert self._conn is not None and self._tx is not None
         if self.events:
-            await self._conn.execute(insert(EVENT), [event_row(e) for e in self.events])
+            contact_ids = sorted({e.contact_id for e in self.events})
+            await self._conn.execute(
+                select(CONTACT.c.id)
+                .where(CONTACT.c.id.in_(contact_ids))
+                .order_by(CONTACT.c.id)
+                .with_for_update()
+            )
+            result = await self._conn.execute(
+                insert(EVENT).returning(EVENT.c.sequence, sort_by_parameter_order=True),
+                [event_row(e) for e in self.events],
+            )
+            numbers = result.scalars().all()
+            self.events = [
+                replace(e, sequence=n) for e, n in zip(self.events, numbers, strict=True)
+            ]
         await self._tx.commit()
         committed, self.events = self.events, []
         if committed and self.after_commit is not None:

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ..domain import events as ev
-from ..resolvers import audit as r
-from ..resolvers.common import Info
+from ..resolvers import activity as r
+from ..resolvers.common import Info, page_request
 from .common import Connection
 from .user import User
 
@@ -51,10 +51,11 @@ class ContactAuditConnection(Connection[ContactAuditEvent]):
     async def for_contact(
         cls, info: Info, contact_id: str, first: int | None, after: str | None
     ) -> ContactAuditConnection:
-        events, cursors, has_next = await r.audit_page(info, contact_id, first, after)
+        request = page_request(first, after, "sequence", True)
+        events, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
-            return await r.audit_count(info, contact_id)
+            return await r.count(info, contact_id, None)
 
         conn = cls.build(
             [ContactAuditEvent.from_domain(e) for e in events], cursors, has_next, after, count

@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..settings import Settings
+from .activity import TIMELINE_TYPES, ActivitySubscription
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .mutation import Mutation
@@ -64,7 +65,8 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
     schema = ContactGraphSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
-        types=[Contact],
+        subscription=ActivitySubscription,
+        types=[Contact, *TIMELINE_TYPES],
         federation_version=FEDERATION_VERSION,
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live

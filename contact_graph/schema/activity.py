@@ -1,0 +1,253 @@
+"""The activity timeline (typed items, newest first) and its live subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import strawberry
+
+from ..domain import events as ev
+from ..domain.activity import ActivityFilter
+from ..domain.contact import DndChannel
+from ..resolvers import activity as r
+from ..resolvers.common import Info, page_request
+from .audit import ContactFieldChange
+from .common import Connection
+from .user import User
+
+
+@strawberry.interface(description="Something that happened to or with a contact.")
+class ContactActivity:
+    id: strawberry.ID = strawberry.field(description="The event's id.")
+    cursor: str = strawberry.field(
+        description="Position in the timeline: pass as `after` to `activity` or to the "
+        "`contactActivity` subscription to resume right after this item."
+    )
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    kind: ev.EventKind = strawberry.field(description="What happened.")
+    actor: User | None = strawberry.field(description="Who did it; null for the system.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+
+
+def _base(e: ev.ContactEvent) -> dict[str, Any]:
+    return {
+        "id": strawberry.ID(e.id),
+        "cursor": r.cursor_of(e),
+        "contact_id": strawberry.ID(e.contact_id),
+        "kind": e.kind,
+        "actor": User(id=strawberry.ID(e.actor_id)) if e.actor_id else None,
+        "occurred_at": e.occurred_at,
+    }
+
+
+def _changes(e: ev.ContactEvent) -> list[ContactFieldChange]:
+    return [ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes]
+
+
+@strawberry.type(description="The contact was created, with the fields it was given.")
+class ContactCreatedActivity(ContactActivity):
+    fields: list[ContactFieldChange] = strawberry.field(description="Initial values.")
+
+
+@strawberry.type(
+    description="Fields of the contact changed (profile, phones, emails, custom fields, "
+    "archive and restore), with before and after values."
+)
+class ContactChangedActivity(ContactActivity):
+    changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+
+
+@strawberry.type(description="Tags were added or removed.")
+class ContactTagsActivity(ContactActivity):
+    added: list[str] = strawberry.field(description="Tags added.")
+    removed: list[str] = strawberry.field(description="Tags removed.")
+
+
+@strawberry.type(description="The owner changed.")
+class ContactOwnerActivity(ContactActivity):
+    previous_owner: User | None = strawberry.field(description="Owner before.")
+    owner: User | None = strawberry.field(description="Owner after.")
+
+
+@strawberry.type(description="Followers were added or removed.")
+class ContactFollowersActivity(ContactActivity):
+    added: list[User] = strawberry.field(description="Followers added.")
+    removed: list[User] = strawberry.field(description="Followers removed.")
+
+
+@strawberry.type(description="Do-Not-Disturb changed on one channel.")
+class ContactDndChange:
+    channel: DndChannel = strawberry.field(description="The channel (ALL: every channel).")
+    enabled: bool = strawberry.field(description="DND is now on.")
+
+
+@strawberry.type(description="Do-Not-Disturb changed.")
+class ContactDndActivity(ContactActivity):
+    channels: list[ContactDndChange] = strawberry.field(description="Channels changed.")
+
+
+@strawberry.enum(description="What happened to a note.")
+class NoteAction(StrEnum):
+    ADDED = "ADDED"
+    EDITED = "EDITED"
+    DELETED = "DELETED"
+
+
+@strawberry.type(description="A note was added, edited or deleted.")
+class ContactNoteActivity(ContactActivity):
+    action: NoteAction = strawberry.field(description="What happened to it.")
+    note_id: strawberry.ID = strawberry.field(description="The note.")
+    body: str | None = strawberry.field(
+        description="Its text after the change (before, for a deletion)."
+    )
+
+
+@strawberry.type(description="Any other change, with its field-level before and after.")
+class ContactOtherActivity(ContactActivity):
+    changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
+    """The typed timeline item for one event."""
+    k, base = ev.EventKind, _base(e)
+    first = e.changes[0] if e.changes else ev.FieldChange("", None, None)
+    if e.kind is k.CONTACT_CREATED:
+        return ContactCreatedActivity(**base, fields=_changes(e))
+    if e.kind in (k.TAGS_ADDED, k.TAGS_REMOVED, k.FOLLOWERS_ADDED, k.FOLLOWERS_REMOVED):
+        before, after = _listed(first.before), _listed(first.after)
+        added = [x for x in after if x not in before]
+        removed = [x for x in before if x not in after]
+        if e.kind in (k.TAGS_ADDED, k.TAGS_REMOVED):
+            return ContactTagsActivity(**base, added=added, removed=removed)
+        return ContactFollowersActivity(
+            **base,
+            added=[User(id=strawberry.ID(u)) for u in added],
+            removed=[User(id=strawberry.ID(u)) for u in removed],
+        )
+    if e.kind is k.OWNER_CHANGED:
+        return ContactOwnerActivity(
+            **base,
+            previous_owner=User(id=strawberry.ID(first.before)) if first.before else None,
+            owner=User(id=strawberry.ID(first.after)) if first.after else None,
+        )
+    if e.kind is k.DND_CHANGED:
+        return ContactDndActivity(
+            **base,
+            channels=[
+                ContactDndChange(channel=DndChannel(c.field.split(".", 1)[1]), enabled=c.after)
+                for c in e.changes
+            ],
+        )
+    if e.kind in (k.NOTE_ADDED, k.NOTE_EDITED, k.NOTE_DELETED):
+        return _note_activity(e, base)
+    if e.kind.name.startswith(("CONTACT_", "PHONE_", "EMAIL_", "CUSTOM_FIELDS_")):
+        return ContactChangedActivity(**base, changes=_changes(e))
+    return ContactOtherActivity(**base, changes=_changes(e))
+
+
+def _note_activity(e: ev.ContactEvent, base: dict[str, Any]) -> ContactNoteActivity:
+    """Note events carry {id, body} before and/or after (see domain/notes.py)."""
+    change = e.changes[0]
+    summary = change.after or change.before
+    action = {
+        ev.EventKind.NOTE_ADDED: NoteAction.ADDED,
+        ev.EventKind.NOTE_EDITED: NoteAction.EDITED,
+        ev.EventKind.NOTE_DELETED: NoteAction.DELETED,
+    }[e.kind]
+    return ContactNoteActivity(
+        **base, action=action, note_id=strawberry.ID(summary["id"]), body=summary["body"]
+    )
+
+
+TIMELINE_TYPES: tuple[type, ...] = (
+    ContactCreatedActivity,
+    ContactChangedActivity,
+    ContactTagsActivity,
+    ContactOwnerActivity,
+    ContactFollowersActivity,
+    ContactDndActivity,
+    ContactNoteActivity,
+    ContactOtherActivity,
+)
+"""Every concrete timeline type; the schema registers them (an interface alone would not)."""
+
+
+@strawberry.type(description="A page of a contact's activity, newest first.")
+class ContactActivityConnection(Connection[ContactActivity]):
+    pass
+
+
+@strawberry.input(description="Which activity to list; every member given must hold.")
+class ContactActivityFilter:
+    kinds: list[ev.EventKind] | None = strawberry.field(
+        default=None, description="Only these kinds."
+    )
+    since: datetime | None = strawberry.field(default=None, description="At or after.")
+    until: datetime | None = strawberry.field(default=None, description="Before.")
+
+    def to_domain(self) -> ActivityFilter:
+        kinds = tuple(self.kinds) if self.kinds is not None else None
+        return ActivityFilter(kinds=kinds, since=self.since, until=self.until)
+
+
+@strawberry.type
+class ContactActivityFields:
+    """`Contact.activity`; mixed into Contact (schema/contact.py)."""
+
+    id: strawberry.ID
+
+    @strawberry.field(
+        description="Everything that happened to and with the contact, newest first, as "
+        "typed items. Use an item's `cursor` to resume the `contactActivity` subscription."
+    )
+    async def activity(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most 100; default 20.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+        filter: Annotated[
+            ContactActivityFilter | None, strawberry.argument(description="Kinds and time.")
+        ] = None,
+    ) -> ContactActivityConnection:
+        f = filter.to_domain() if filter else None
+        request = page_request(first, after, "sequence", True, f)
+        events, cursors, has_next = await r.page(info, str(self.id), request)
+        contact_id = str(self.id)
+
+        async def count() -> int:
+            return await r.count(info, contact_id, f)
+
+        conn = ContactActivityConnection.build(
+            [activity_from_domain(e) for e in events], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
+
+
+@strawberry.type
+class ActivitySubscription:
+    @strawberry.subscription(
+        description="Each new activity item of a contact as it is committed. With `after` "
+        "(a cursor from `activity` or from an earlier item) it first replays what was "
+        "missed, then continues live: no gap, no duplicate, across reconnects."
+    )
+    async def contact_activity(
+        self,
+        info: Info,
+        contact_id: strawberry.ID,
+        after: Annotated[
+            str | None, strawberry.argument(description="Resume after this cursor.")
+        ] = None,
+    ) -> AsyncGenerator[ContactActivity, None]:
+        async for event in r.stream(info, str(contact_id), after):
+            yield activity_from_domain(event)
