@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Tenant
+from support import Tenant
 
 AUDIT = """query($id: ID!) { contact(id: $id) { auditLog(first: 50) { totalCount
   edges { node { kind actor { id } changes { field before after } } } } } }"""

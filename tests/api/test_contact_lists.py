@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Tenant
+from support import Tenant
 
 RECORD = """query($id: ID!) { contact(id: $id) { updatedAt tags owner { id } followers { id }
   phones { id number label isPrimary } emails { id address label isPrimary }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import GraphQLErrors, Tenant
+from support import GraphQLErrors, Tenant
 
 LIST = """query($first: Int, $after: String, $filter: ContactFilter, $orderBy: ContactOrderBy,
   $search: String) { contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy,

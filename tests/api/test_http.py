@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import jwt
 import pytest
-from conftest import Tenant
+from support import Tenant
 
 from contact_graph.auth import issue_token
 from contact_graph.domain.viewer import Viewer

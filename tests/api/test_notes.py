@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Tenant
+from support import Tenant
 
 NOTE = "note { id contactId body author { id } createdAt updatedAt }"
 NOTES = """query($id: ID!, $first: Int, $after: String, $search: String,

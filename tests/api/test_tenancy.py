@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from conftest import Tenant
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import Tenant
 
 from contact_graph.persistence.tables import LOCATION
 from contact_graph.settings import Settings

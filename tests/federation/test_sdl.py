@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Tenant
+from support import Tenant
 
 from contact_graph.cli import export_schema
 

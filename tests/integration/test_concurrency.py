@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import Tenant
+from support import Tenant
 
 
 async def test_concurrent_follower_adds_lose_nothing_and_keep_the_cap(tenant: Tenant) -> None:

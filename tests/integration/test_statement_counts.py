@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Tenant
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import Tenant
 
 from contact_graph.persistence.db import StatementCounter
 

@@ -1,0 +1,110 @@
+"""What API tests share: a tenant of their own and a GraphQL caller acting in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contact_graph.auth import issue_token
+from contact_graph.domain.viewer import Role, Viewer
+from contact_graph.settings import Settings
+
+
+class GraphQLErrors(AssertionError):
+    pass
+
+
+@dataclass
+class Tenant:
+    """A location of its own for one test, with its team members and a GraphQL caller."""
+
+    client: httpx.AsyncClient
+    settings: Settings
+    location_id: str
+    admin: Viewer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.admin = self.viewer("user-admin", role=Role.ADMIN)
+
+    def viewer(self, user_id: str, role: Role = Role.USER, assigned_only: bool = False) -> Viewer:
+        return Viewer(user_id, self.location_id, role, assigned_only)
+
+    def headers(self, viewer: Viewer | None) -> dict[str, str]:
+        if viewer is None:
+            return {}
+        return {"Authorization": f"Bearer {issue_token(viewer, self.settings)}"}
+
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, viewer: Viewer | None = None
+    ) -> dict[str, Any]:
+        """POST the operation; returns the whole response body (data and errors)."""
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=self.headers(viewer),
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, viewer: Viewer | None = None
+    ) -> dict[str, Any]:
+        """POST as ``viewer`` (default: the admin); fails the test on any GraphQL error."""
+        body = await self.raw(query, variables, viewer or self.admin)
+        if body.get("errors"):
+            raise GraphQLErrors(body["errors"])
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def mutate(
+        self, name: str, input: dict[str, Any], selection: str = "", viewer: Viewer | None = None
+    ) -> dict[str, Any]:
+        """Run mutation ``name`` with ``input``; returns its payload (contact + userErrors)."""
+        query = (
+            f"mutation($input: {_input_type(name)}!) {{ {name}(input: $input) {{ "
+            f"userErrors {{ field message code }} {selection or CONTACT_SELECTION} }} }}"
+        )
+        data = await self.gql(query, {"input": input}, viewer)
+        payload: dict[str, Any] = data[name]
+        return payload
+
+    async def create_contact(self, viewer: Viewer | None = None, **input: Any) -> dict[str, Any]:
+        payload = await self.mutate("contactCreate", input, viewer=viewer)
+        assert payload["userErrors"] == [], payload["userErrors"]
+        contact: dict[str, Any] = payload["contact"]
+        return contact
+
+
+CONTACT_SELECTION = """contact {
+  id firstName lastName fullName type source timeZone dateOfBirth businessName website
+  address { line1 line2 city state postalCode country }
+  createdAt updatedAt archivedAt archived owner { id } followers { id } tags
+  phones { id number label isPrimary } primaryPhone { number }
+  emails { id address label isPrimary } primaryEmail { address }
+  dnd { allChannels { enabled blocked } channels { channel enabled blocked changedBy { id } } }
+  customFields { field { key dataType } value { __typename
+    ... on CustomFieldText { text } ... on CustomFieldNumber { number }
+    ... on CustomFieldMoney { money { amount currency } } ... on CustomFieldDate { date }
+    ... on CustomFieldCheckbox { checked } ... on CustomFieldOption { option }
+    ... on CustomFieldOptions { options } ... on CustomFieldFiles { files { name url } } } }
+}"""
+
+_INPUT_TYPES = {
+    "contactArchive": "ContactIdInput",
+    "contactRestore": "ContactIdInput",
+    "contactPhoneSetPrimary": "ContactPhoneIdInput",
+    "contactPhoneRemove": "ContactPhoneIdInput",
+    "contactEmailSetPrimary": "ContactEmailIdInput",
+    "contactEmailRemove": "ContactEmailIdInput",
+    "contactTagsAdd": "ContactTagsInput",
+    "contactTagsRemove": "ContactTagsInput",
+    "contactFollowersAdd": "ContactFollowersInput",
+    "contactFollowersRemove": "ContactFollowersInput",
+}
+
+
+def _input_type(mutation: str) -> str:
+    return _INPUT_TYPES.get(mutation, mutation[0].upper() + mutation[1:] + "Input")
