@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .custom_fields import CustomFieldDefinition
     from .events import ContactEvent
     from .notes import Note
+    from .tasks import Task
     from .viewer import Viewer
 
 
@@ -76,6 +77,19 @@ class NoteRepository(Protocol):
     async def delete(self, note: Note) -> None: ...
 
 
+class TaskRepository(Protocol):
+    async def get(self, location_id: str, task_id: str) -> Task | None:
+        """The task, row-locked until the transaction ends where the database can."""
+
+    async def add(self, task: Task) -> None: ...
+
+    async def save(self, task: Task) -> None:
+        """Store the task; raises ConcurrencyConflict if it changed since ``get``."""
+
+    async def delete(self, task: Task) -> None:
+        """Delete the task; raises ConcurrencyConflict if it changed since ``get``."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -91,6 +105,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notes(self) -> NoteRepository: ...
+
+    @property
+    def tasks(self) -> TaskRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

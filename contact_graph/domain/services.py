@@ -58,7 +58,7 @@ async def visible_contact_id(uow: UnitOfWork, viewer: Viewer, contact_id: str) -
     return contact_id
 
 
-async def _retrying(run: Callable[[], Awaitable[Any]]) -> Any:
+async def retrying(run: Callable[[], Awaitable[Any]]) -> Any:
     """Run again, after a short random pause, while another writer got there first."""
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -108,7 +108,7 @@ async def change_contact(
                 await uow.commit()
             return contact
 
-    result: Contact = await _retrying(run)
+    result: Contact = await retrying(run)
     return result
 
 

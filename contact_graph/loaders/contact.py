@@ -22,6 +22,7 @@ from ..persistence.tables import CUSTOM_FIELD
 from .activity import activity_count_loader, activity_page_loader
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
 from .notes import notes_count_loader, notes_page_loader
+from .tasks import tasks_count_loader, tasks_page_loader
 
 CF = CUSTOM_FIELD
 
@@ -81,6 +82,8 @@ class Loaders:
         self.activity_count = activity_count_loader(engine)
         self.notes = notes_page_loader(engine)
         self.notes_count = notes_count_loader(engine)
+        self.tasks = tasks_page_loader(engine)
+        self.tasks_count = tasks_count_loader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

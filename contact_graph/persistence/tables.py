@@ -204,6 +204,32 @@ class ContactNoteRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class ContactTaskRow(SQLModel, table=True):
+    """A task on a contact; open while ``completed_at`` is null."""
+
+    __tablename__ = "contact_task"
+    __table_args__ = (
+        Index(None, "contact_id", "due_at", "id"),
+        Index(None, "contact_id", "created_at", "id"),
+        Index(None, "contact_id", "updated_at", "id"),
+        Index(None, "location_id", "assignee_id", "due_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    title: str = Field(max_length=255)
+    description: str | None = Field(default=None, sa_type=Text)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    assignee_id: str = Field(max_length=64)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_by: str | None = Field(default=None, max_length=64)
+    version: int = 0
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -220,3 +246,4 @@ CUSTOM_FIELD = _table(CustomFieldRow)
 CUSTOM_VALUE = _table(ContactCustomValueRow)
 EVENT = _table(ContactEventRow)
 NOTE = _table(ContactNoteRow)
+TASK = _table(ContactTaskRow)

@@ -16,6 +16,7 @@ from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
 from .tables import CONTACT, EVENT
+from .tasks import SqlTaskRepository
 
 log = logging.getLogger(__name__)
 AfterCommit = Callable[[Sequence[ContactEvent]], Awaitable[None]]
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     contacts: SqlContactRepository
     custom_fields: SqlCustomFieldRepository
     notes: SqlNoteRepository
+    tasks: SqlTaskRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
         self.contacts = SqlContactRepository(self._conn)
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         self.notes = SqlNoteRepository(self._conn)
+        self.tasks = SqlTaskRepository(self._conn)
         return self
 
     async def __aexit__(

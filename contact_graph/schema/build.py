@@ -18,10 +18,11 @@ from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_un
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
+from .tasks import TasksMutation
 
 QUERIES: tuple[type, ...] = (Query,)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation)
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, TasksMutation)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""

@@ -14,6 +14,7 @@ from ..resolvers.common import Info
 from .activity import ContactActivityFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .notes import ContactNotesFields
+from .tasks import ContactTasksFields
 from .user import User
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class ContactDnd:
     description="One person the business knows: everything the contact record shows. Other "
     "subgraphs extend it by `id`.",
 )
-class Contact(ContactNotesFields, ContactActivityFields):
+class Contact(ContactNotesFields, ContactTasksFields, ContactActivityFields):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")

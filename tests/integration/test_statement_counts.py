@@ -13,7 +13,8 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   primaryEmail { address } dnd { channels { channel blocked } }
   customFields { field { key } value { __typename } }
   auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
-  notes(first: 3) { totalCount edges { node { body } } } } } } }"""
+  notes(first: 3) { totalCount edges { node { body } } }
+  tasks(first: 3) { totalCount edges { node { title } } } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -44,6 +45,17 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 {"contactId": c["id"], "body": f"note {k}"},
                 selection="note { id }",
             )
+        for k in range(2):
+            await t.mutate(
+                "contactTaskAdd",
+                {
+                    "contactId": c["id"],
+                    "title": f"task {k}",
+                    "dueAt": f"2030-01-0{k + 1}T09:00:00Z",
+                    "assigneeId": "u1",
+                },
+                selection="task { id }",
+            )
         ids.append(c["id"])
     return ids
 
@@ -62,8 +74,8 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page, notes count: one statement each
-    assert fifty == 13
+    # audit count, notes page, notes count, tasks page, tasks count: one statement each
+    assert fifty == 15
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
