@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,6 +19,15 @@ from .common import Connection
 from .user import User
 
 
+@strawberry.enum(description="What happened to a tab's item (a note, a task, ...).")
+class ActivityAction(StrEnum):
+    ADDED = "ADDED"
+    UPDATED = "UPDATED"
+    COMPLETED = "COMPLETED"
+    REOPENED = "REOPENED"
+    DELETED = "DELETED"
+
+
 @strawberry.interface(description="Something that happened to or with a contact.")
 class ContactActivity:
     id: strawberry.ID = strawberry.field(description="The event's id.")
@@ -32,7 +41,7 @@ class ContactActivity:
     occurred_at: datetime = strawberry.field(description="When it happened.")
 
 
-def _base(e: ev.ContactEvent) -> dict[str, Any]:
+def base_fields(e: ev.ContactEvent) -> dict[str, Any]:
     return {
         "id": strawberry.ID(e.id),
         "cursor": r.cursor_of(e),
@@ -62,8 +71,8 @@ class ContactChangedActivity(ContactActivity):
 
 @strawberry.type(description="Tags were added or removed.")
 class ContactTagsActivity(ContactActivity):
-    added: list[str] = strawberry.field(description="Tags added.")
-    removed: list[str] = strawberry.field(description="Tags removed.")
+    tags_added: list[str] = strawberry.field(description="Tags added.")
+    tags_removed: list[str] = strawberry.field(description="Tags removed.")
 
 
 @strawberry.type(description="The owner changed.")
@@ -74,8 +83,8 @@ class ContactOwnerActivity(ContactActivity):
 
 @strawberry.type(description="Followers were added or removed.")
 class ContactFollowersActivity(ContactActivity):
-    added: list[User] = strawberry.field(description="Followers added.")
-    removed: list[User] = strawberry.field(description="Followers removed.")
+    followers_added: list[User] = strawberry.field(description="Followers added.")
+    followers_removed: list[User] = strawberry.field(description="Followers removed.")
 
 
 @strawberry.type(description="Do-Not-Disturb changed on one channel.")
@@ -89,25 +98,28 @@ class ContactDndActivity(ContactActivity):
     channels: list[ContactDndChange] = strawberry.field(description="Channels changed.")
 
 
-@strawberry.enum(description="What happened to a note.")
-class NoteAction(StrEnum):
-    ADDED = "ADDED"
-    EDITED = "EDITED"
-    DELETED = "DELETED"
-
-
-@strawberry.type(description="A note was added, edited or deleted.")
-class ContactNoteActivity(ContactActivity):
-    action: NoteAction = strawberry.field(description="What happened to it.")
-    note_id: strawberry.ID = strawberry.field(description="The note.")
-    body: str | None = strawberry.field(
-        description="Its text after the change (before, for a deletion)."
-    )
-
-
 @strawberry.type(description="Any other change, with its field-level before and after.")
 class ContactOtherActivity(ContactActivity):
     changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+
+
+Builder = Callable[[ev.ContactEvent, dict[str, Any]], ContactActivity]
+_BUILDERS: dict[ev.EventKind, Builder] = {}
+_TYPES: list[type] = []
+
+
+def register_activity(kinds: Iterable[ev.EventKind], item_type: type, build: Builder) -> None:
+    """Each tab registers the timeline type of its events (and how to build it) here, so
+    this module needs to know no tab."""
+    for kind in kinds:
+        _BUILDERS[kind] = build
+    if item_type not in _TYPES:
+        _TYPES.append(item_type)
+
+
+def timeline_types() -> list[type]:
+    """Every concrete timeline type, for the schema (an interface alone registers none)."""
+    return [*CORE_TYPES, *_TYPES]
 
 
 def _listed(value: Any) -> list[Any]:
@@ -116,7 +128,7 @@ def _listed(value: Any) -> list[Any]:
 
 def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
     """The typed timeline item for one event."""
-    k, base = ev.EventKind, _base(e)
+    k, base = ev.EventKind, base_fields(e)
     first = e.changes[0] if e.changes else ev.FieldChange("", None, None)
     if e.kind is k.CONTACT_CREATED:
         return ContactCreatedActivity(**base, fields=_changes(e))
@@ -125,11 +137,11 @@ def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
         added = [x for x in after if x not in before]
         removed = [x for x in before if x not in after]
         if e.kind in (k.TAGS_ADDED, k.TAGS_REMOVED):
-            return ContactTagsActivity(**base, added=added, removed=removed)
+            return ContactTagsActivity(**base, tags_added=added, tags_removed=removed)
         return ContactFollowersActivity(
             **base,
-            added=[User(id=strawberry.ID(u)) for u in added],
-            removed=[User(id=strawberry.ID(u)) for u in removed],
+            followers_added=[User(id=strawberry.ID(u)) for u in added],
+            followers_removed=[User(id=strawberry.ID(u)) for u in removed],
         )
     if e.kind is k.OWNER_CHANGED:
         return ContactOwnerActivity(
@@ -145,38 +157,22 @@ def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
                 for c in e.changes
             ],
         )
-    if e.kind in (k.NOTE_ADDED, k.NOTE_EDITED, k.NOTE_DELETED):
-        return _note_activity(e, base)
+    if e.kind in _BUILDERS:
+        return _BUILDERS[e.kind](e, base)
     if e.kind.name.startswith(("CONTACT_", "PHONE_", "EMAIL_", "CUSTOM_FIELDS_")):
         return ContactChangedActivity(**base, changes=_changes(e))
     return ContactOtherActivity(**base, changes=_changes(e))
 
 
-def _note_activity(e: ev.ContactEvent, base: dict[str, Any]) -> ContactNoteActivity:
-    """Note events carry {id, body} before and/or after (see domain/notes.py)."""
-    change = e.changes[0]
-    summary = change.after or change.before
-    action = {
-        ev.EventKind.NOTE_ADDED: NoteAction.ADDED,
-        ev.EventKind.NOTE_EDITED: NoteAction.EDITED,
-        ev.EventKind.NOTE_DELETED: NoteAction.DELETED,
-    }[e.kind]
-    return ContactNoteActivity(
-        **base, action=action, note_id=strawberry.ID(summary["id"]), body=summary["body"]
-    )
-
-
-TIMELINE_TYPES: tuple[type, ...] = (
+CORE_TYPES: tuple[type, ...] = (
     ContactCreatedActivity,
     ContactChangedActivity,
     ContactTagsActivity,
     ContactOwnerActivity,
     ContactFollowersActivity,
     ContactDndActivity,
-    ContactNoteActivity,
     ContactOtherActivity,
 )
-"""Every concrete timeline type; the schema registers them (an interface alone would not)."""
 
 
 @strawberry.type(description="A page of a contact's activity, newest first.")

@@ -12,7 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..settings import Settings
-from .activity import TIMELINE_TYPES, ActivitySubscription
+from .activity import ActivitySubscription, timeline_types
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .mutation import Mutation
@@ -67,7 +67,7 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=ActivitySubscription,
-        types=[Contact, *TIMELINE_TYPES],
+        types=[Contact, *timeline_types()],
         federation_version=FEDERATION_VERSION,
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 
 from ..domain import notes as n
+from ..domain.events import ContactEvent, EventKind
 from ..resolvers import notes as r
 from ..resolvers.common import Info, Outcome, page_request
+from .activity import ActivityAction, ContactActivity, register_activity
 from .common import Connection, ContactUserError, SortDirection
 from .user import User
 
@@ -37,6 +39,37 @@ class ContactNote:
             created_at=note.created_at,
             updated_at=note.updated_at,
         )
+
+
+@strawberry.type(description="A note was added, edited or deleted.")
+class ContactNoteActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="What happened to it.")
+    note_id: strawberry.ID = strawberry.field(description="The note.")
+    body: str = strawberry.field(
+        description="Its text after the change (before it, for a deletion)."
+    )
+
+
+_NOTE_ACTIONS = {
+    EventKind.NOTE_ADDED: ActivityAction.ADDED,
+    EventKind.NOTE_EDITED: ActivityAction.UPDATED,
+    EventKind.NOTE_DELETED: ActivityAction.DELETED,
+}
+
+
+def _note_activity(e: ContactEvent, base: dict[str, Any]) -> ContactNoteActivity:
+    """Note events carry {id, body} before and/or after (domain/notes.py)."""
+    change = e.changes[0]
+    summary = change.after or change.before
+    return ContactNoteActivity(
+        **base,
+        action=_NOTE_ACTIONS[e.kind],
+        note_id=strawberry.ID(summary["id"]),
+        body=summary["body"],
+    )
+
+
+register_activity(_NOTE_ACTIONS, ContactNoteActivity, _note_activity)
 
 
 @strawberry.type(description="A page of a contact's notes.")

@@ -10,8 +10,11 @@ from graphql import GraphQLError
 
 from ..domain import tasks as t
 from ..domain.contact import KEEP
+from ..domain.events import ContactEvent, EventKind
 from ..resolvers import tasks as r
 from ..resolvers.common import Info, Outcome, page_request
+from .activity import ActivityAction, ContactActivity, register_activity
+from .audit import ContactFieldChange
 from .common import Connection, ContactUserError, SortDirection
 from .contact_filters import DateTimeRange
 from .user import User
@@ -75,6 +78,44 @@ class ContactTask:
             created_at=task.created_at,
             updated_at=task.updated_at,
         )
+
+
+_TASK_ACTIONS = {
+    EventKind.TASK_ADDED: ActivityAction.ADDED,
+    EventKind.TASK_UPDATED: ActivityAction.UPDATED,
+    EventKind.TASK_COMPLETED: ActivityAction.COMPLETED,
+    EventKind.TASK_REOPENED: ActivityAction.REOPENED,
+    EventKind.TASK_DELETED: ActivityAction.DELETED,
+}
+
+
+@strawberry.type(description="A task was added, changed, completed, reopened or deleted.")
+class ContactTaskActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="What happened to it.")
+    task_id: strawberry.ID = strawberry.field(description="The task.")
+    title: str | None = strawberry.field(
+        description="Its title, when the event records it (always for add and delete)."
+    )
+    changes: list[ContactFieldChange] = strawberry.field(
+        description="The task's fields before and after (JSON summaries)."
+    )
+
+
+def _task_activity(e: ContactEvent, base: dict[str, Any]) -> ContactTaskActivity:
+    change = e.changes[0]
+    after, before = change.after or {}, change.before or {}
+    return ContactTaskActivity(
+        **base,
+        action=_TASK_ACTIONS[e.kind],
+        task_id=strawberry.ID(str(after.get("id") or before.get("id"))),
+        title=after.get("title") or before.get("title"),
+        changes=[
+            ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
+        ],
+    )
+
+
+register_activity(_TASK_ACTIONS, ContactTaskActivity, _task_activity)
 
 
 @strawberry.type(description="A page of a contact's tasks.")

@@ -16,7 +16,7 @@ from contact_graph.domain.viewer import Viewer
 SUBSCRIPTION = """subscription($id: ID!, $after: String) {
   contactActivity(contactId: $id, after: $after) {
     __typename id cursor kind actor { id }
-    ... on ContactTagsActivity { added removed }
+    ... on ContactTagsActivity { tagsAdded tagsRemoved }
     ... on ContactNoteActivity { action body }
     ... on ContactChangedActivity { changes { field before after } }
   } }"""
@@ -68,7 +68,7 @@ async def test_live_items_arrive_in_order_typed(tenant: Tenant, servers: Any) ->
             {"i": {"id": contact["id"], "lastName": "Wire"}},
         )
         tags, note, changed = await client.items(3)
-    assert (tags["__typename"], tags["added"], tags["actor"]) == (
+    assert (tags["__typename"], tags["tagsAdded"], tags["actor"]) == (
         "ContactTagsActivity",
         ["first"],
         {"id": "user-admin"},
@@ -109,10 +109,10 @@ async def test_replay_after_a_cursor_then_live_without_gap_or_duplicate(
     async with live_client(server.ws, token) as client:
         await client.subscribe(SUBSCRIPTION, {"id": contact["id"], "after": after_a})
         replayed = await client.items(2)
-        assert [i["added"] for i in replayed] == [["b"], ["c"]]
+        assert [i["tagsAdded"] for i in replayed] == [["b"], ["c"]]
         await add_tag(server, token, contact["id"], "d")
         (live,) = await client.items(1)
-        assert live["added"] == ["d"]
+        assert live["tagsAdded"] == ["d"]
         await client.nothing_for(0.5)
 
 
@@ -125,7 +125,7 @@ async def test_legacy_graphql_ws_protocol(tenant: Tenant, servers: Any) -> None:
         await asyncio.sleep(0.3)
         await add_tag(server, token, contact["id"], "old-school")
         (item,) = await client.items(1)
-    assert item["added"] == ["old-school"]
+    assert item["tagsAdded"] == ["old-school"]
 
 
 async def test_refused_change_is_never_seen(tenant: Tenant, servers: Any) -> None:
@@ -145,7 +145,7 @@ async def test_refused_change_is_never_seen(tenant: Tenant, servers: Any) -> Non
         assert refused["contactTagsAdd"]["userErrors"] == [{"code": "REQUIRED"}]
         await add_tag(server, token, contact["id"], "real")
         (item,) = await client.items(1)
-    assert item["added"] == ["real"]
+    assert item["tagsAdded"] == ["real"]
 
 
 async def test_visibility_and_tenancy_hold(tenant: Tenant, servers: Any) -> None:
@@ -182,7 +182,7 @@ async def test_a_change_on_one_replica_reaches_a_subscriber_on_another(
         await asyncio.sleep(0.3)
         await add_tag(writer, token, contact["id"], "from-b")
         (item,) = await client.items(1)
-    assert item["added"] == ["from-b"]
+    assert item["tagsAdded"] == ["from-b"]
 
 
 async def test_nothing_is_lost_across_a_broker_restart(
@@ -202,7 +202,7 @@ async def test_nothing_is_lost_across_a_broker_restart(
         private_redis.start()
         await add_tag(writer, token, contact["id"], "after")
         items = await client.items(4, wait=30)
-    assert [i["added"] for i in items] == [["before"], ["during-1"], ["during-2"], ["after"]]
+    assert [i["tagsAdded"] for i in items] == [["before"], ["during-1"], ["during-2"], ["after"]]
 
 
 async def test_a_reconnecting_client_loses_nothing(tenant: Tenant, servers: Any) -> None:
@@ -219,4 +219,4 @@ async def test_a_reconnecting_client_loses_nothing(tenant: Tenant, servers: Any)
     async with live_client(server.ws, token) as client:
         await client.subscribe(SUBSCRIPTION, {"id": contact["id"], "after": first["cursor"]})
         items = await client.items(2)
-    assert [i["added"] for i in items] == [["two"], ["three"]]
+    assert [i["tagsAdded"] for i in items] == [["two"], ["three"]]
