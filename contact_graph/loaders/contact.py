@@ -22,6 +22,11 @@ from ..persistence.mappers import (
 )
 from ..persistence.tables import CUSTOM_FIELD
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .interactions import (
+    AttributionByContactLoader,
+    interactions_count_loader,
+    interactions_page_loader,
+)
 from .notes import notes_count_loader, notes_page_loader
 
 CF = CUSTOM_FIELD
@@ -111,6 +116,9 @@ class Loaders:
         self.audit_count = AuditCountByContactLoader(engine)
         self.notes = notes_page_loader(engine)
         self.notes_count = notes_count_loader(engine)
+        self.interactions = interactions_page_loader(engine)
+        self.interactions_count = interactions_count_loader(engine)
+        self.attribution = AttributionByContactLoader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

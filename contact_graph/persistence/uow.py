@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .interactions import SqlInteractionRepository
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     contacts: SqlContactRepository
     custom_fields: SqlCustomFieldRepository
     notes: SqlNoteRepository
+    interactions: SqlInteractionRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
         self.contacts = SqlContactRepository(self._conn)
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         self.notes = SqlNoteRepository(self._conn)
+        self.interactions = SqlInteractionRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -14,13 +14,14 @@ from strawberry.types import ExecutionContext
 from ..settings import Settings
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
+from .interactions import InteractionsMutation
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
 
 QUERIES: tuple[type, ...] = (Query,)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation)
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, InteractionsMutation)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
