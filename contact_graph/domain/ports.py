@@ -9,9 +9,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
+    from .attribution import ContactAttribution
     from .contact import Contact
     from .custom_fields import CustomFieldDefinition
     from .events import ContactEvent
+    from .interactions import Interaction
     from .notes import Note
     from .tasks import Task
     from .viewer import Viewer
@@ -90,6 +92,20 @@ class TaskRepository(Protocol):
         """Delete the task; raises ConcurrencyConflict if it changed since ``get``."""
 
 
+class InteractionRepository(Protocol):
+    async def add(self, interaction: Interaction) -> bool:
+        """Insert unless the location already holds its external id; True if inserted.
+        A duplicate, even one committed concurrently, is never an error."""
+
+    async def by_external_id(self, location_id: str, external_id: str) -> Interaction | None: ...
+
+    async def attribution_for_update(self, location_id: str, contact_id: str) -> ContactAttribution:
+        """The contact's attribution (empty if none yet), locked until the transaction
+        ends, so concurrent interactions of one contact move it one at a time."""
+
+    async def save_attribution(self, attribution: ContactAttribution) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -108,6 +124,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tasks(self) -> TaskRepository: ...
+
+    @property
+    def interactions(self) -> InteractionRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,6 +21,11 @@ from ..persistence.mappers import (
 from ..persistence.tables import CUSTOM_FIELD
 from .activity import activity_count_loader, activity_page_loader
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .interactions import (
+    AttributionByContactLoader,
+    interactions_count_loader,
+    interactions_page_loader,
+)
 from .notes import notes_count_loader, notes_page_loader
 from .tasks import tasks_count_loader, tasks_page_loader
 
@@ -84,6 +89,9 @@ class Loaders:
         self.notes_count = notes_count_loader(engine)
         self.tasks = tasks_page_loader(engine)
         self.tasks_count = tasks_count_loader(engine)
+        self.interactions = interactions_page_loader(engine)
+        self.interactions_count = interactions_count_loader(engine)
+        self.attribution = AttributionByContactLoader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

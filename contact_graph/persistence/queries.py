@@ -45,7 +45,7 @@ async def contact_rows(
     SQLite has no row locks and relies on the version check alone)."""
     stmt = select(CONTACT).where(C.id.in_(ids), where if where is not None else true())
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
 
 

@@ -230,6 +230,80 @@ class ContactTaskRow(SQLModel, table=True):
     version: int = 0
 
 
+class ContactInteractionRow(SQLModel, table=True):
+    """An outside interaction (website visit, call, purchase...), with its UTM data and its
+    classified session source. ``external_id`` is the sender's event id: unique per
+    location, which makes recording idempotent."""
+
+    __tablename__ = "contact_interaction"
+    __table_args__ = (
+        UniqueConstraint("location_id", "external_id"),
+        Index(None, "contact_id", "occurred_at", "id"),
+        Index(None, "contact_id", "recorded_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    external_id: str = Field(max_length=255)
+    kind: str = Field(max_length=32)
+    origin: str = Field(max_length=16)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    url: str | None = Field(default=None, max_length=2048)
+    referrer: str | None = Field(default=None, max_length=2048)
+    utm_source: str | None = Field(default=None, max_length=255)
+    utm_medium: str | None = Field(default=None, max_length=255)
+    utm_campaign: str | None = Field(default=None, max_length=255)
+    utm_term: str | None = Field(default=None, max_length=255)
+    utm_content: str | None = Field(default=None, max_length=255)
+    gclid: str | None = Field(default=None, max_length=512)
+    fbclid: str | None = Field(default=None, max_length=512)
+    msclkid: str | None = Field(default=None, max_length=512)
+    campaign_id: str | None = Field(default=None, max_length=255)
+    session_source: str = Field(max_length=32)
+
+
+class ContactAttributionRow(SQLModel, table=True):
+    """A contact's first and latest interaction, moved in the transaction that records an
+    interaction, so reading attribution is one lookup."""
+
+    __tablename__ = "contact_attribution"
+
+    contact_id: str = Field(sa_column=_contact_fk(primary_key=True))
+    location_id: str = Field(max_length=36)
+    first_interaction_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            # named here: the conventional name would pass PostgreSQL's 63-character limit
+            ForeignKey(
+                "contact_interaction.id",
+                ondelete="SET NULL",
+                name="fk_contact_attribution_first_interaction",
+            ),
+            nullable=True,
+        ),
+    )
+    latest_interaction_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            # named here: the conventional name would pass PostgreSQL's 63-character limit
+            ForeignKey(
+                "contact_interaction.id",
+                ondelete="SET NULL",
+                name="fk_contact_attribution_latest_interaction",
+            ),
+            nullable=True,
+        ),
+    )
+    latest_occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -247,3 +321,5 @@ CUSTOM_VALUE = _table(ContactCustomValueRow)
 EVENT = _table(ContactEventRow)
 NOTE = _table(ContactNoteRow)
 TASK = _table(ContactTaskRow)
+INTERACTION = _table(ContactInteractionRow)
+ATTRIBUTION = _table(ContactAttributionRow)

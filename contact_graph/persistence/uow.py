@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .interactions import SqlInteractionRepository
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     custom_fields: SqlCustomFieldRepository
     notes: SqlNoteRepository
     tasks: SqlTaskRepository
+    interactions: SqlInteractionRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         self.notes = SqlNoteRepository(self._conn)
         self.tasks = SqlTaskRepository(self._conn)
+        self.interactions = SqlInteractionRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -80,7 +83,9 @@ class SqlUnitOfWork:
                 select(CONTACT.c.id)
                 .where(CONTACT.c.id.in_(contact_ids))
                 .order_by(CONTACT.c.id)
-                .with_for_update()
+                # FOR NO KEY UPDATE: it does not conflict with the KEY SHARE locks that other
+                # writers' child-row inserts take, so they cannot deadlock with it
+                .with_for_update(key_share=True)
             )
             result = await self._conn.execute(
                 insert(EVENT).returning(EVENT.c.sequence, sort_by_parameter_order=True),

@@ -15,6 +15,7 @@ from ..settings import Settings
 from .activity import ActivitySubscription, timeline_types
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
+from .interactions import InteractionsMutation
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
@@ -22,7 +23,7 @@ from .tasks import TasksMutation
 
 QUERIES: tuple[type, ...] = (Query,)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, TasksMutation)
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, TasksMutation, InteractionsMutation)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""

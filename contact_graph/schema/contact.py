@@ -13,6 +13,7 @@ from ..resolvers import contact as r
 from ..resolvers.common import Info
 from .activity import ContactActivityFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
+from .interactions import ContactInteractionsFields
 from .notes import ContactNotesFields
 from .tasks import ContactTasksFields
 from .user import User
@@ -131,7 +132,9 @@ class ContactDnd:
     description="One person the business knows: everything the contact record shows. Other "
     "subgraphs extend it by `id`.",
 )
-class Contact(ContactNotesFields, ContactTasksFields, ContactActivityFields):
+class Contact(
+    ContactNotesFields, ContactTasksFields, ContactInteractionsFields, ContactActivityFields
+):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")

@@ -14,7 +14,9 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   customFields { field { key } value { __typename } }
   auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
   notes(first: 3) { totalCount edges { node { body } } }
-  tasks(first: 3) { totalCount edges { node { title } } } } } } }"""
+  tasks(first: 3) { totalCount edges { node { title } } }
+  attribution { firstInteraction { kind sessionSource utmSource } latestInteraction { kind } }
+  interactions(first: 3) { totalCount edges { node { kind call { outcome } } } } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -56,6 +58,20 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 },
                 selection="task { id }",
             )
+        for k, kind in enumerate(("WEBSITE_VISIT", "CALL")):
+            await t.mutate(
+                "contactInteractionRecord",
+                {
+                    "contactId": c["id"],
+                    "externalId": f"{c['id']}-{k}",
+                    "kind": kind,
+                    "occurredAt": f"2026-01-0{k + 1}T12:00:00Z",
+                    "websiteVisit": {"pageUrl": "https://e.com"} if k == 0 else None,
+                    "call": {"direction": "INBOUND", "outcome": "ANSWERED"} if k else None,
+                    "attribution": {"utmSource": "google", "utmMedium": "cpc"},
+                },
+                selection="interaction { id }",
+            )
         ids.append(c["id"])
     return ids
 
@@ -74,8 +90,9 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page, notes count, tasks page, tasks count: one statement each
-    assert fifty == 15
+    # audit count, notes page, notes count, tasks page, tasks count, attribution,
+    # interactions page, interactions count: one statement each
+    assert fifty == 18
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
