@@ -11,10 +11,13 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .client_portal import SqlPortalRepository
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
+from .smart_lists import SqlSmartListRepository
 from .tables import EVENT
+from .workflows import SqlWorkflowRepository
 
 log = logging.getLogger(__name__)
 AfterCommit = Callable[[Sequence[ContactEvent]], Awaitable[None]]
@@ -29,6 +32,9 @@ class SqlUnitOfWork:
     contacts: SqlContactRepository
     custom_fields: SqlCustomFieldRepository
     notes: SqlNoteRepository
+    workflows: SqlWorkflowRepository
+    client_portal: SqlPortalRepository
+    smart_lists: SqlSmartListRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -43,6 +49,9 @@ class SqlUnitOfWork:
         self.contacts = SqlContactRepository(self._conn)
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         self.notes = SqlNoteRepository(self._conn)
+        self.workflows = SqlWorkflowRepository(self._conn)
+        self.client_portal = SqlPortalRepository(self._conn)
+        self.smart_lists = SqlSmartListRepository(self._conn)
         return self
 
     async def __aexit__(
