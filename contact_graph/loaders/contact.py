@@ -22,7 +22,9 @@ from ..persistence.mappers import (
 )
 from ..persistence.tables import CUSTOM_FIELD
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .client_portal import CommunityGroupsByContactLoader, CourseOffersByContactLoader
 from .notes import notes_count_loader, notes_page_loader
+from .workflows import workflows_count_loader, workflows_page_loader
 
 CF = CUSTOM_FIELD
 
@@ -111,6 +113,10 @@ class Loaders:
         self.audit_count = AuditCountByContactLoader(engine)
         self.notes = notes_page_loader(engine)
         self.notes_count = notes_count_loader(engine)
+        self.workflows = workflows_page_loader(engine)
+        self.workflows_count = workflows_count_loader(engine)
+        self.course_offers = CourseOffersByContactLoader(engine)
+        self.community_groups = CommunityGroupsByContactLoader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

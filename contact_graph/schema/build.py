@@ -12,15 +12,17 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..settings import Settings
+from .client_portal import ClientPortalMutation
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
+from .workflows import WorkflowsMutation
 
 QUERIES: tuple[type, ...] = (Query,)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation)
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, WorkflowsMutation, ClientPortalMutation)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""

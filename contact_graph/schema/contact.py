@@ -11,9 +11,11 @@ import strawberry
 from ..domain import contact as d
 from ..resolvers import contact as r
 from ..resolvers.common import Info
+from .client_portal import ContactClientPortalFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .notes import ContactNotesFields
 from .user import User
+from .workflows import ContactWorkflowsFields
 
 if TYPE_CHECKING:
     from .audit import ContactAuditConnection
@@ -129,7 +131,11 @@ class ContactDnd:
     description="One person the business knows: everything the contact record shows. Other "
     "subgraphs extend it by `id`.",
 )
-class Contact(ContactNotesFields):
+class Contact(
+    ContactNotesFields,
+    ContactWorkflowsFields,
+    ContactClientPortalFields,
+):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")

@@ -13,7 +13,9 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   primaryEmail { address } dnd { channels { channel blocked } }
   customFields { field { key } value { __typename } }
   auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
-  notes(first: 3) { totalCount edges { node { body } } } } } } }"""
+  notes(first: 3) { totalCount edges { node { body } } }
+  workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
+  courseOffers { offerName } communityGroups { groupName } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -44,6 +46,21 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 {"contactId": c["id"], "body": f"note {k}"},
                 selection="note { id }",
             )
+        await t.mutate(
+            "contactWorkflowEnroll",
+            {"contactId": c["id"], "workflowId": "wf-1", "workflowName": "Welcome"},
+            selection="enrollment { id }",
+        )
+        await t.mutate(
+            "contactCourseOfferGrant",
+            {"contactId": c["id"], "offerId": "offer-1", "offerName": "Yoga"},
+            selection="courseOffer { offerName }",
+        )
+        await t.mutate(
+            "contactCommunityGroupAssign",
+            {"contactId": c["id"], "groupId": "group-1", "groupName": "Founders"},
+            selection="communityGroup { groupName }",
+        )
         ids.append(c["id"])
     return ids
 
@@ -62,8 +79,9 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page, notes count: one statement each
-    assert fifty == 13
+    # audit count, notes page, notes count, workflows page, workflows count, course offers,
+    # community groups: one statement each
+    assert fifty == 17
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
