@@ -24,6 +24,7 @@ from ..persistence.tables import CUSTOM_FIELD
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
 from .client_portal import CommunityGroupsByContactLoader, CourseOffersByContactLoader
 from .notes import notes_count_loader, notes_page_loader
+from .smart_lists import NavigationLoader, SmartListByIdLoader
 from .workflows import workflows_count_loader, workflows_page_loader
 
 CF = CUSTOM_FIELD
@@ -117,6 +118,8 @@ class Loaders:
         self.workflows_count = workflows_count_loader(engine)
         self.course_offers = CourseOffersByContactLoader(engine)
         self.community_groups = CommunityGroupsByContactLoader(engine)
+        self.smart_list = SmartListByIdLoader(engine, viewer.location_id)
+        self.navigation = NavigationLoader(engine, viewer)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -18,11 +18,18 @@ from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_un
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
+from .smart_lists import SmartListsMutation, SmartListsQuery
 from .workflows import WorkflowsMutation
 
-QUERIES: tuple[type, ...] = (Query,)
+QUERIES: tuple[type, ...] = (Query, SmartListsQuery)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, WorkflowsMutation, ClientPortalMutation)
+MUTATIONS: tuple[type, ...] = (
+    Mutation,
+    NotesMutation,
+    WorkflowsMutation,
+    ClientPortalMutation,
+    SmartListsMutation,
+)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""

@@ -14,6 +14,7 @@ from ..resolvers.common import Info
 from .client_portal import ContactClientPortalFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .notes import ContactNotesFields
+from .smart_lists import ContactNavigationFields
 from .user import User
 from .workflows import ContactWorkflowsFields
 
@@ -135,6 +136,7 @@ class Contact(
     ContactNotesFields,
     ContactWorkflowsFields,
     ContactClientPortalFields,
+    ContactNavigationFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
