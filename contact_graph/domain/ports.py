@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from .attribution import ContactAttribution
+    from .client_portal import PortalAccess, PortalKind
     from .contact import Contact
     from .custom_fields import CustomFieldDefinition
     from .events import ContactEvent
     from .interactions import Interaction
     from .notes import Note
+    from .smart_lists import SmartList
     from .tasks import Task
     from .viewer import Viewer
+    from .workflows import WorkflowEnrollment
 
 
 class Clock(Protocol):
@@ -106,6 +109,47 @@ class InteractionRepository(Protocol):
     async def save_attribution(self, attribution: ContactAttribution) -> None: ...
 
 
+class WorkflowRepository(Protocol):
+    async def active(
+        self, location_id: str, contact_id: str, workflow_id: str
+    ) -> WorkflowEnrollment | None:
+        """The contact's running enrolment in the workflow, if any."""
+
+    async def add(self, enrollment: WorkflowEnrollment) -> bool:
+        """Store a new active enrolment; False (and nothing written) when the contact is
+        already actively enrolled in that workflow -- decided by the store, so two
+        concurrent enrolments cannot both succeed."""
+
+    async def end(self, enrollment: WorkflowEnrollment) -> bool:
+        """Record that it ended; False when it was no longer active (ended concurrently)."""
+
+
+class PortalRepository(Protocol):
+    """Course offers granted to contacts and community groups they are assigned to."""
+
+    async def get(
+        self, kind: PortalKind, location_id: str, contact_id: str, ref_id: str
+    ) -> PortalAccess | None: ...
+
+    async def add(self, access: PortalAccess) -> bool:
+        """Store it; False (and nothing written) when the contact already has it."""
+
+    async def remove(self, access: PortalAccess) -> bool:
+        """Delete it; False when it was already gone."""
+
+
+class SmartListRepository(Protocol):
+    async def get(self, location_id: str, smart_list_id: str) -> SmartList | None: ...
+
+    async def add(self, smart_list: SmartList) -> None:
+        """Raises DomainError(DUPLICATE) when the location has a list of that name."""
+
+    async def save(self, smart_list: SmartList) -> None:
+        """Raises DomainError(DUPLICATE) when the location has a list of that name."""
+
+    async def delete(self, smart_list: SmartList) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -127,6 +171,15 @@ class UnitOfWork(Protocol):
 
     @property
     def interactions(self) -> InteractionRepository: ...
+
+    @property
+    def workflows(self) -> WorkflowRepository: ...
+
+    @property
+    def client_portal(self) -> PortalRepository: ...
+
+    @property
+    def smart_lists(self) -> SmartListRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,13 +21,16 @@ from ..persistence.mappers import (
 from ..persistence.tables import CUSTOM_FIELD
 from .activity import activity_count_loader, activity_page_loader
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .client_portal import CommunityGroupsByContactLoader, CourseOffersByContactLoader
 from .interactions import (
     AttributionByContactLoader,
     interactions_count_loader,
     interactions_page_loader,
 )
 from .notes import notes_count_loader, notes_page_loader
+from .smart_lists import NavigationLoader, SmartListByIdLoader
 from .tasks import tasks_count_loader, tasks_page_loader
+from .workflows import workflows_count_loader, workflows_page_loader
 
 CF = CUSTOM_FIELD
 
@@ -92,6 +95,12 @@ class Loaders:
         self.interactions = interactions_page_loader(engine)
         self.interactions_count = interactions_count_loader(engine)
         self.attribution = AttributionByContactLoader(engine)
+        self.workflows = workflows_page_loader(engine)
+        self.workflows_count = workflows_count_loader(engine)
+        self.course_offers = CourseOffersByContactLoader(engine)
+        self.community_groups = CommunityGroupsByContactLoader(engine)
+        self.smart_list = SmartListByIdLoader(engine, viewer.location_id)
+        self.navigation = NavigationLoader(engine, viewer)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .types import SequenceInt, UTCDateTime
@@ -304,6 +304,80 @@ class ContactAttributionRow(SQLModel, table=True):
     reset_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ContactWorkflowRow(SQLModel, table=True):
+    """A contact's enrolment in a workflow of the automation system; active while
+    ``ended_at`` is null. The partial unique index keeps one active enrolment per workflow."""
+
+    __tablename__ = "contact_workflow"
+    __table_args__ = (
+        Index(None, "contact_id", "enrolled_at", "id"),
+        Index(None, "contact_id", "ended_at", "id"),
+        Index(
+            "uq_contact_workflow_active",
+            "contact_id",
+            "workflow_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    workflow_id: str = Field(max_length=64)
+    workflow_name: str = Field(max_length=255)
+    enrolled_at: datetime = Field(sa_type=UTCDateTime)
+    enrolled_by: str | None = Field(default=None, max_length=64)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_by: str | None = Field(default=None, max_length=64)
+    end_reason: str | None = Field(default=None, max_length=16)
+
+
+class ContactCourseOfferRow(SQLModel, table=True):
+    """A course offer (client portal) granted to a contact."""
+
+    __tablename__ = "contact_course_offer"
+
+    contact_id: str = Field(sa_column=_contact_fk(primary_key=True))
+    offer_id: str = Field(primary_key=True, max_length=64)
+    location_id: str = Field(max_length=36)
+    offer_name: str = Field(max_length=255)
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+    granted_by: str | None = Field(default=None, max_length=64)
+
+
+class ContactCommunityGroupRow(SQLModel, table=True):
+    """A community group (client portal) a contact is assigned to."""
+
+    __tablename__ = "contact_community_group"
+
+    contact_id: str = Field(sa_column=_contact_fk(primary_key=True))
+    group_id: str = Field(primary_key=True, max_length=64)
+    location_id: str = Field(max_length=36)
+    group_name: str = Field(max_length=255)
+    assigned_at: datetime = Field(sa_type=UTCDateTime)
+    assigned_by: str | None = Field(default=None, max_length=64)
+
+
+class SmartListRow(SQLModel, table=True):
+    """A saved contacts view of a location: the filter tree as JSON and the sort."""
+
+    __tablename__ = "smart_list"
+    __table_args__ = (UniqueConstraint("location_id", "name_key"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    filter: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    sort_field: str = Field(max_length=32)
+    sort_descending: bool
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -323,3 +397,7 @@ NOTE = _table(ContactNoteRow)
 TASK = _table(ContactTaskRow)
 INTERACTION = _table(ContactInteractionRow)
 ATTRIBUTION = _table(ContactAttributionRow)
+WORKFLOW = _table(ContactWorkflowRow)
+COURSE_OFFER = _table(ContactCourseOfferRow)
+COMMUNITY_GROUP = _table(ContactCommunityGroupRow)
+SMART_LIST = _table(SmartListRow)

@@ -12,12 +12,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .client_portal import SqlPortalRepository
 from .interactions import SqlInteractionRepository
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
+from .smart_lists import SqlSmartListRepository
 from .tables import CONTACT, EVENT
 from .tasks import SqlTaskRepository
+from .workflows import SqlWorkflowRepository
 
 log = logging.getLogger(__name__)
 AfterCommit = Callable[[Sequence[ContactEvent]], Awaitable[None]]
@@ -34,6 +37,9 @@ class SqlUnitOfWork:
     notes: SqlNoteRepository
     tasks: SqlTaskRepository
     interactions: SqlInteractionRepository
+    workflows: SqlWorkflowRepository
+    client_portal: SqlPortalRepository
+    smart_lists: SqlSmartListRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -50,6 +56,9 @@ class SqlUnitOfWork:
         self.notes = SqlNoteRepository(self._conn)
         self.tasks = SqlTaskRepository(self._conn)
         self.interactions = SqlInteractionRepository(self._conn)
+        self.workflows = SqlWorkflowRepository(self._conn)
+        self.client_portal = SqlPortalRepository(self._conn)
+        self.smart_lists = SqlSmartListRepository(self._conn)
         return self
 
     async def __aexit__(

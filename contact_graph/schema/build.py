@@ -13,17 +13,31 @@ from strawberry.types import ExecutionContext
 
 from ..settings import Settings
 from .activity import ActivitySubscription, timeline_types
+from .client_portal import ClientPortalMutation
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .interactions import InteractionsMutation
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
+from .smart_lists import SmartListsMutation, SmartListsQuery
 from .tasks import TasksMutation
+from .workflows import WorkflowsMutation
 
-QUERIES: tuple[type, ...] = (Query,)
+QUERIES: tuple[type, ...] = (
+    Query,
+    SmartListsQuery,
+)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, TasksMutation, InteractionsMutation)
+MUTATIONS: tuple[type, ...] = (
+    Mutation,
+    NotesMutation,
+    TasksMutation,
+    InteractionsMutation,
+    WorkflowsMutation,
+    ClientPortalMutation,
+    SmartListsMutation,
+)
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""

@@ -12,11 +12,14 @@ from ..domain import contact as d
 from ..resolvers import contact as r
 from ..resolvers.common import Info
 from .activity import ContactActivityFields
+from .client_portal import ContactClientPortalFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .interactions import ContactInteractionsFields
 from .notes import ContactNotesFields
+from .smart_lists import ContactNavigationFields
 from .tasks import ContactTasksFields
 from .user import User
+from .workflows import ContactWorkflowsFields
 
 if TYPE_CHECKING:
     from .audit import ContactAuditConnection
@@ -133,7 +136,13 @@ class ContactDnd:
     "subgraphs extend it by `id`.",
 )
 class Contact(
-    ContactNotesFields, ContactTasksFields, ContactInteractionsFields, ContactActivityFields
+    ContactNotesFields,
+    ContactTasksFields,
+    ContactInteractionsFields,
+    ContactWorkflowsFields,
+    ContactClientPortalFields,
+    ContactNavigationFields,
+    ContactActivityFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")

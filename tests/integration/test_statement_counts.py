@@ -16,7 +16,9 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   notes(first: 3) { totalCount edges { node { body } } }
   tasks(first: 3) { totalCount edges { node { title } } }
   attribution { firstInteraction { kind sessionSource utmSource } latestInteraction { kind } }
-  interactions(first: 3) { totalCount edges { node { kind call { outcome } } } } } } } }"""
+  interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
+  workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
+  courseOffers { offerName } communityGroups { groupName } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -72,6 +74,21 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 },
                 selection="interaction { id }",
             )
+        await t.mutate(
+            "contactWorkflowEnroll",
+            {"contactId": c["id"], "workflowId": "wf-1", "workflowName": "Welcome"},
+            selection="enrollment { id }",
+        )
+        await t.mutate(
+            "contactCourseOfferGrant",
+            {"contactId": c["id"], "offerId": "offer-1", "offerName": "Yoga"},
+            selection="courseOffer { offerName }",
+        )
+        await t.mutate(
+            "contactCommunityGroupAssign",
+            {"contactId": c["id"], "groupId": "group-1", "groupName": "Founders"},
+            selection="communityGroup { groupName }",
+        )
         ids.append(c["id"])
     return ids
 
@@ -90,9 +107,9 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page, notes count, tasks page, tasks count, attribution,
-    # interactions page, interactions count: one statement each
-    assert fifty == 18
+    # audit count, notes page+count, tasks page+count, attribution, interactions page+count,
+    # workflows page+count, course offers, community groups: one statement each
+    assert fifty == 22
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
