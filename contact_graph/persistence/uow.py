@@ -11,6 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .appointments import SqlAppointmentRepository
+from .calendars import SqlCalendarRepository
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
@@ -29,6 +31,8 @@ class SqlUnitOfWork:
     contacts: SqlContactRepository
     custom_fields: SqlCustomFieldRepository
     notes: SqlNoteRepository
+    calendars: SqlCalendarRepository
+    appointments: SqlAppointmentRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -43,6 +47,8 @@ class SqlUnitOfWork:
         self.contacts = SqlContactRepository(self._conn)
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         self.notes = SqlNoteRepository(self._conn)
+        self.calendars = SqlCalendarRepository(self._conn)
+        self.appointments = SqlAppointmentRepository(self._conn)
         return self
 
     async def __aexit__(
