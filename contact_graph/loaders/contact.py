@@ -21,7 +21,9 @@ from ..persistence.mappers import (
     point_from_row,
 )
 from ..persistence.tables import CUSTOM_FIELD
+from .appointments import appointments_count_loader, appointments_page_loader
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .calendars import CalendarByIdLoader
 from .notes import notes_count_loader, notes_page_loader
 
 CF = CUSTOM_FIELD
@@ -111,6 +113,9 @@ class Loaders:
         self.audit_count = AuditCountByContactLoader(engine)
         self.notes = notes_page_loader(engine)
         self.notes_count = notes_count_loader(engine)
+        self.calendar = CalendarByIdLoader(engine, viewer.location_id)
+        self.appointments = appointments_page_loader(engine)
+        self.appointments_count = appointments_count_loader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

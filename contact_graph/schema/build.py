@@ -10,17 +10,23 @@ from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, V
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from ..settings import Settings
+from .appointments import AppointmentsMutation
+from .calendars import Calendar, CalendarsMutation, CalendarsQuery
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
 
-QUERIES: tuple[type, ...] = (Query,)
+QUERIES: tuple[type, ...] = (Query, CalendarsQuery)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation)
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, CalendarsMutation, AppointmentsMutation)
+ENTITIES: tuple[type, ...] = (Contact, Calendar)
+"""The entity types this subgraph resolves through `_entities` (each has an async
+`resolve_reference` through a loader); the only `__typename`s `_entities` accepts."""
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
@@ -30,6 +36,9 @@ class ContactGraphSchema(strawberry.federation.Schema):
     """Federation schema with a bounded, typed ``_entities`` and quiet error logging."""
 
     max_entities: int = 500
+    entity_names: frozenset[str] = frozenset(
+        get_object_definition(t, strict=True).name for t in ENTITIES
+    )
 
     def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
@@ -42,7 +51,7 @@ class ContactGraphSchema(strawberry.federation.Schema):
         known = self.schema_converter.type_map
         for rep in representations:
             name = rep.get("__typename") if isinstance(rep, dict) else None
-            if name not in known or name != "Contact":
+            if name not in known or name not in self.entity_names:
                 raise GraphQLError(
                     f"this subgraph resolves no entity of type {name!r}",
                     extensions={"code": "BAD_USER_INPUT"},
@@ -64,7 +73,7 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
     schema = ContactGraphSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
-        types=[Contact],
+        types=list(ENTITIES),
         federation_version=FEDERATION_VERSION,
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live

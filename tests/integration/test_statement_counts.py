@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from conftest import Tenant
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contact_graph.domain.calendars import Weekday
 from contact_graph.persistence.db import StatementCounter
 
 WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edges { node {
@@ -13,7 +16,8 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   primaryEmail { address } dnd { channels { channel blocked } }
   customFields { field { key } value { __typename } }
   auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
-  notes(first: 3) { totalCount edges { node { body } } } } } } }"""
+  notes(first: 3) { totalCount edges { node { body } } }
+  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -25,6 +29,20 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
         {"key": "score", "name": "S", "dataType": "NUMBER"},
         selection="customField { id }",
     )
+    calendar = await t.mutate(
+        "calendarCreate",
+        {
+            "name": "Calls",
+            "timeZone": "UTC",
+            "slotMinutes": 15,
+            "availability": [
+                {"weekday": d.value, "start": "00:00", "end": "24:00"} for d in Weekday
+            ],
+            "teamMemberIds": ["u1"],
+        },
+        selection="calendar { id }",
+    )
+    first_slot = datetime.combine(date.today() + timedelta(days=2), time(), tzinfo=UTC)
     ids = []
     for i in range(n):
         c = await t.create_contact(
@@ -44,6 +62,16 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 {"contactId": c["id"], "body": f"note {k}"},
                 selection="note { id }",
             )
+            booked = await t.mutate(
+                "contactAppointmentBook",
+                {
+                    "contactId": c["id"],
+                    "calendarId": calendar["calendar"]["id"],
+                    "start": (first_slot + timedelta(minutes=15 * (2 * i + k))).isoformat(),
+                },
+                selection="appointment { id }",
+            )
+            assert booked["userErrors"] == []
         ids.append(c["id"])
     return ids
 
@@ -62,8 +90,9 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page, notes count: one statement each
-    assert fifty == 13
+    # audit count, notes page, notes count, appointments page, appointments count: one
+    # statement each
+    assert fifty == 15
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
