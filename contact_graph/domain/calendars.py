@@ -424,6 +424,12 @@ def _missing() -> DomainError:
     return DomainError.single(ErrorCode.NOT_FOUND, "no calendar with this id", "id")
 
 
+def calendar_in_use() -> DomainError:
+    return DomainError.single(
+        ErrorCode.IN_USE, "appointments were booked on this calendar; it cannot be deleted", "id"
+    )
+
+
 async def create_calendar(svc: Services, viewer: Viewer, patch: CalendarPatch) -> Calendar:
     _require_admin(viewer)
     settings = _checked(patch)
@@ -474,11 +480,7 @@ async def delete_calendar(svc: Services, viewer: Viewer, calendar_id: str) -> Ca
         if calendar is None:
             raise _missing()
         if await uow.appointments.count_on_calendar(viewer.location_id, calendar_id):
-            raise DomainError.single(
-                ErrorCode.IN_USE,
-                "appointments were booked on this calendar; it cannot be deleted",
-                "id",
-            )
+            raise calendar_in_use()
         await uow.calendars.delete(calendar)
         await uow.commit()
         return calendar

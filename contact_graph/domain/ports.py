@@ -87,7 +87,8 @@ class CalendarRepository(Protocol):
 
     async def save(self, calendar: Calendar) -> None: ...
 
-    async def delete(self, calendar: Calendar) -> None: ...
+    async def delete(self, calendar: Calendar) -> None:
+        """Raises DomainError(IN_USE) if an appointment refers to it."""
 
 
 class AppointmentRepository(Protocol):

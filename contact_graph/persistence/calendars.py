@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.calendars import AvailabilityWindow, Calendar, Weekday
+from ..domain.calendars import AvailabilityWindow, Calendar, Weekday, calendar_in_use
 from .mappers import RowLike
 from .tables import CALENDAR
 
@@ -81,4 +82,9 @@ class SqlCalendarRepository:
         )
 
     async def delete(self, calendar: Calendar) -> None:
-        await self.conn.execute(delete(CALENDAR).where(C.id == calendar.id))
+        """A booking that committed after the caller's check makes the foreign key refuse
+        the delete: reported as IN_USE, like the check would have."""
+        try:
+            await self.conn.execute(delete(CALENDAR).where(C.id == calendar.id))
+        except IntegrityError as exc:
+            raise calendar_in_use() from exc

@@ -10,12 +10,15 @@ from typing import Any
 from unittest.mock import ANY
 from zoneinfo import ZoneInfo
 
+import pytest
 from conftest import Tenant
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_graph.domain.appointments import Appointment, AppointmentStatus, AppointmentType
+from contact_graph.domain.errors import DomainError, ErrorCode
 from contact_graph.persistence.appointments import SqlAppointmentRepository
+from contact_graph.persistence.calendars import SqlCalendarRepository
 from contact_graph.persistence.tables import APPOINTMENT, LOCATION
 
 NY = ZoneInfo("America/New_York")
@@ -244,7 +247,9 @@ async def test_a_calendar_of_another_location_does_not_exist(
     assert entities["_entities"] == [{"id": mine["id"], "name": "Mine", "slotMinutes": 30}]
 
 
-async def test_a_calendar_with_bookings_cannot_be_deleted(tenant: Tenant) -> None:
+async def test_a_calendar_with_bookings_cannot_be_deleted(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
     unused = await create_calendar(tenant, name="Unused")
     deleted = await tenant.mutate("calendarDelete", {"id": unused["id"]}, selection=CALENDAR)
     assert deleted["userErrors"] == []
@@ -255,6 +260,14 @@ async def test_a_calendar_with_bookings_cannot_be_deleted(tenant: Tenant) -> Non
     assert codes(refused) == [(["input", "id"], "IN_USE")]
     names = [x["name"] for x in (await tenant.gql("{ calendars { name } }"))["calendars"]]
     assert names == ["Used"]
+    # a booking that lands between the check and the delete: the foreign key says IN_USE
+    async with engine.connect() as conn, conn.begin():
+        repo = SqlCalendarRepository(conn)
+        calendar = await repo.get(tenant.location_id, used["id"])
+        assert calendar is not None
+        with pytest.raises(DomainError) as refused_late:
+            await repo.delete(calendar)
+    assert [e.code for e in refused_late.value.errors] == [ErrorCode.IN_USE]
 
 
 # -- free slots ------------------------------------------------------------------------------
