@@ -27,6 +27,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_OPTION = "UNKNOWN_OPTION"
     FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
+    SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
+    IN_USE = "IN_USE"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
+    from .appointments import Appointment
     from .attribution import ContactAttribution
+    from .calendars import Busy, Calendar
     from .client_portal import PortalAccess, PortalKind
     from .contact import Contact
     from .custom_fields import CustomFieldDefinition
@@ -150,6 +152,44 @@ class SmartListRepository(Protocol):
     async def delete(self, smart_list: SmartList) -> None: ...
 
 
+class CalendarRepository(Protocol):
+    async def get(self, location_id: str, calendar_id: str) -> Calendar | None: ...
+
+    async def count(self, location_id: str) -> int: ...
+
+    async def add(self, calendar: Calendar) -> None: ...
+
+    async def save(self, calendar: Calendar) -> None: ...
+
+    async def delete(self, calendar: Calendar) -> None:
+        """Raises DomainError(IN_USE) if an appointment refers to it."""
+
+
+class AppointmentRepository(Protocol):
+    async def get(self, location_id: str, appointment_id: str) -> Appointment | None: ...
+
+    async def lock_team_members(self, location_id: str, team_member_ids: Sequence[str]) -> None:
+        """Hold these members' booking locks until the transaction ends (a write, so on
+        SQLite it also takes the database's write lock); call with ids sorted."""
+
+    async def busy(
+        self,
+        location_id: str,
+        team_member_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        exclude_id: str | None = None,
+    ) -> list[Busy]:
+        """The members' non-cancelled appointments overlapping ``[start, end)``, any calendar."""
+
+    async def count_on_calendar(self, location_id: str, calendar_id: str) -> int: ...
+
+    async def add(self, appointment: Appointment) -> None: ...
+
+    async def save(self, appointment: Appointment) -> None:
+        """Raises ConcurrencyConflict if it changed since it was read."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -193,3 +233,9 @@ class UnitOfWork(Protocol):
     def record(self, event: ContactEvent) -> None: ...
 
     async def commit(self) -> None: ...
+
+    @property
+    def calendars(self) -> CalendarRepository: ...
+
+    @property
+    def appointments(self) -> AppointmentRepository: ...

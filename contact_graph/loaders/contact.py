@@ -20,7 +20,9 @@ from ..persistence.mappers import (
 )
 from ..persistence.tables import CUSTOM_FIELD
 from .activity import activity_count_loader, activity_page_loader
+from .appointments import appointments_count_loader, appointments_page_loader
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
+from .calendars import CalendarByIdLoader
 from .client_portal import CommunityGroupsByContactLoader, CourseOffersByContactLoader
 from .interactions import (
     AttributionByContactLoader,
@@ -101,6 +103,9 @@ class Loaders:
         self.community_groups = CommunityGroupsByContactLoader(engine)
         self.smart_list = SmartListByIdLoader(engine, viewer.location_id)
         self.navigation = NavigationLoader(engine, viewer)
+        self.calendar = CalendarByIdLoader(engine, viewer.location_id)
+        self.appointments = appointments_page_loader(engine)
+        self.appointments_count = appointments_count_loader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -378,6 +378,66 @@ class SmartListRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class CalendarRow(SQLModel, table=True):
+    """A calendar of the location; availability and team are small JSON lists."""
+
+    __tablename__ = "calendar"
+    __table_args__ = (Index(None, "location_id", "name"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    name: str = Field(max_length=255)
+    default_title: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, sa_type=Text)
+    meeting_location: str | None = Field(default=None, max_length=1000)
+    slot_minutes: int
+    time_zone: str = Field(max_length=64)
+    availability: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    team_member_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ContactAppointmentRow(SQLModel, table=True):
+    __tablename__ = "contact_appointment"
+    __table_args__ = (
+        Index(None, "contact_id", "start_at", "id"),
+        Index(None, "location_id", "team_member_id", "start_at"),
+        Index(None, "calendar_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    calendar_id: str = Field(max_length=36, foreign_key="calendar.id")
+    appointment_type: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    title: str = Field(max_length=255)
+    description: str | None = Field(default=None, sa_type=Text)
+    meeting_location: str | None = Field(default=None, max_length=1000)
+    team_member_id: str = Field(max_length=64)
+    attendee_contact_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    time_zone: str = Field(max_length=64)
+    start_at: datetime = Field(sa_type=UTCDateTime)
+    end_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 0
+
+
+class BookingLockRow(SQLModel, table=True):
+    """One row per team member who was ever booked: bookings of a member write it first,
+    inside their transaction, so they run one at a time (see domain/appointments.py)."""
+
+    __tablename__ = "booking_lock"
+
+    location_id: str = Field(primary_key=True, max_length=36)
+    team_member_id: str = Field(primary_key=True, max_length=64)
+    version: int = 0
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -401,3 +461,6 @@ WORKFLOW = _table(ContactWorkflowRow)
 COURSE_OFFER = _table(ContactCourseOfferRow)
 COMMUNITY_GROUP = _table(ContactCommunityGroupRow)
 SMART_LIST = _table(SmartListRow)
+CALENDAR = _table(CalendarRow)
+APPOINTMENT = _table(ContactAppointmentRow)
+BOOKING_LOCK = _table(BookingLockRow)

@@ -12,6 +12,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .appointments import SqlAppointmentRepository
+from .calendars import SqlCalendarRepository
 from .client_portal import SqlPortalRepository
 from .interactions import SqlInteractionRepository
 from .mappers import event_row
@@ -40,6 +42,8 @@ class SqlUnitOfWork:
     workflows: SqlWorkflowRepository
     client_portal: SqlPortalRepository
     smart_lists: SqlSmartListRepository
+    calendars: SqlCalendarRepository
+    appointments: SqlAppointmentRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -59,6 +63,8 @@ class SqlUnitOfWork:
         self.workflows = SqlWorkflowRepository(self._conn)
         self.client_portal = SqlPortalRepository(self._conn)
         self.smart_lists = SqlSmartListRepository(self._conn)
+        self.calendars = SqlCalendarRepository(self._conn)
+        self.appointments = SqlAppointmentRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -10,9 +10,12 @@ from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, V
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from ..settings import Settings
 from .activity import ActivitySubscription, timeline_types
+from .appointments import AppointmentsMutation
+from .calendars import Calendar, CalendarsMutation, CalendarsQuery
 from .client_portal import ClientPortalMutation
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
@@ -27,6 +30,7 @@ from .workflows import WorkflowsMutation
 QUERIES: tuple[type, ...] = (
     Query,
     SmartListsQuery,
+    CalendarsQuery,
 )
 """Each tab's root fields, merged into one Query and one Mutation type."""
 MUTATIONS: tuple[type, ...] = (
@@ -37,7 +41,12 @@ MUTATIONS: tuple[type, ...] = (
     WorkflowsMutation,
     ClientPortalMutation,
     SmartListsMutation,
+    CalendarsMutation,
+    AppointmentsMutation,
 )
+ENTITIES: tuple[type, ...] = (Contact, Calendar)
+"""The entity types this subgraph resolves through `_entities` (each has an async
+`resolve_reference` through a loader); the only `__typename`s `_entities` accepts."""
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
@@ -47,6 +56,9 @@ class ContactGraphSchema(strawberry.federation.Schema):
     """Federation schema with a bounded, typed ``_entities`` and quiet error logging."""
 
     max_entities: int = 500
+    entity_names: frozenset[str] = frozenset(
+        get_object_definition(t, strict=True).name for t in ENTITIES
+    )
 
     def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
@@ -59,7 +71,7 @@ class ContactGraphSchema(strawberry.federation.Schema):
         known = self.schema_converter.type_map
         for rep in representations:
             name = rep.get("__typename") if isinstance(rep, dict) else None
-            if name not in known or name != "Contact":
+            if name not in known or name not in self.entity_names:
                 raise GraphQLError(
                     f"this subgraph resolves no entity of type {name!r}",
                     extensions={"code": "BAD_USER_INPUT"},
@@ -82,7 +94,7 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=ActivitySubscription,
-        types=[Contact, *timeline_types()],
+        types=[*ENTITIES, *timeline_types()],
         federation_version=FEDERATION_VERSION,
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live

@@ -12,6 +12,7 @@ from ..domain import contact as d
 from ..resolvers import contact as r
 from ..resolvers.common import Info
 from .activity import ContactActivityFields
+from .appointments import ContactAppointmentsFields
 from .client_portal import ContactClientPortalFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .interactions import ContactInteractionsFields
@@ -142,6 +143,7 @@ class Contact(
     ContactWorkflowsFields,
     ContactClientPortalFields,
     ContactNavigationFields,
+    ContactAppointmentsFields,
     ContactActivityFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Tenant
 
+from contact_graph.domain.calendars import Weekday
 from contact_graph.persistence.db import StatementCounter
 
 WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edges { node {
@@ -18,7 +21,8 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   attribution { firstInteraction { kind sessionSource utmSource } latestInteraction { kind } }
   interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
   workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
-  courseOffers { offerName } communityGroups { groupName } } } } }"""
+  courseOffers { offerName } communityGroups { groupName }
+  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } } } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -30,6 +34,20 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
         {"key": "score", "name": "S", "dataType": "NUMBER"},
         selection="customField { id }",
     )
+    calendar = await t.mutate(
+        "calendarCreate",
+        {
+            "name": "Calls",
+            "timeZone": "UTC",
+            "slotMinutes": 15,
+            "availability": [
+                {"weekday": d.value, "start": "00:00", "end": "24:00"} for d in Weekday
+            ],
+            "teamMemberIds": ["u1"],
+        },
+        selection="calendar { id }",
+    )
+    first_slot = datetime.combine(date.today() + timedelta(days=2), time(), tzinfo=UTC)
     ids = []
     for i in range(n):
         c = await t.create_contact(
@@ -89,6 +107,17 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
             {"contactId": c["id"], "groupId": "group-1", "groupName": "Founders"},
             selection="communityGroup { groupName }",
         )
+        for k in range(2):
+            booked = await t.mutate(
+                "contactAppointmentBook",
+                {
+                    "contactId": c["id"],
+                    "calendarId": calendar["calendar"]["id"],
+                    "start": (first_slot + timedelta(minutes=15 * (2 * i + k))).isoformat(),
+                },
+                selection="appointment { id }",
+            )
+            assert booked["userErrors"] == []
         ids.append(c["id"])
     return ids
 
@@ -108,8 +137,9 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
     # audit count, notes page+count, tasks page+count, attribution, interactions page+count,
-    # workflows page+count, course offers, community groups: one statement each
-    assert fifty == 22
+    # workflows page+count, course offers, community groups, appointments page+count: one
+    # statement each
+    assert fifty == 24
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
