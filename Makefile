@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run migrate migration seed token schema schema-check lint typecheck test check bench services clean
+.PHONY: help install run migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres services clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -56,16 +56,23 @@ schema-check: install  ## fail if schema.graphql differs from the code
 	$(BIN)/contact-graph schema --check
 
 lint: install  ## ruff
-	$(BIN)/ruff check contact_graph tests
-	$(BIN)/ruff format --check contact_graph tests
+	$(BIN)/ruff check contact_graph tests bench
+	$(BIN)/ruff format --check contact_graph tests bench
 
 typecheck: install  ## mypy --strict
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck schema-check test  ## what CI runs, and more
+
+bench: install  ## whole-record query over HTTP vs a bare ASGI app, SQLite (BENCH_ARGS=--postgres)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-postgres: install  ## the same benchmark on a fresh PostgreSQL database (dropped after)
+	$(BIN)/python bench/run.py --postgres $(BENCH_ARGS)
 
 services:  ## start PostgreSQL and Redis if they are not running
 	bash scripts/services.sh
