@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from ..domain.events import ContactEvent
+from .associations import SqlAssociationRepository, SqlRecordRepository
 from .mappers import event_row
 from .notes import SqlNoteRepository
 from .repositories import SqlContactRepository, SqlCustomFieldRepository
@@ -29,6 +30,8 @@ class SqlUnitOfWork:
     contacts: SqlContactRepository
     custom_fields: SqlCustomFieldRepository
     notes: SqlNoteRepository
+    associations: SqlAssociationRepository
+    records: SqlRecordRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -43,6 +46,8 @@ class SqlUnitOfWork:
         self.contacts = SqlContactRepository(self._conn)
         self.custom_fields = SqlCustomFieldRepository(self._conn)
         self.notes = SqlNoteRepository(self._conn)
+        self.associations = SqlAssociationRepository(self._conn)
+        self.records = SqlRecordRepository(self._conn)
         return self
 
     async def __aexit__(
