@@ -10,17 +10,28 @@ from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, V
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from ..settings import Settings
+from .associations import (
+    AssociationsMutation,
+    AssociationsQuery,
+    Company,
+    CustomObjectRecord,
+    Opportunity,
+)
 from .contact import Contact
 from .guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from .mutation import Mutation
 from .notes import NotesMutation
 from .query import Query
 
-QUERIES: tuple[type, ...] = (Query,)
+QUERIES: tuple[type, ...] = (Query, AssociationsQuery)
 """Each tab's root fields, merged into one Query and one Mutation type."""
-MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation)
+MUTATIONS: tuple[type, ...] = (Mutation, NotesMutation, AssociationsMutation)
+ENTITIES: tuple[type, ...] = (Contact, Opportunity, Company, CustomObjectRecord)
+"""Entity types other subgraphs may extend; those with ``resolve_reference`` are the ones
+``_entities`` resolves."""
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
@@ -30,6 +41,8 @@ class ContactGraphSchema(strawberry.federation.Schema):
     """Federation schema with a bounded, typed ``_entities`` and quiet error logging."""
 
     max_entities: int = 500
+    resolvable: frozenset[str] = frozenset()
+    """Type names ``_entities`` accepts: the entities that define ``resolve_reference``."""
 
     def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
@@ -39,10 +52,9 @@ class ContactGraphSchema(strawberry.federation.Schema):
                 f"at most {self.max_entities} representations per _entities call",
                 extensions={"code": "BAD_USER_INPUT"},
             )
-        known = self.schema_converter.type_map
         for rep in representations:
             name = rep.get("__typename") if isinstance(rep, dict) else None
-            if name not in known or name != "Contact":
+            if name not in self.resolvable:
                 raise GraphQLError(
                     f"this subgraph resolves no entity of type {name!r}",
                     extensions={"code": "BAD_USER_INPUT"},
@@ -64,7 +76,7 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
     schema = ContactGraphSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
-        types=[Contact],
+        types=list(ENTITIES),
         federation_version=FEDERATION_VERSION,
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live
@@ -80,4 +92,9 @@ def build_schema(settings: Settings) -> ContactGraphSchema:
         ],
     )
     schema.max_entities = settings.max_entities
+    schema.resolvable = frozenset(
+        get_object_definition(t, strict=True).name
+        for t in ENTITIES
+        if hasattr(t, "resolve_reference")
+    )
     return schema

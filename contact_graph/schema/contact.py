@@ -11,6 +11,7 @@ import strawberry
 from ..domain import contact as d
 from ..resolvers import contact as r
 from ..resolvers.common import Info
+from .association_fields import ContactAssociationsFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .notes import ContactNotesFields
 from .user import User
@@ -129,7 +130,7 @@ class ContactDnd:
     description="One person the business knows: everything the contact record shows. Other "
     "subgraphs extend it by `id`.",
 )
-class Contact(ContactNotesFields):
+class Contact(ContactNotesFields, ContactAssociationsFields):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")
