@@ -13,7 +13,12 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   primaryEmail { address } dnd { channels { channel blocked } }
   customFields { field { key } value { __typename } }
   auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
-  notes(first: 3) { totalCount edges { node { body } } } } } } }"""
+  notes(first: 3) { totalCount edges { node { body } } }
+  associations(first: 3) { totalCount edges { node { objectType labels { name }
+    record { __typename ... on Contact { fullName } ... on Opportunity { name }
+      ... on Company { name } ... on CustomObjectRecord { name } } } } }
+  opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
+  } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -25,6 +30,14 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
         {"key": "score", "name": "S", "dataType": "NUMBER"},
         selection="customField { id }",
     )
+    colleague = await t.mutate(
+        "contactAssociationLabelCreate",
+        {"name": "Colleague", "objectType": "CONTACT"},
+        selection="label { id }",
+    )
+    # older than every contact below, so never on their page: its loads are the same for 1
+    # contact and for 50
+    partner = await t.create_contact(firstName="Partner")
     ids = []
     for i in range(n):
         c = await t.create_contact(
@@ -44,6 +57,40 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 {"contactId": c["id"], "body": f"note {k}"},
                 selection="note { id }",
             )
+        # four links, newest first: a custom-object record, an opportunity, the partner
+        # contact (labelled) and -- past the first 3 -- a company
+        for link in (
+            {"createCompany": {"name": f"Company {i}"}},
+            {
+                "targetId": partner["id"],
+                "targetType": "CONTACT",
+                "labelIds": [colleague["label"]["id"]],
+            },
+        ):
+            await t.mutate(
+                "contactAssociationAdd",
+                {"contactId": c["id"], **link},
+                selection="association { id }",
+            )
+        await t.mutate(
+            "contactOpportunityCreate",
+            {
+                "contactId": c["id"],
+                "name": f"Deal {i}",
+                "pipelineId": "sales",
+                "stage": "new",
+                "monetaryValue": {"amount": 1000 * i, "currency": "USD"},
+            },
+            selection="opportunity { id }",
+        )
+        await t.mutate(
+            "contactAssociationAdd",
+            {
+                "contactId": c["id"],
+                "createCustomObjectRecord": {"objectKey": "pets", "name": f"Pet {i}"},
+            },
+            selection="association { id }",
+        )
         ids.append(c["id"])
     return ids
 
@@ -62,8 +109,10 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page, notes count: one statement each
-    assert fifty == 13
+    # audit count, notes page, notes count, associations page, associations count, their
+    # labels, their records (one per type on the page: contact, opportunity, custom-object
+    # record), opportunities page, opportunities count: one statement each
+    assert fifty == 21
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
