@@ -602,11 +602,12 @@ TARGET_MEMBERS = (
 
 @dataclass(frozen=True)
 class Linked:
-    """A new link: the contact's side of it, its labels, and the record it links to."""
+    """A new link: the contact's side of it, its labels, and the record it links to when
+    this change created or read it (an existing contact is only checked, not loaded)."""
 
     association: Association
     labels: tuple[AppliedLabel, ...]
-    record: Record
+    record: Record | None
 
 
 def _event(
@@ -658,7 +659,9 @@ async def _create_contact(
 
 async def _existing(
     uow: UnitOfWork, viewer: Viewer, contact_id: str, target: ExistingRecord, path: tuple[str, ...]
-) -> Record:
+) -> Record | None:
+    """The existing record, checked; a contact is only checked for visibility (not loaded
+    nor locked: two contacts linking each other at once must not wait on each other)."""
     loc = viewer.location_id
     kind = target.object_type
     found: Record | None = None
@@ -671,11 +674,10 @@ async def _existing(
             raise DomainError.single(
                 ErrorCode.INVALID_VALUE, "a contact cannot be linked to itself", *path
             )
-        contact = await uow.contacts.get(loc, target.id)
-        if contact is None or not viewer.can_see(contact.owner_id, contact.follower_ids):
+        if not await uow.contacts.is_visible(viewer, target.id):
             raise DomainError.single(ErrorCode.NOT_FOUND, "no contact with this id", *path)
-        found = contact
-    elif kind is AssociationObjectType.OPPORTUNITY:
+        return None
+    if kind is AssociationObjectType.OPPORTUNITY:
         found = await uow.records.opportunity(loc, target.id)
     elif kind is AssociationObjectType.COMPANY:
         found = await uow.records.company(loc, target.id)
@@ -693,11 +695,15 @@ async def _target(
     contact_id: str,
     given: GivenTarget,
     now: datetime,
-) -> tuple[Record, AssociationObjectType, str | None]:
-    """The record to link: an existing one, or one created (and written) right here."""
+) -> tuple[str, AssociationObjectType, str | None, Record | None]:
+    """The record to link (id, type, custom object key, and the record itself if read):
+    an existing one, or one created (and written) right here."""
     target, path, loc = given.target, given.path, viewer.location_id
+    record: Record | None
     if isinstance(target, ExistingRecord):
         record = await _existing(uow, viewer, contact_id, target, path)
+        if record is None:
+            return target.id, AssociationObjectType.CONTACT, None, None
     elif isinstance(target, ContactDraft):
         record = await _create_contact(uow, svc, viewer, target, now, path)
     elif isinstance(target, NewOpportunity):
@@ -710,7 +716,7 @@ async def _target(
         record = CustomObjectRecord.create(loc, target, now, path)
         await uow.records.add_custom_object_record(record)
     object_key = record.object_key if isinstance(record, CustomObjectRecord) else None
-    return record, object_type_of(record), object_key
+    return record.id, object_type_of(record), object_key, record
 
 
 def object_type_of(record: Record) -> AssociationObjectType:
@@ -755,9 +761,11 @@ async def add_association(
     async with svc.uow() as uow:
         await visible_contact_id(uow, viewer, contact_id)
         now = svc.clock.now()
-        record, object_type, object_key = await _target(uow, svc, viewer, contact_id, given, now)
+        object_id, object_type, object_key, record = await _target(
+            uow, svc, viewer, contact_id, given, now
+        )
         if isinstance(given.target, ExistingRecord) and await uow.associations.find(
-            viewer.location_id, contact_id, object_type, record.id
+            viewer.location_id, contact_id, object_type, object_id
         ):
             raise DomainError.single(
                 ErrorCode.DUPLICATE,
@@ -768,7 +776,7 @@ async def add_association(
             location_id=viewer.location_id,
             contact_id=contact_id,
             object_type=object_type,
-            object_id=record.id,
+            object_id=object_id,
             object_key=object_key,
             created_at=now,
         )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Update,
     and_,
     delete,
     exists,
@@ -184,7 +185,9 @@ def association_from_row(r: RowLike) -> Association:
 
 
 def side_rows(link: AssociationLink) -> list[dict[str, Any]]:
-    return [
+    """Ordered by contact: two requests linking the same two contacts from either side
+    insert in the same order, so the second waits for the first instead of deadlocking."""
+    rows = [
         {
             "id": s.id,
             "link_id": s.link_id,
@@ -198,6 +201,7 @@ def side_rows(link: AssociationLink) -> list[dict[str, Any]]:
         }
         for s in link.sides()
     ]
+    return sorted(rows, key=lambda r: str(r["contact_id"]))
 
 
 def link_from_rows(rows: Sequence[RowLike], labels: Sequence[AppliedLabel]) -> AssociationLink:
@@ -353,6 +357,20 @@ async def linked_contact_counts(
 # -- writes ------------------------------------------------------------------------------------
 
 
+async def lock_rows(conn: AsyncConnection, stmt: Select[Any], touch: Update) -> Select[Any]:
+    """Make ``stmt`` read rows that stay locked until the transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks, and its driver begins a
+    transaction only at the first write, so reads before it may be stale: a no-op write
+    (``touch``) first takes the database's write lock, and the read that follows sees every
+    concurrent writer's committed change.
+    """
+    if conn.dialect.name == "sqlite":
+        await conn.execute(touch)
+        return stmt
+    return stmt.with_for_update()
+
+
 class SqlAssociationRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -360,7 +378,9 @@ class SqlAssociationRepository:
     async def _links(self, where: ColumnElement[bool], lock: bool = False) -> list[AssociationLink]:
         stmt = select(A).where(where).order_by(A.c.link_id, A.c.is_reverse)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = await lock_rows(
+                self.conn, stmt, update(A).where(where).values(link_id=A.c.link_id)
+            )
         rows: dict[str, list[RowLike]] = defaultdict(list)
         for r in (await self.conn.execute(stmt)).mappings():
             rows[r["link_id"]].append(r)
@@ -473,11 +493,11 @@ class SqlRecordRepository:
     async def opportunity(
         self, location_id: str, opportunity_id: str, for_update: bool = False
     ) -> Opportunity | None:
-        stmt = select(OPPORTUNITY).where(
-            OPPORTUNITY.c.location_id == location_id, OPPORTUNITY.c.id == opportunity_id
-        )
+        where = and_(OPPORTUNITY.c.location_id == location_id, OPPORTUNITY.c.id == opportunity_id)
+        stmt = select(OPPORTUNITY).where(where)
         if for_update:
-            stmt = stmt.with_for_update()
+            touch = update(OPPORTUNITY).where(where).values(updated_at=OPPORTUNITY.c.updated_at)
+            stmt = await lock_rows(self.conn, stmt, touch)
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else opportunity_from_row(row)
 

@@ -4,6 +4,7 @@ the 10-label limit, opportunities, events, visibility and tenancy."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_graph.domain.viewer import Viewer
+from contact_graph.persistence.db import StatementCounter
 from contact_graph.persistence.tables import (
     ASSOCIATION,
     ASSOCIATION_LABEL,
@@ -924,3 +926,66 @@ async def test_another_locations_records_and_labels_do_not_exist(
         tenant.admin,
     )
     assert "ContactAssociation" in unknown["errors"][0]["message"]
+
+
+# -- concurrency -------------------------------------------------------------------------------
+
+
+async def test_concurrent_label_adds_keep_ten_and_lose_nothing(tenant: Tenant) -> None:
+    labels = [await label(tenant, f"Role {i}", "COMPANY") for i in range(20)]
+    ann = await tenant.create_contact(firstName="Ann")
+    made = await linked(tenant, ann["id"], createCompany={"name": "Acme"})
+
+    async def add(label_id: str) -> list[str]:
+        payload = await tenant.mutate(
+            "contactAssociationLabelsAdd",
+            {"associationId": made["id"], "labelIds": [label_id]},
+            selection=ASSOCIATION_SELECTION,
+        )
+        return [e["code"] for e in payload["userErrors"]]
+
+    results = await asyncio.gather(*(add(x) for x in labels))
+    assert sorted(results) == [[]] * 10 + [["LIMIT_EXCEEDED"]] * 10
+    (card,) = await cards(tenant, ann["id"])
+    assert len(card[2]) == 10
+    assert (await kinds(tenant, ann["id"])).count("ASSOCIATION_LABELS_CHANGED") == 10
+
+
+async def test_concurrent_links_of_one_pair_make_one_link(tenant: Tenant) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    bob = await tenant.create_contact(firstName="Bob")
+
+    async def connect(i: int) -> list[str]:
+        source, target = (ann, bob) if i % 2 else (bob, ann)
+        payload = await link(tenant, source["id"], targetId=target["id"], targetType="CONTACT")
+        return [e["code"] for e in payload["userErrors"]]
+
+    results = await asyncio.gather(*(connect(i) for i in range(10)))
+    assert sorted(results) == [[]] + [["DUPLICATE"]] * 9
+    assert len(await cards(tenant, ann["id"])) == 1
+    assert len(await cards(tenant, bob["id"])) == 1
+
+
+async def test_entities_of_linked_records_cost_the_same_for_1_and_20(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    bob = await tenant.create_contact(firstName="Bob")
+    reps = []
+    for i in range(20):
+        made = await linked(
+            tenant,
+            ann["id"],
+            createOpportunity={"name": f"Deal {i}", "pipelineId": "p", "stage": "s"},
+        )
+        await linked(tenant, bob["id"], targetId=made["record"]["id"], targetType="OPPORTUNITY")
+        reps.append({"__typename": "Opportunity", "id": made["record"]["id"]})
+
+    async def statements(representations: list[dict[str, str]]) -> int:
+        with StatementCounter(engine) as counter:
+            data = await tenant.gql(ENTITIES, {"reps": representations})
+        assert all(e["contacts"]["totalCount"] == 2 for e in data["_entities"])
+        return counter.count
+
+    # opportunities, their contacts' page, those contacts, the count: one statement each
+    assert await statements(reps[:1]) == await statements(reps) == 4
