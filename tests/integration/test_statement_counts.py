@@ -57,40 +57,37 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 {"contactId": c["id"], "body": f"note {k}"},
                 selection="note { id }",
             )
-        # four links, newest first: a custom-object record, an opportunity, the partner
-        # contact (labelled) and -- past the first 3 -- a company
-        for link in (
-            {"createCompany": {"name": f"Company {i}"}},
-            {
-                "targetId": partner["id"],
-                "targetType": "CONTACT",
-                "labelIds": [colleague["label"]["id"]],
-            },
-        ):
-            await t.mutate(
+        # four links per contact; its first 3 (newest first) are a custom-object record, an
+        # opportunity and the partner contact (labelled); the company, made first, is not
+        links = [
+            ("contactAssociationAdd", {"createCompany": {"name": f"Company {i}"}}),
+            (
                 "contactAssociationAdd",
-                {"contactId": c["id"], **link},
-                selection="association { id }",
+                {
+                    "targetId": partner["id"],
+                    "targetType": "CONTACT",
+                    "labelIds": [colleague["label"]["id"]],
+                },
+            ),
+            (
+                "contactOpportunityCreate",
+                {
+                    "name": f"Deal {i}",
+                    "pipelineId": "sales",
+                    "stage": "new",
+                    "monetaryValue": {"amount": 1000 * i, "currency": "USD"},
+                },
+            ),
+            (
+                "contactAssociationAdd",
+                {"createCustomObjectRecord": {"objectKey": "pets", "name": f"Pet {i}"}},
+            ),
+        ]
+        for mutation, link in links:
+            linked = await t.mutate(
+                mutation, {"contactId": c["id"], **link}, selection="association { id }"
             )
-        await t.mutate(
-            "contactOpportunityCreate",
-            {
-                "contactId": c["id"],
-                "name": f"Deal {i}",
-                "pipelineId": "sales",
-                "stage": "new",
-                "monetaryValue": {"amount": 1000 * i, "currency": "USD"},
-            },
-            selection="opportunity { id }",
-        )
-        await t.mutate(
-            "contactAssociationAdd",
-            {
-                "contactId": c["id"],
-                "createCustomObjectRecord": {"objectKey": "pets", "name": f"Pet {i}"},
-            },
-            selection="association { id }",
-        )
+            assert linked["userErrors"] == [], linked["userErrors"]
         ids.append(c["id"])
     return ids
 
