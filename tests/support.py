@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from contact_graph.auth import issue_token
+from contact_graph.domain.contact import Contact
+from contact_graph.domain.errors import DomainError, ErrorCode
 from contact_graph.domain.viewer import Role, Viewer
 from contact_graph.settings import Settings
 
@@ -108,3 +115,30 @@ _INPUT_TYPES = {
 
 def _input_type(mutation: str) -> str:
     return _INPUT_TYPES.get(mutation, mutation[0].upper() + mutation[1:] + "Input")
+
+
+# -- domain unit tests ------------------------------------------------------------------
+
+NOW = datetime(2026, 3, 22, 12, 0, tzinfo=UTC)
+
+Refused = Callable[..., AbstractContextManager[pytest.ExceptionInfo[DomainError]]]
+
+
+def new_contact() -> Contact:
+    return Contact(location_id="loc", created_at=NOW, updated_at=NOW)
+
+
+@contextmanager
+def refused_check(
+    target: Any, code: ErrorCode, field: tuple[str, ...] | None = None
+) -> Iterator[pytest.ExceptionInfo[DomainError]]:
+    """The block must raise one user error with ``code`` (and ``field``) and leave
+    ``target`` exactly as it was."""
+    before = copy.deepcopy(target)
+    with pytest.raises(DomainError) as info:
+        yield info
+    assert [e.code for e in info.value.errors] == [code]
+    if field is not None:
+        assert info.value.errors[0].field == field
+    assert info.value.errors[0].message
+    assert target == before, "a refused call must leave the aggregate unchanged"

@@ -10,6 +10,14 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from .appointments import Appointment
+    from .associations import (
+        AssociationLabel,
+        AssociationLink,
+        AssociationObjectType,
+        Company,
+        CustomObjectRecord,
+        Opportunity,
+    )
     from .attribution import ContactAttribution
     from .calendars import Busy, Calendar
     from .client_portal import PortalAccess, PortalKind
@@ -230,12 +238,79 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    def record(self, event: ContactEvent) -> None: ...
-
-    async def commit(self) -> None: ...
-
     @property
     def calendars(self) -> CalendarRepository: ...
 
     @property
     def appointments(self) -> AppointmentRepository: ...
+
+    @property
+    def associations(self) -> AssociationRepository: ...
+
+    @property
+    def records(self) -> RecordRepository: ...
+
+    def record(self, event: ContactEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class AssociationRepository(Protocol):
+    """Links between contacts and records (each with its labels), and label definitions."""
+
+    async def get(self, location_id: str, association_id: str) -> AssociationLink | None:
+        """The link one of whose sides has this id, locked until the transaction ends."""
+
+    async def find(
+        self,
+        location_id: str,
+        contact_id: str,
+        object_type: AssociationObjectType,
+        object_id: str,
+    ) -> AssociationLink | None: ...
+
+    async def with_label(self, location_id: str, label_id: str) -> list[AssociationLink]: ...
+
+    async def contact_ids_linked_to(
+        self, location_id: str, object_type: AssociationObjectType, object_id: str
+    ) -> list[str]: ...
+
+    async def add(self, link: AssociationLink) -> None: ...
+
+    async def save_labels(self, link: AssociationLink) -> None: ...
+
+    async def remove(self, link: AssociationLink) -> None: ...
+
+    async def labels(self, location_id: str) -> list[AssociationLabel]: ...
+
+    async def labels_by_id(
+        self, location_id: str, label_ids: Sequence[str]
+    ) -> dict[str, AssociationLabel]: ...
+
+    async def add_label(self, label: AssociationLabel) -> None: ...
+
+    async def save_label(self, label: AssociationLabel) -> None: ...
+
+    async def delete_label(self, label: AssociationLabel) -> None: ...
+
+
+class RecordRepository(Protocol):
+    """The records contacts link to: opportunities, companies, custom-object records."""
+
+    async def opportunity(
+        self, location_id: str, opportunity_id: str, for_update: bool = False
+    ) -> Opportunity | None: ...
+
+    async def add_opportunity(self, opportunity: Opportunity) -> None: ...
+
+    async def save_opportunity(self, opportunity: Opportunity) -> None: ...
+
+    async def company(self, location_id: str, company_id: str) -> Company | None: ...
+
+    async def add_company(self, company: Company) -> None: ...
+
+    async def custom_object_record(
+        self, location_id: str, record_id: str
+    ) -> CustomObjectRecord | None: ...
+
+    async def add_custom_object_record(self, record: CustomObjectRecord) -> None: ...

@@ -115,7 +115,7 @@ async def change_contact(
 # -- create, update, upsert ------------------------------------------------------------------
 
 
-async def _apply_draft(
+async def apply_draft(
     contact: Contact,
     draft: ContactDraft,
     svc: Services,
@@ -163,7 +163,7 @@ async def create_contact(svc: Services, viewer: Viewer, draft: ContactDraft) -> 
         contact = Contact(location_id=viewer.location_id, created_at=now, updated_at=now)
         if draft.owner_id is KEEP and viewer.assigned_only:
             draft = _with_owner(draft, viewer.user_id)
-        changes = await _apply_draft(contact, draft, svc, viewer, now, uow)
+        changes = await apply_draft(contact, draft, svc, viewer, now, uow)
         await uow.contacts.add(contact)
         uow.record(_event(EventKind.CONTACT_CREATED, contact, viewer, now, changes))
         await uow.commit()
@@ -221,7 +221,7 @@ async def upsert_contact(
     )
 
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
-        return await _apply_draft(c, normalized, svc, viewer, now, uow)
+        return await apply_draft(c, normalized, svc, viewer, now, uow)
 
     contact = await change_contact(svc, viewer, match.id, EventKind.CONTACT_UPDATED, change)
     return contact, False

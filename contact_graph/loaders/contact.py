@@ -21,6 +21,18 @@ from ..persistence.mappers import (
 from ..persistence.tables import CUSTOM_FIELD
 from .activity import activity_count_loader, activity_page_loader
 from .appointments import appointments_count_loader, appointments_page_loader
+from .associations import (
+    AppliedLabelsByLinkLoader,
+    LinkedContactCountLoader,
+    LinkedContactsLoader,
+    associations_count_loader,
+    associations_page_loader,
+    company_by_id_loader,
+    custom_object_record_by_id_loader,
+    opportunities_count_loader,
+    opportunities_page_loader,
+    opportunity_by_id_loader,
+)
 from .base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
 from .calendars import CalendarByIdLoader
 from .client_portal import CommunityGroupsByContactLoader, CourseOffersByContactLoader
@@ -106,6 +118,16 @@ class Loaders:
         self.calendar = CalendarByIdLoader(engine, viewer.location_id)
         self.appointments = appointments_page_loader(engine)
         self.appointments_count = appointments_count_loader(engine)
+        self.associations = associations_page_loader(engine, viewer)
+        self.associations_count = associations_count_loader(engine, viewer)
+        self.association_labels = AppliedLabelsByLinkLoader(engine)
+        self.opportunities = opportunities_page_loader(engine)
+        self.opportunities_count = opportunities_count_loader(engine)
+        self.opportunity = opportunity_by_id_loader(engine, viewer.location_id)
+        self.company = company_by_id_loader(engine, viewer.location_id)
+        self.custom_object_record = custom_object_record_by_id_loader(engine, viewer.location_id)
+        self.linked_contacts = LinkedContactsLoader(engine, viewer)
+        self.linked_contacts_count = LinkedContactCountLoader(engine, viewer)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from .types import SequenceInt, UTCDateTime
@@ -438,6 +449,101 @@ class BookingLockRow(SQLModel, table=True):
     version: int = 0
 
 
+class OpportunityRow(SQLModel, table=True):
+    __tablename__ = "opportunity"
+    __table_args__ = (Index(None, "location_id", "created_at", "id"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    name: str = Field(max_length=255)
+    pipeline_id: str = Field(max_length=64)
+    stage: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    monetary_value: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CompanyRow(SQLModel, table=True):
+    __tablename__ = "company"
+    __table_args__ = (Index(None, "location_id", "domain"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    name: str = Field(max_length=255)
+    domain: str | None = Field(default=None, max_length=253)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CustomObjectRecordRow(SQLModel, table=True):
+    __tablename__ = "custom_object_record"
+    __table_args__ = (Index(None, "location_id", "object_key"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    object_key: str = Field(max_length=64)
+    name: str = Field(max_length=255)
+    properties: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AssociationLabelRow(SQLModel, table=True):
+    __tablename__ = "association_label"
+    __table_args__ = (Index(None, "location_id", "object_type"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    name: str = Field(max_length=255)
+    object_type: str = Field(max_length=16)
+    object_key: str | None = Field(default=None, max_length=64)
+    inverse_name: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ContactAssociationRow(SQLModel, table=True):
+    """One side of a link: a contact-to-contact link has a row on each contact, so a
+    contact's associations are simply its rows (one windowed statement for many contacts)."""
+
+    __tablename__ = "contact_association"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "object_type", "object_id"),
+        Index(None, "contact_id", "created_at", "id"),
+        Index(None, "object_type", "object_id"),
+        Index(None, "link_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    link_id: str = Field(max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    object_type: str = Field(max_length=16)
+    object_id: str = Field(max_length=36)
+    object_key: str | None = Field(default=None, max_length=64)
+    is_reverse: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ContactAssociationLabelRow(SQLModel, table=True):
+    """A label on a link (shared by both sides); ``is_reverse`` when applied from the
+    second contact's side, which reads it by its name (the first side by the inverse)."""
+
+    __tablename__ = "contact_association_label"
+    __table_args__ = (Index(None, "label_id"),)
+
+    link_id: str = Field(primary_key=True, max_length=36)
+    label_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("association_label.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    is_reverse: bool = Field(default=False, primary_key=True)
+    location_id: str = Field(max_length=36)
+    position: int = 0
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -464,3 +570,9 @@ SMART_LIST = _table(SmartListRow)
 CALENDAR = _table(CalendarRow)
 APPOINTMENT = _table(ContactAppointmentRow)
 BOOKING_LOCK = _table(BookingLockRow)
+OPPORTUNITY = _table(OpportunityRow)
+COMPANY = _table(CompanyRow)
+CUSTOM_OBJECT_RECORD = _table(CustomObjectRecordRow)
+ASSOCIATION_LABEL = _table(AssociationLabelRow)
+ASSOCIATION = _table(ContactAssociationRow)
+ASSOCIATION_LABEL_LINK = _table(ContactAssociationLabelRow)

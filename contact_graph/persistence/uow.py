@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from ..domain.events import ContactEvent
 from .appointments import SqlAppointmentRepository
+from .associations import SqlAssociationRepository, SqlRecordRepository
 from .calendars import SqlCalendarRepository
 from .client_portal import SqlPortalRepository
 from .interactions import SqlInteractionRepository
@@ -44,6 +45,8 @@ class SqlUnitOfWork:
     smart_lists: SqlSmartListRepository
     calendars: SqlCalendarRepository
     appointments: SqlAppointmentRepository
+    associations: SqlAssociationRepository
+    records: SqlRecordRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -65,6 +68,8 @@ class SqlUnitOfWork:
         self.smart_lists = SqlSmartListRepository(self._conn)
         self.calendars = SqlCalendarRepository(self._conn)
         self.appointments = SqlAppointmentRepository(self._conn)
+        self.associations = SqlAssociationRepository(self._conn)
+        self.records = SqlRecordRepository(self._conn)
         return self
 
     async def __aexit__(

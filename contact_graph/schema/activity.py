@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -18,14 +18,29 @@ from .audit import ContactFieldChange
 from .common import Connection
 from .user import User
 
+if TYPE_CHECKING:
+    from .contact import Contact
 
-@strawberry.enum(description="What happened to a tab's item (a note, a task, ...).")
+
+@strawberry.enum(
+    description="What happened to a tab's item (a note, a task, an appointment, a workflow "
+    "enrolment, a course offer, a community group, ...)."
+)
 class ActivityAction(StrEnum):
     ADDED = "ADDED"
     UPDATED = "UPDATED"
     COMPLETED = "COMPLETED"
     REOPENED = "REOPENED"
     DELETED = "DELETED"
+    BOOKED = "BOOKED"
+    RESCHEDULED = "RESCHEDULED"
+    CANCELLED = "CANCELLED"
+    ENROLLED = "ENROLLED"
+    STOPPED = "STOPPED"
+    GRANTED = "GRANTED"
+    REVOKED = "REVOKED"
+    ASSIGNED = "ASSIGNED"
+    REMOVED = "REMOVED"
 
 
 @strawberry.interface(description="Something that happened to or with a contact.")
@@ -39,6 +54,16 @@ class ContactActivity:
     kind: ev.EventKind = strawberry.field(description="What happened.")
     actor: User | None = strawberry.field(description="Who did it; null for the system.")
     occurred_at: datetime = strawberry.field(description="When it happened.")
+
+    @strawberry.field(
+        description="The contact as an entity, so a gateway can join fields of other "
+        "subgraphs onto an item; null if the viewer may not see it (any more)."
+    )
+    async def contact(self, info: Info) -> Annotated[Contact, strawberry.lazy(".contact")] | None:
+        from .contact import Contact  # schema/contact.py imports this module
+
+        found = await info.context.loaders.contact.load(str(self.contact_id))
+        return None if found is None else Contact.from_domain(found)
 
 
 def base_fields(e: ev.ContactEvent) -> dict[str, Any]:

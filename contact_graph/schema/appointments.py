@@ -9,9 +9,12 @@ import strawberry
 
 from ..domain import appointments as a
 from ..domain.contact import KEEP
+from ..domain.events import ContactEvent, EventKind
 from ..resolvers import appointments as r
 from ..resolvers import calendars as rc
 from ..resolvers.common import Info, Outcome
+from .activity import ActivityAction, ContactActivity, register_activity
+from .audit import ContactFieldChange
 from .calendars import Calendar
 from .common import Connection, ContactUserError
 from .user import User
@@ -104,6 +107,70 @@ class ContactAppointment:
         from .contact import Contact
 
         return [Contact.from_domain(x) for x in await r.attendees(info, self.attendee_contact_ids)]
+
+
+_APPOINTMENT_ACTIONS = {
+    EventKind.APPOINTMENT_BOOKED: ActivityAction.BOOKED,
+    EventKind.APPOINTMENT_RESCHEDULED: ActivityAction.RESCHEDULED,
+    EventKind.APPOINTMENT_UPDATED: ActivityAction.UPDATED,
+    EventKind.APPOINTMENT_CANCELLED: ActivityAction.CANCELLED,
+}
+
+
+@strawberry.type(
+    description="An appointment was booked, rescheduled, edited or cancelled. A booking "
+    "records the whole appointment, an edit or reschedule only what changed, a "
+    "cancellation only the status: what the event does not record is null here."
+)
+class ContactAppointmentActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="What happened to it.")
+    appointment_id: strawberry.ID = strawberry.field(description="The appointment.")
+    title: str | None = strawberry.field(
+        description="Its title: on booking, and on an edit that changed it."
+    )
+    start_at: datetime | None = strawberry.field(
+        description="When it starts (after the change): on booking, and on a reschedule "
+        "that moved it."
+    )
+    end_at: datetime | None = strawberry.field(
+        description="When it ends (after the change): on booking, and on a reschedule that "
+        "moved it."
+    )
+    status: a.AppointmentStatus | None = strawberry.field(
+        description="Its status after the change: on booking and cancellation, and on an "
+        "edit that changed it."
+    )
+    changes: list[ContactFieldChange] = strawberry.field(
+        description="The appointment's recorded fields before and after (JSON summaries)."
+    )
+
+
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _appointment_activity(e: ContactEvent, base: dict[str, Any]) -> ContactAppointmentActivity:
+    """Appointment events carry one `appointments` change: the snapshot after a booking,
+    {id, changed fields} before and after an edit, {id, status} for a cancellation
+    (domain/appointments.py)."""
+    change = e.changes[0]
+    after, before = change.after or {}, change.before or {}
+    status = after.get("status")
+    return ContactAppointmentActivity(
+        **base,
+        action=_APPOINTMENT_ACTIONS[e.kind],
+        appointment_id=strawberry.ID(str(after.get("id") or before.get("id"))),
+        title=after.get("title"),
+        start_at=_instant(after.get("startAt")),
+        end_at=_instant(after.get("endAt")),
+        status=a.AppointmentStatus(status) if status else None,
+        changes=[
+            ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
+        ],
+    )
+
+
+register_activity(_APPOINTMENT_ACTIONS, ContactAppointmentActivity, _appointment_activity)
 
 
 @strawberry.type(description="A page of a contact's appointments.")

@@ -15,6 +15,13 @@ from strawberry.types.base import get_object_definition
 from ..settings import Settings
 from .activity import ActivitySubscription, timeline_types
 from .appointments import AppointmentsMutation
+from .associations import (
+    AssociationsMutation,
+    AssociationsQuery,
+    Company,
+    CustomObjectRecord,
+    Opportunity,
+)
 from .calendars import Calendar, CalendarsMutation, CalendarsQuery
 from .client_portal import ClientPortalMutation
 from .contact import Contact
@@ -31,6 +38,7 @@ QUERIES: tuple[type, ...] = (
     Query,
     SmartListsQuery,
     CalendarsQuery,
+    AssociationsQuery,
 )
 """Each tab's root fields, merged into one Query and one Mutation type."""
 MUTATIONS: tuple[type, ...] = (
@@ -43,10 +51,11 @@ MUTATIONS: tuple[type, ...] = (
     SmartListsMutation,
     CalendarsMutation,
     AppointmentsMutation,
+    AssociationsMutation,
 )
-ENTITIES: tuple[type, ...] = (Contact, Calendar)
-"""The entity types this subgraph resolves through `_entities` (each has an async
-`resolve_reference` through a loader); the only `__typename`s `_entities` accepts."""
+ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)
+"""Entity types other subgraphs may extend. Each resolves through `_entities` with an async
+`resolve_reference` through a loader; they are the only `__typename`s `_entities` accepts."""
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
@@ -57,7 +66,9 @@ class ContactGraphSchema(strawberry.federation.Schema):
 
     max_entities: int = 500
     entity_names: frozenset[str] = frozenset(
-        get_object_definition(t, strict=True).name for t in ENTITIES
+        get_object_definition(t, strict=True).name
+        for t in ENTITIES
+        if hasattr(t, "resolve_reference")
     )
 
     def entities_resolver(

@@ -4,7 +4,7 @@ grant / revoke, assign / remove."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.federation.schema_directives import Key
@@ -12,9 +12,11 @@ from strawberry.federation.types import FieldSet
 
 from ..domain.client_portal import PortalAccess, PortalKind
 from ..domain.errors import UserError
+from ..domain.events import ContactEvent, EventKind
 from ..resolvers import client_portal as r
 from ..resolvers import contact as rc
 from ..resolvers.common import Info
+from .activity import ActivityAction, ContactActivity, register_activity
 from .common import ContactUserError
 from .user import User
 
@@ -72,6 +74,69 @@ class ContactCommunityGroup:
             assigned_at=a.since,
             assigned_by=User(id=strawberry.ID(a.by)) if a.by else None,
         )
+
+
+def _portal_summary(e: ContactEvent) -> dict[str, Any]:
+    """Client portal events carry the offer's or group's {id, name}: after for a grant or
+    an assignment, before for a revocation or a removal (domain/client_portal.py)."""
+    change = e.changes[0]
+    summary: dict[str, Any] = change.after or change.before
+    return summary
+
+
+_COURSE_OFFER_ACTIONS = {
+    EventKind.COURSE_OFFER_GRANTED: ActivityAction.GRANTED,
+    EventKind.COURSE_OFFER_REVOKED: ActivityAction.REVOKED,
+}
+
+
+@strawberry.type(description="Access to a course offer was granted or revoked.")
+class ContactCourseOfferActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="GRANTED or REVOKED.")
+    offer: CourseOffer = strawberry.field(description="The offer.")
+    offer_name: str = strawberry.field(description="The offer's name as given when granted.")
+
+
+def _course_offer_activity(e: ContactEvent, base: dict[str, Any]) -> ContactCourseOfferActivity:
+    summary = _portal_summary(e)
+    return ContactCourseOfferActivity(
+        **base,
+        action=_COURSE_OFFER_ACTIONS[e.kind],
+        offer=CourseOffer(id=strawberry.ID(summary["id"])),
+        offer_name=summary["name"],
+    )
+
+
+register_activity(_COURSE_OFFER_ACTIONS, ContactCourseOfferActivity, _course_offer_activity)
+
+_COMMUNITY_GROUP_ACTIONS = {
+    EventKind.COMMUNITY_GROUP_ASSIGNED: ActivityAction.ASSIGNED,
+    EventKind.COMMUNITY_GROUP_REMOVED: ActivityAction.REMOVED,
+}
+
+
+@strawberry.type(description="The contact was assigned to a community group or removed from it.")
+class ContactCommunityGroupActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="ASSIGNED or REMOVED.")
+    group: CommunityGroup = strawberry.field(description="The group.")
+    group_name: str = strawberry.field(description="The group's name as given when assigned.")
+
+
+def _community_group_activity(
+    e: ContactEvent, base: dict[str, Any]
+) -> ContactCommunityGroupActivity:
+    summary = _portal_summary(e)
+    return ContactCommunityGroupActivity(
+        **base,
+        action=_COMMUNITY_GROUP_ACTIONS[e.kind],
+        group=CommunityGroup(id=strawberry.ID(summary["id"])),
+        group_name=summary["name"],
+    )
+
+
+register_activity(
+    _COMMUNITY_GROUP_ACTIONS, ContactCommunityGroupActivity, _community_group_activity
+)
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from ..resolvers import contact as r
 from ..resolvers.common import Info
 from .activity import ContactActivityFields
 from .appointments import ContactAppointmentsFields
+from .association_fields import ContactAssociationsFields
 from .client_portal import ContactClientPortalFields
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .interactions import ContactInteractionsFields
@@ -144,6 +145,7 @@ class Contact(
     ContactClientPortalFields,
     ContactNavigationFields,
     ContactAppointmentsFields,
+    ContactAssociationsFields,
     ContactActivityFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")

@@ -10,8 +10,10 @@ import strawberry
 
 from ..domain import attribution as a
 from ..domain import interactions as d
+from ..domain.events import ContactEvent, EventKind
 from ..resolvers import interactions as r
 from ..resolvers.common import Info, Outcome, page_request
+from .activity import ContactActivity, register_activity
 from .common import Connection, ContactUserError, SortDirection
 from .user import User
 
@@ -245,6 +247,87 @@ class ContactAttribution:
             latest_interaction=ContactInteraction.from_domain(v.latest) if v.latest else None,
             reset_at=v.reset_at,
         )
+
+
+# -- timeline items -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="An outside interaction was recorded on the contact.")
+class ContactInteractionActivity(ContactActivity):
+    interaction: ContactInteraction = strawberry.field(
+        description="The interaction, as recorded (its `occurredAt` is when it happened; "
+        "the item's `occurredAt` is when it was recorded)."
+    )
+
+
+def interaction_from_summary(e: ContactEvent, summary: dict[str, Any]) -> d.Interaction:
+    """The interaction an INTERACTION_RECORDED event carries (`Interaction.summary()`), back
+    as the domain object: the event adds what the summary leaves out (location, contact,
+    and who recorded it when -- the event's actor and time)."""
+    kind = d.InteractionKind(summary["kind"])
+    attribution = summary.get("attribution") or {}
+    source = attribution.get("sessionSource")
+    return d.Interaction(
+        location_id=e.location_id,
+        contact_id=e.contact_id,
+        external_id=summary["externalId"],
+        kind=kind,
+        occurred_at=datetime.fromisoformat(summary["occurredAt"]),
+        recorded_at=e.occurred_at,
+        recorded_by=e.actor_id,
+        origin=d.InteractionOrigin(summary["origin"]),
+        details=d.details_from_json(kind, summary.get("details") or {}),
+        attribution=a.AttributionData(
+            **{name: attribution.get(api) for name, api in a.API_NAMES.items()}
+        ),
+        session_source=a.SessionSource(source) if source else a.SessionSource.OTHER,
+        id=summary["id"],
+    )
+
+
+def _interaction_activity(e: ContactEvent, base: dict[str, Any]) -> ContactInteractionActivity:
+    """The event's first change (`interactions`) carries the interaction's summary; the
+    others move the attribution pointers (domain/interactions.py)."""
+    interaction = interaction_from_summary(e, e.changes[0].after)
+    return ContactInteractionActivity(
+        **base, interaction=ContactInteraction.from_domain(interaction)
+    )
+
+
+register_activity(
+    [EventKind.INTERACTION_RECORDED], ContactInteractionActivity, _interaction_activity
+)
+
+
+@strawberry.type(
+    description="The contact's attribution was reset: first and latest interaction were "
+    "cleared (the interactions stay in its history)."
+)
+class ContactAttributionResetActivity(ContactActivity):
+    previous_first_interaction_id: strawberry.ID | None = strawberry.field(
+        description="The first interaction before the reset."
+    )
+    previous_latest_interaction_id: strawberry.ID | None = strawberry.field(
+        description="The latest interaction before the reset."
+    )
+
+
+def _attribution_reset_activity(
+    e: ContactEvent, base: dict[str, Any]
+) -> ContactAttributionResetActivity:
+    """The event carries the two pointers' ids before (and null after) the reset."""
+    before = {c.field: c.before for c in e.changes}
+    first, latest = before.get(a.FIRST), before.get(a.LATEST)
+    return ContactAttributionResetActivity(
+        **base,
+        previous_first_interaction_id=strawberry.ID(first) if first else None,
+        previous_latest_interaction_id=strawberry.ID(latest) if latest else None,
+    )
+
+
+register_activity(
+    [EventKind.ATTRIBUTION_RESET], ContactAttributionResetActivity, _attribution_reset_activity
+)
 
 
 @strawberry.input(description="How to sort interactions; default newest first by occurrence.")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from ..domain import workflows as w
+from ..domain.events import ContactEvent, EventKind
 from ..resolvers import workflows as r
 from ..resolvers.common import Info, Outcome
+from .activity import ActivityAction, ContactActivity, register_activity
 from .common import Connection, ContactUserError
 from .user import User
 
@@ -36,6 +38,40 @@ strawberry.enum(
 )
 class Workflow:
     id: strawberry.ID = strawberry.field(description="The workflow's id.")
+
+
+_WORKFLOW_ACTIONS = {
+    EventKind.WORKFLOW_ENROLLED: ActivityAction.ENROLLED,
+    EventKind.WORKFLOW_STOPPED: ActivityAction.STOPPED,
+    EventKind.WORKFLOW_COMPLETED: ActivityAction.COMPLETED,
+}
+
+
+@strawberry.type(
+    description="The contact was enrolled in a workflow, or it was stopped or completed."
+)
+class ContactWorkflowActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="What happened to the enrolment.")
+    workflow: Workflow = strawberry.field(description="The workflow.")
+    workflow_name: str = strawberry.field(
+        description="The workflow's name as given when the contact was enrolled."
+    )
+
+
+def _workflow_activity(e: ContactEvent, base: dict[str, Any]) -> ContactWorkflowActivity:
+    """Workflow events carry the enrolment's {id, workflowId, name, status} after the
+    change, and before it for a stop or completion (domain/workflows.py)."""
+    change = e.changes[0]
+    summary = change.after or change.before
+    return ContactWorkflowActivity(
+        **base,
+        action=_WORKFLOW_ACTIONS[e.kind],
+        workflow=Workflow(id=strawberry.ID(summary["workflowId"])),
+        workflow_name=summary["name"],
+    )
+
+
+register_activity(_WORKFLOW_ACTIONS, ContactWorkflowActivity, _workflow_activity)
 
 
 @strawberry.type(

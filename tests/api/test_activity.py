@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from support import Tenant
 
@@ -18,7 +20,23 @@ TIMELINE = """query($id: ID!, $first: Int, $after: String, $filter: ContactActiv
       ... on ContactDndActivity { channels { channel enabled } }
       ... on ContactNoteActivity { action noteId body }
       ... on ContactTaskActivity { action taskId title }
+      ... on ContactAppointmentActivity { action appointmentId title startAt endAt status
+        changes { field before after } }
+      ... on ContactWorkflowActivity { action workflow { id } workflowName }
+      ... on ContactCourseOfferActivity { action offer { id } offerName }
+      ... on ContactCommunityGroupActivity { action group { id } groupName }
+      ... on ContactInteractionActivity { interaction { %s } }
+      ... on ContactAttributionResetActivity { previousFirstInteractionId
+        previousLatestInteractionId }
     } } } } }"""
+INTERACTION_FIELDS = """id contactId externalId kind origin occurredAt recordedAt
+  recordedBy { id } url referrer utmSource utmMedium utmCampaign utmTerm utmContent
+  gclid fbclid msclkid campaignId sessionSource
+  websiteVisit { pageUrl pageTitle } formSubmission { formId formName }
+  surveySubmission { surveyId surveyName } call { direction durationSeconds outcome }
+  email { direction subject } sms { direction excerpt }
+  purchase { amount currency productId productName description }"""
+TIMELINE = TIMELINE % INTERACTION_FIELDS
 
 
 async def timeline(t: Tenant, contact_id: str, **variables: Any) -> dict[str, Any]:
@@ -118,3 +136,219 @@ async def test_activity_follows_visibility(tenant: Tenant) -> None:
         viewer=dan,
     )
     assert data == {"contact": None}
+
+
+async def nodes_of(t: Tenant, contact_id: str, **variables: Any) -> list[dict[str, Any]]:
+    """The timeline's items, oldest first, without the contact's creation."""
+    edges = (await timeline(t, contact_id, **variables))["edges"]
+    return [e["node"] for e in reversed(edges) if e["node"]["kind"] != "CONTACT_CREATED"]
+
+
+def ok(payload: dict[str, Any]) -> dict[str, Any]:
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+async def test_appointment_items_carry_what_their_events_record(tenant: Tenant) -> None:
+    cid = (await tenant.create_contact(firstName="Booked"))["id"]
+    everyday = [
+        {"weekday": d, "start": "09:00", "end": "17:00"}
+        for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+    ]
+    calendar = ok(
+        await tenant.mutate(
+            "calendarCreate",
+            {
+                "name": "Consultations",
+                "timeZone": "America/New_York",
+                "slotMinutes": 30,
+                "availability": everyday,
+                "teamMemberIds": ["ann"],
+            },
+            selection="calendar { id }",
+        )
+    )["calendar"]
+    tomorrow = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=1)
+    ten, eleven = (
+        datetime(
+            tomorrow.year, tomorrow.month, tomorrow.day, h, tzinfo=ZoneInfo("America/New_York")
+        )
+        for h in (10, 11)
+    )
+    selection = "appointment { id title status startAt endAt }"
+    booked = ok(
+        await tenant.mutate(
+            "contactAppointmentBook",
+            {
+                "contactId": cid,
+                "calendarId": calendar["id"],
+                "start": ten.isoformat(),
+                "title": "Intro",
+            },
+            selection=selection,
+        )
+    )["appointment"]
+    aid = booked["id"]
+    edited = {"appointmentId": aid, "title": "Intro call"}
+    ok(await tenant.mutate("contactAppointmentUpdate", edited, selection=selection))
+    moved = {"appointmentId": aid, "start": eleven.isoformat()}
+    rescheduled = ok(await tenant.mutate("contactAppointmentUpdate", moved, selection=selection))[
+        "appointment"
+    ]
+    ok(await tenant.mutate("contactAppointmentCancel", {"appointmentId": aid}, selection=selection))
+
+    items = await nodes_of(tenant, cid)
+    assert [n["__typename"] for n in items] == ["ContactAppointmentActivity"] * 4
+    assert [n["kind"] for n in items] == [
+        "APPOINTMENT_BOOKED",
+        "APPOINTMENT_UPDATED",
+        "APPOINTMENT_RESCHEDULED",
+        "APPOINTMENT_CANCELLED",
+    ]
+    assert {n["appointmentId"] for n in items} == {aid}
+    fields = ("action", "title", "startAt", "endAt", "status")
+    assert [tuple(n[f] for f in fields) for n in items] == [
+        ("BOOKED", "Intro", booked["startAt"], booked["endAt"], "CONFIRMED"),
+        ("UPDATED", "Intro call", None, None, None),
+        ("RESCHEDULED", None, rescheduled["startAt"], rescheduled["endAt"], None),
+        ("CANCELLED", None, None, None, "CANCELLED"),
+    ]
+    assert items[1]["changes"] == [
+        {
+            "field": "appointments",
+            "before": {"id": aid, "title": "Intro"},
+            "after": {"id": aid, "title": "Intro call"},
+        }
+    ]
+    assert items[3]["changes"] == [
+        {
+            "field": "appointments",
+            "before": {"id": aid, "status": "CONFIRMED"},
+            "after": {"id": aid, "status": "CANCELLED"},
+        }
+    ]
+
+
+async def test_workflow_items_name_the_workflow(tenant: Tenant) -> None:
+    cid = (await tenant.create_contact(firstName="Enrolled"))["id"]
+    for workflow_id, name in (("wf-1", "Onboarding"), ("wf-2", "Nurture")):
+        enrolment = {"contactId": cid, "workflowId": workflow_id, "workflowName": name}
+        ok(await tenant.mutate("contactWorkflowEnroll", enrolment, selection="enrollment { id }"))
+    ref = {"contactId": cid, "workflowId": "wf-1"}
+    ok(await tenant.mutate("contactWorkflowStop", ref, selection="enrollment { id }"))
+    ref = {"contactId": cid, "workflowId": "wf-2"}
+    ok(await tenant.mutate("contactWorkflowComplete", ref, selection="enrollment { id }"))
+
+    items = await nodes_of(tenant, cid)
+    assert {n["__typename"] for n in items} == {"ContactWorkflowActivity"}
+    assert [(n["kind"], n["action"], n["workflow"]["id"], n["workflowName"]) for n in items] == [
+        ("WORKFLOW_ENROLLED", "ENROLLED", "wf-1", "Onboarding"),
+        ("WORKFLOW_ENROLLED", "ENROLLED", "wf-2", "Nurture"),
+        ("WORKFLOW_STOPPED", "STOPPED", "wf-1", "Onboarding"),
+        ("WORKFLOW_COMPLETED", "COMPLETED", "wf-2", "Nurture"),
+    ]
+
+
+async def test_client_portal_items_name_the_offer_or_group(tenant: Tenant) -> None:
+    cid = (await tenant.create_contact(firstName="Member"))["id"]
+    offer = {"contactId": cid, "offerId": "offer-1", "offerName": "Masterclass"}
+    group = {"contactId": cid, "groupId": "group-1", "groupName": "Alumni"}
+    ok(await tenant.mutate("contactCourseOfferGrant", offer, selection="contact { id }"))
+    ok(await tenant.mutate("contactCommunityGroupAssign", group, selection="contact { id }"))
+    del offer["offerName"], group["groupName"]
+    ok(await tenant.mutate("contactCourseOfferRevoke", offer, selection="contact { id }"))
+    ok(await tenant.mutate("contactCommunityGroupRemove", group, selection="contact { id }"))
+
+    def brief(n: dict[str, Any]) -> tuple[Any, ...]:
+        if n["__typename"] == "ContactCourseOfferActivity":
+            return (n["__typename"], n["action"], n["offer"]["id"], n["offerName"])
+        return (n["__typename"], n["action"], n["group"]["id"], n["groupName"])
+
+    items = await nodes_of(tenant, cid)
+    assert [brief(n) for n in items] == [
+        ("ContactCourseOfferActivity", "GRANTED", "offer-1", "Masterclass"),
+        ("ContactCommunityGroupActivity", "ASSIGNED", "group-1", "Alumni"),
+        ("ContactCourseOfferActivity", "REVOKED", "offer-1", "Masterclass"),
+        ("ContactCommunityGroupActivity", "REMOVED", "group-1", "Alumni"),
+    ]
+    assert [n["kind"] for n in items] == [
+        "COURSE_OFFER_GRANTED",
+        "COMMUNITY_GROUP_ASSIGNED",
+        "COURSE_OFFER_REVOKED",
+        "COMMUNITY_GROUP_REMOVED",
+    ]
+
+
+async def test_interaction_items_show_the_interaction_as_recorded(tenant: Tenant) -> None:
+    cid = (await tenant.create_contact(firstName="Visitor"))["id"]
+    occurred = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    selection = f"interaction {{ {INTERACTION_FIELDS} }}"
+    visit = {
+        "contactId": cid,
+        "externalId": "visit-1",
+        "kind": "WEBSITE_VISIT",
+        "occurredAt": occurred.isoformat(),
+        "websiteVisit": {"pageUrl": "https://shop.example.com/pricing", "pageTitle": "Pricing"},
+        "attribution": {
+            "url": "https://shop.example.com/pricing?utm_source=google&utm_medium=cpc",
+            "utmCampaign": "spring",
+            "gclid": "g-1",
+        },
+    }
+    call = {
+        "contactId": cid,
+        "externalId": "call-1",
+        "kind": "CALL",
+        "occurredAt": (occurred + timedelta(hours=1)).isoformat(),
+        "call": {"direction": "INBOUND", "durationSeconds": 95, "outcome": "ANSWERED"},
+    }
+    recorded = [
+        ok(await tenant.mutate("contactInteractionRecord", x, selection=selection))["interaction"]
+        for x in (visit, call)
+    ]
+    ok(
+        await tenant.mutate(
+            "contactAttributionReset", {"contactId": cid}, selection="contact { id }"
+        )
+    )
+
+    items = await nodes_of(tenant, cid)
+    assert [n["__typename"] for n in items] == [
+        "ContactInteractionActivity",
+        "ContactInteractionActivity",
+        "ContactAttributionResetActivity",
+    ]
+    assert [n["kind"] for n in items] == [
+        "INTERACTION_RECORDED",
+        "INTERACTION_RECORDED",
+        "ATTRIBUTION_RESET",
+    ]
+    assert [n["interaction"] for n in items[:2]] == recorded
+    paid = recorded[0]
+    assert (paid["utmSource"], paid["utmMedium"], paid["sessionSource"]) == (
+        "google",
+        "cpc",
+        "PAID_SEARCH",
+    )
+    assert items[0]["occurredAt"] == paid["recordedAt"]
+    reset = items[2]
+    assert (reset["previousFirstInteractionId"], reset["previousLatestInteractionId"]) == (
+        recorded[0]["id"],
+        recorded[1]["id"],
+    )
+
+
+async def test_no_two_timeline_types_give_one_field_name_two_types(tenant: Tenant) -> None:
+    """Clients select every item type in one query: a field name shared by two types must
+    have the same type in both, or the query is invalid without aliases."""
+    data = await tenant.gql(
+        """{ __type(name: "ContactActivity") { possibleTypes { name fields { name
+          type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+        } } } }"""
+    )
+    seen: dict[str, tuple[str, Any]] = {}
+    for item in data["__type"]["possibleTypes"]:
+        for f in item["fields"]:
+            first = seen.setdefault(f["name"], (item["name"], f["type"]))
+            assert first[1] == f["type"], (f["name"], first[0], item["name"])
+    assert {"action", "title", "changes", "status"} <= seen.keys()

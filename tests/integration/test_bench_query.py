@@ -9,7 +9,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from conftest import Tenant
 from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
@@ -22,6 +21,7 @@ from graphql import (
     validate,
     visit,
 )
+from support import Tenant
 
 from contact_graph.schema.build import build_schema
 from contact_graph.settings import Settings

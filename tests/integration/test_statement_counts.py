@@ -22,7 +22,12 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
   workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
   courseOffers { offerName } communityGroups { groupName }
-  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } } } } } }"""
+  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } }
+  associations(first: 3) { totalCount edges { node { objectType labels { name }
+    record { __typename ... on Contact { fullName } ... on Opportunity { name }
+      ... on Company { name } ... on CustomObjectRecord { name } } } } }
+  opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
+  } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
@@ -48,6 +53,14 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
         selection="calendar { id }",
     )
     first_slot = datetime.combine(date.today() + timedelta(days=2), time(), tzinfo=UTC)
+    colleague = await t.mutate(
+        "contactAssociationLabelCreate",
+        {"name": "Colleague", "objectType": "CONTACT"},
+        selection="label { id }",
+    )
+    # older than every contact below, so never on their page: its loads are the same for 1
+    # contact and for 50
+    partner = await t.create_contact(firstName="Partner")
     ids = []
     for i in range(n):
         c = await t.create_contact(
@@ -118,6 +131,37 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 selection="appointment { id }",
             )
             assert booked["userErrors"] == []
+        # four links per contact; its first 3 (newest first) are a custom-object record, an
+        # opportunity and the partner contact (labelled); the company, made first, is not
+        links = [
+            ("contactAssociationAdd", {"createCompany": {"name": f"Company {i}"}}),
+            (
+                "contactAssociationAdd",
+                {
+                    "targetId": partner["id"],
+                    "targetType": "CONTACT",
+                    "labelIds": [colleague["label"]["id"]],
+                },
+            ),
+            (
+                "contactOpportunityCreate",
+                {
+                    "name": f"Deal {i}",
+                    "pipelineId": "sales",
+                    "stage": "new",
+                    "monetaryValue": {"amount": 1000 * i, "currency": "USD"},
+                },
+            ),
+            (
+                "contactAssociationAdd",
+                {"createCustomObjectRecord": {"objectKey": "pets", "name": f"Pet {i}"}},
+            ),
+        ]
+        for mutation, link in links:
+            linked = await t.mutate(
+                mutation, {"contactId": c["id"], **link}, selection="association { id }"
+            )
+            assert linked["userErrors"] == [], linked["userErrors"]
         ids.append(c["id"])
     return ids
 
@@ -135,11 +179,12 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     one = await count(engine, tenant, WHOLE_RECORD, {"first": 1})
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
-    # page + count + phones, emails, tags, followers, dnd, values, definitions, audit page,
-    # audit count, notes page+count, tasks page+count, attribution, interactions page+count,
-    # workflows page+count, course offers, community groups, appointments page+count: one
-    # statement each
-    assert fifty == 24
+    # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
+    # audit page + count, notes page + count), then tasks 2, attribution 1, interactions 2,
+    # workflows 2, course offers 1, community groups 1, appointments 2 and associations 8
+    # (page + count, labels, linked contacts, opportunities, companies, custom-object records,
+    # opportunities page and count share two): one statement per list, whatever the contacts
+    assert fifty == 32
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
