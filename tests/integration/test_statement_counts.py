@@ -180,10 +180,9 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
-    # audit page + count, notes page + count), then tasks 2, attribution 1, interactions 2,
-    # workflows 2, course offers 1, community groups 1, appointments 2 and associations 8
-    # (page + count, labels, linked contacts, opportunities, companies, custom-object records,
-    # opportunities page and count share two): one statement per list, whatever the contacts
+    # audit page + count, notes page + count), 11 for tasks, attribution, interactions,
+    # workflows, course offers, community groups and appointments, 8 for associations and
+    # opportunities: one statement per list, whatever the number of contacts
     assert fifty == 32
 
 

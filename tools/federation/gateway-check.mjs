@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // End-to-end federation check: contact-graph behind @apollo/gateway, next to a second subgraph.
 //
-// 1. Serves the "reviews" subgraph (reviews.graphql, @apollo/subgraph) in process on a free
-//    port of 127.0.0.1.
+// 1. Serves the "reviews" subgraph (reviews.graphql, @apollo/subgraph; reviews-subgraph.mjs) in
+//    process on a free port of 127.0.0.1.
 // 2. Composes the supergraph statically with @apollo/composition from our committed
 //    schema.graphql (served at CONTACT_GRAPH_URL) and reviews.graphql.
 // 3. Starts @apollo/gateway inside @apollo/server on a free port; a RemoteGraphQLDataSource
@@ -20,7 +20,6 @@
 //   CONTACT_GRAPH_TOKEN        a JWT (`contact-graph token`), sent as a Bearer token
 //   CONTACT_GRAPH_SDL          our SDL file (default: ../../schema.graphql)
 //   GATEWAY_CHECK_TIMEOUT_MS   give up after this long (default 30000)
-import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -28,12 +27,12 @@ import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { graphql, parse } from 'graphql';
+import { parse } from 'graphql';
+
+import { REVIEWS_SDL, startReviewsSubgraph } from './reviews-subgraph.mjs';
 
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const CONTACT_SDL = process.env.CONTACT_GRAPH_SDL || here('../../schema.graphql');
-const REVIEWS_SDL = here('./reviews.graphql');
 const TIMEOUT_MS = Number(process.env.GATEWAY_CHECK_TIMEOUT_MS || 30_000);
 
 const log = (...args) => console.error('[gateway-check]', ...args);
@@ -43,96 +42,6 @@ const stderrLogger = {
   warn: (...args) => log('warn:', ...args),
   error: (...args) => log('error:', ...args),
 };
-
-// ---------------------------------------------------------------------------------------------
-// The reviews subgraph. Everything is derived from the contact id, so callers can predict it:
-//   loyaltyPoints(id) = sum((i + 1) * codePoint(id[i])) mod 10007
-//   reviews: 1 + points % 2 of them; review k has id "<contact id>:r<k>",
-//            rating 1 + (points + k) % 5 and body "Review <k + 1> by <contact id>".
-
-function loyaltyPoints(id) {
-  let total = 0;
-  let i = 0;
-  for (const ch of String(id)) {
-    i += 1;
-    total = (total + i * ch.codePointAt(0)) % 10007;
-  }
-  return total;
-}
-
-function reviewsOf(contactId) {
-  const points = loyaltyPoints(contactId);
-  return Array.from({ length: 1 + (points % 2) }, (_, k) => ({
-    id: `${contactId}:r${k}`,
-    rating: 1 + ((points + k) % 5),
-    body: `Review ${k + 1} by ${contactId}`,
-    contactId,
-  }));
-}
-
-const reviewsSchema = buildSubgraphSchema({
-  typeDefs: parse(readFileSync(REVIEWS_SDL, 'utf8')),
-  resolvers: {
-    Query: {
-      review(_root, { id }) {
-        const at = id.lastIndexOf(':r');
-        if (at < 0) return null;
-        return reviewsOf(id.slice(0, at)).find((r) => r.id === id) ?? null;
-      },
-    },
-    Contact: {
-      __resolveReference: (ref) => ({ id: ref.id }),
-      loyaltyPoints: (contact) => loyaltyPoints(contact.id),
-      reviews: (contact) => reviewsOf(contact.id),
-    },
-    Review: {
-      contact: (review) => ({ __typename: 'Contact', id: review.contactId }),
-    },
-  },
-});
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** A minimal GraphQL-over-HTTP server (POST JSON only) for the reviews subgraph. */
-function startReviewsSubgraph(expectedAuthorization) {
-  const stats = { requests: 0, withClientAuthorization: 0 };
-  const server = createServer(async (req, res) => {
-    const reply = (status, body) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method !== 'POST') return reply(405, { errors: [{ message: 'POST only' }] });
-    stats.requests += 1;
-    if (req.headers.authorization === expectedAuthorization) stats.withClientAuthorization += 1;
-    let body;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return reply(400, { errors: [{ message: 'the body is not valid JSON' }] });
-    }
-    const result = await graphql({
-      schema: reviewsSchema,
-      source: body.query,
-      variableValues: body.variables,
-      operationName: body.operationName,
-    });
-    return reply(200, result);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({ server, url: `http://127.0.0.1:${port}/graphql`, stats });
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The gateway.
@@ -255,8 +164,7 @@ async function run() {
     return { code: failed ? 1 : 0, report };
   } finally {
     await gateway?.server.stop().catch((e) => log('stopping the gateway:', e));
-    reviews.server.closeAllConnections();
-    await new Promise((resolve) => reviews.server.close(resolve));
+    await reviews.close();
   }
 }
 
