@@ -16,7 +16,7 @@ from ..resolvers.common import Info, Outcome
 from .activity import ActivityAction, ContactActivity, register_activity
 from .audit import ContactFieldChange
 from .calendars import Calendar
-from .common import Connection, ContactUserError
+from .common import AfterArg, Connection, ContactUserError, FirstArg
 from .user import User
 
 if TYPE_CHECKING:
@@ -202,12 +202,8 @@ class ContactAppointmentsFields:
                 "contains this (case-insensitive)."
             ),
         ] = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> ContactAppointmentConnection:
         contact_id = str(self.id)
         appointment_filter = r.appointment_filter(info, when, search)

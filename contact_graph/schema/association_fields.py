@@ -12,6 +12,7 @@ import strawberry
 
 from ..domain.associations import AssociationObjectType, OpportunityStatus
 from ..resolvers.common import Info
+from .common import AfterArg, FirstArg
 
 if TYPE_CHECKING:
     from .associations import ContactAssociationConnection, ContactOpportunityConnection
@@ -40,12 +41,8 @@ class ContactAssociationsFields:
     async def associations(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         object_type: Annotated[
             AssociationObjectType | None,
             strawberry.argument(description="Only links to this type of record."),
@@ -63,12 +60,8 @@ class ContactAssociationsFields:
     async def opportunities(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         status: Annotated[
             list[OpportunityStatus] | None,
             strawberry.argument(description="Only opportunities in one of these statuses."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
@@ -40,6 +40,15 @@ class SortDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
 
+
+FirstArg = Annotated[
+    int | None, strawberry.argument(description="Page size: at most 100; default 20.")
+]
+"""The `first` argument of every connection field."""
+AfterArg = Annotated[
+    str | None, strawberry.argument(description="`endCursor` of the previous page.")
+]
+"""The `after` argument of every connection field."""
 
 NodeT = TypeVar("NodeT")
 

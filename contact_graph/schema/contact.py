@@ -15,6 +15,7 @@ from .activity import ContactActivityFields
 from .appointments import ContactAppointmentsFields
 from .association_fields import ContactAssociationsFields
 from .client_portal import ContactClientPortalFields
+from .common import AfterArg, FirstArg
 from .enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from .interactions import ContactInteractionsFields
 from .notes import ContactNotesFields
@@ -256,12 +257,8 @@ class Contact(
     async def audit_log(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Annotated[ContactAuditConnection, strawberry.lazy(".audit")]:
         from .audit import ContactAuditConnection
 

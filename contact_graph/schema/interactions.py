@@ -14,7 +14,7 @@ from ..domain.events import ContactEvent, EventKind
 from ..resolvers import interactions as r
 from ..resolvers.common import Info, Outcome, page_request
 from .activity import ContactActivity, register_activity
-from .common import Connection, ContactUserError, SortDirection
+from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
 from .user import User
 
 if TYPE_CHECKING:
@@ -359,12 +359,8 @@ class ContactInteractionsFields:
     async def interactions(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         kinds: Annotated[
             list[d.InteractionKind] | None,
             strawberry.argument(description="Only these kinds (an empty list matches none)."),

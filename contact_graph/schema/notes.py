@@ -12,7 +12,7 @@ from ..domain.events import ContactEvent, EventKind
 from ..resolvers import notes as r
 from ..resolvers.common import Info, Outcome, page_request
 from .activity import ActivityAction, ContactActivity, register_activity
-from .common import Connection, ContactUserError, SortDirection
+from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
 from .user import User
 
 strawberry.enum(
@@ -97,12 +97,8 @@ class ContactNotesFields:
     async def notes(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         search: Annotated[
             str | None,
             strawberry.argument(

@@ -10,7 +10,7 @@ from ..domain.contact_query import ContactQuery
 from ..resolvers import contact as r
 from ..resolvers import custom_fields as rcf
 from ..resolvers.common import Info
-from .common import Connection
+from .common import AfterArg, Connection, FirstArg
 from .contact import Contact
 from .contact_filters import ContactFilter, ContactOrderBy
 from .custom_fields import CustomFieldDefinition
@@ -38,12 +38,8 @@ class Query:
     async def contacts(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, at most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         filter: Annotated[
             ContactFilter | None, strawberry.argument(description="Which contacts.")
         ] = None,

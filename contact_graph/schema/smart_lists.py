@@ -14,7 +14,7 @@ from ..domain import smart_lists as s
 from ..resolvers import contact as rc
 from ..resolvers import smart_lists as r
 from ..resolvers.common import Info, Outcome, given
-from .common import Connection, ContactUserError, SortDirection
+from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
 from .contact_filters import ContactFilter, ContactOrderBy
 from .enums import ContactSortField
 from .user import User
@@ -148,12 +148,8 @@ class SmartList:
     async def contacts(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, at most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Annotated[ContactConnection, strawberry.lazy(".query")]:
         from .contact import Contact
         from .query import ContactConnection
@@ -243,12 +239,8 @@ class SmartListsQuery:
     async def smart_lists(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, at most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> SmartListConnection:
         lists, cursors, has_next, count = await r.lists(info, first, after)
         conn = SmartListConnection.build(

@@ -15,7 +15,7 @@ from ..resolvers import tasks as r
 from ..resolvers.common import Info, Outcome, page_request
 from .activity import ActivityAction, ContactActivity, register_activity
 from .audit import ContactFieldChange
-from .common import Connection, ContactUserError, SortDirection
+from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
 from .contact_filters import DateTimeRange
 from .user import User
 
@@ -180,12 +180,8 @@ class ContactTasksFields:
     async def tasks(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         filter: Annotated[
             ContactTaskFilter | None,
             strawberry.argument(description="Status, assignees, due time; all tasks if omitted."),

@@ -14,7 +14,7 @@ from ..domain.events import ContactEvent, EventKind
 from ..resolvers import workflows as r
 from ..resolvers.common import Info, Outcome
 from .activity import ActivityAction, ContactActivity, register_activity
-from .common import Connection, ContactUserError
+from .common import AfterArg, Connection, ContactUserError, FirstArg
 from .user import User
 
 strawberry.enum(
@@ -137,12 +137,8 @@ class ContactWorkflowsFields:
             w.WorkflowState,
             strawberry.argument(description="ACTIVE (default) or PAST."),
         ] = w.WorkflowState.ACTIVE,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> ContactWorkflowEnrollmentConnection:
         contact_id = str(self.id)
         enrollments, cursors, has_next = await r.page(info, contact_id, state, first, after)
