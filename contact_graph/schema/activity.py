@@ -15,7 +15,7 @@ from ..domain.contact import DndChannel
 from ..resolvers import activity as r
 from ..resolvers.common import Info, page_request
 from .audit import ContactFieldChange
-from .common import Connection
+from .common import AfterArg, Connection, FirstArg
 from .user import User
 
 if TYPE_CHECKING:
@@ -231,12 +231,8 @@ class ContactActivityFields:
     async def activity(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="At most 100; default 20.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
         filter: Annotated[
             ContactActivityFilter | None, strawberry.argument(description="Kinds and time.")
         ] = None,
