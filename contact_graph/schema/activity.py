@@ -15,7 +15,7 @@ from ..domain.contact import DndChannel
 from ..resolvers import activity as r
 from ..resolvers.common import Info, page_request
 from .audit import ContactFieldChange
-from .common import AfterArg, Connection, FirstArg
+from .common import AfterArg, Connection, FirstArg, aware
 from .user import User
 
 if TYPE_CHECKING:
@@ -215,7 +215,11 @@ class ContactActivityFilter:
 
     def to_domain(self) -> ActivityFilter:
         kinds = tuple(self.kinds) if self.kinds is not None else None
-        return ActivityFilter(kinds=kinds, since=self.since, until=self.until)
+        return ActivityFilter(
+            kinds=kinds,
+            since=aware(self.since, "filter.since"),
+            until=aware(self.until, "filter.until"),
+        )
 
 
 @strawberry.type

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 
 from ..domain.errors import UserError
 from .enums import ErrorCode
@@ -39,6 +41,18 @@ class PageInfo:
 class SortDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+def aware(value: datetime | None, path: str) -> datetime | None:
+    """A filter's time must say its zone: a naive one is a request error, not a guess."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise GraphQLError(
+            f"`{path}` needs a time zone, e.g. 2026-05-01T00:00:00Z",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    return value.astimezone(UTC)
 
 
 FirstArg = Annotated[

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Self
 
 import strawberry
-from graphql import GraphQLError
 
 from ..domain import tasks as t
 from ..domain.contact import KEEP
@@ -15,7 +14,7 @@ from ..resolvers import tasks as r
 from ..resolvers.common import Info, Outcome, page_request
 from .activity import ActivityAction, ContactActivity, register_activity
 from .audit import ContactFieldChange
-from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
+from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection, aware
 from .contact_filters import DateTimeRange
 from .user import User
 
@@ -123,17 +122,6 @@ class ContactTaskConnection(Connection[ContactTask]):
     pass
 
 
-def _aware(value: datetime | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise GraphQLError(
-            f"`filter.dueAt.{name}` needs a time zone, e.g. 2026-05-01T00:00:00Z",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
-    return value.astimezone(UTC)
-
-
 @strawberry.input(description="Which tasks to list. Every member given must hold.")
 class ContactTaskFilter:
     status: t.TaskStatus | None = strawberry.field(
@@ -154,8 +142,8 @@ class ContactTaskFilter:
         return t.TaskFilter(
             status=self.status,
             assignee_ids=None if assignees is None else tuple(sorted({str(a) for a in assignees})),
-            due_from=_aware(due.from_, "from") if due else None,
-            due_to=_aware(due.to, "to") if due else None,
+            due_from=aware(due.from_, "filter.dueAt.from") if due else None,
+            due_to=aware(due.to, "filter.dueAt.to") if due else None,
             search=search,
         )
 
