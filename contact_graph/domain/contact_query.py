@@ -5,6 +5,7 @@ Plain data, decoded from the API by the resolvers and compiled to SQL by persist
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -92,6 +93,18 @@ class ContactFilter:
     updated: TimeRange | None = None
     custom_fields: tuple[CustomFieldMatch, ...] = ()
     archived: bool | None = None
+
+
+def has_naive_times(value: object) -> bool:
+    """Whether a time without a zone hides anywhere in a filter tree: such a filter has no
+    answer (SQL would compare it as UTC or fail), so callers refuse it."""
+    if isinstance(value, datetime):
+        return value.tzinfo is None or value.utcoffset() is None
+    if isinstance(value, tuple):
+        return any(has_naive_times(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(has_naive_times(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
 
 
 @dataclass(frozen=True)

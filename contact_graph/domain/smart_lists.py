@@ -13,13 +13,11 @@ it and by admins (anyone else gets FORBIDDEN).
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .contact import KEEP
-from .contact_query import ContactFilter, ContactOrder
+from .contact_query import ContactFilter, ContactOrder, has_naive_times
 from .errors import DomainError, ErrorCode
 from .ports import UnitOfWork, new_id
 from .services import Services
@@ -57,7 +55,7 @@ class SmartList:
     def check_filter(f: ContactFilter | None) -> ContactFilter | None:
         """A saved filter is asked again on every read, so it must be one that can be
         answered: a time without a zone is refused now rather than on each later read."""
-        if f is not None and any(t.tzinfo is None for t in _times(f)):
+        if f is not None and has_naive_times(f):
             raise DomainError.single(
                 ErrorCode.INVALID_VALUE,
                 "times in a smart list's filter need a zone, e.g. 2026-01-01T00:00:00Z",
@@ -69,18 +67,6 @@ class SmartList:
         return viewer.is_admin or (
             self.created_by is not None and self.created_by == viewer.user_id
         )
-
-
-def _times(value: object) -> Iterator[datetime]:
-    """Every datetime anywhere in a filter tree."""
-    if isinstance(value, datetime):
-        yield value
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from _times(item)
-    elif dataclasses.is_dataclass(value):
-        for f in dataclasses.fields(value):
-            yield from _times(getattr(value, f.name))
 
 
 def _missing() -> DomainError:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from graphql import GraphQLError
+
 from ..domain.contact import Contact, ContactPoint, DndSetting
-from ..domain.contact_query import ContactQuery
+from ..domain.contact_query import ContactQuery, has_naive_times
 from ..domain.custom_fields import CustomFieldDefinition, CustomValue
 from ..persistence import contact_search
 from ..persistence.mappers import contact_from_rows
@@ -23,6 +25,11 @@ async def contacts(
 ) -> tuple[list[Contact], list[str], bool, Callable[[], Awaitable[int]]]:
     """A page of visible contacts; rows are primed into the contact loader."""
     ctx = info.context
+    if query.filter is not None and has_naive_times(query.filter):
+        raise GraphQLError(
+            "times in `filter` need a zone, e.g. 2026-01-01T00:00:00Z",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
     size = page_size(first)
     try:
         async with ctx.engine.connect() as conn:

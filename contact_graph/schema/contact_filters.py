@@ -7,7 +7,7 @@ from datetime import date, datetime
 import strawberry
 
 from ..domain import contact_query as q
-from .common import SortDirection, aware
+from .common import SortDirection
 from .enums import ContactSortField, ContactType, DndChannel
 
 
@@ -39,8 +39,8 @@ class DateTimeRange:
     from_: datetime | None = strawberry.field(default=None, name="from", description="From.")
     to: datetime | None = strawberry.field(default=None, description="Up to (exclusive).")
 
-    def to_domain(self, path: str = "filter") -> q.TimeRange:
-        return q.TimeRange(aware(self.from_, f"{path}.from"), aware(self.to, f"{path}.to"))
+    def to_domain(self) -> q.TimeRange:
+        return q.TimeRange(self.from_, self.to)
 
 
 @strawberry.input(description="Tags the contact has.")
@@ -156,8 +156,8 @@ class ContactFilter:
             else None,
             dnd=q.DndMatch(self.dnd.channel, self.dnd.enabled) if self.dnd else None,
             types=tuple(self.types) if self.types is not None else None,
-            created=self.created_at.to_domain("filter.createdAt") if self.created_at else None,
-            updated=self.updated_at.to_domain("filter.updatedAt") if self.updated_at else None,
+            created=self.created_at.to_domain() if self.created_at else None,
+            updated=self.updated_at.to_domain() if self.updated_at else None,
             custom_fields=tuple(m.to_domain() for m in self.custom_fields or ()),
             archived=self.archived,
         )
