@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    String,
     and_,
     exists,
     false,
@@ -31,7 +31,7 @@ from ..domain.contact_query import (
 from ..domain.errors import DomainError
 from ..domain.values import email_key, normalize_phone
 from ..domain.viewer import Viewer
-from .paging import InvalidCursor, decode_cursor, encode_cursor
+from .paging import encode_cursor, keyset_after
 from .queries import C, visible_to
 from .tables import CONTACT, CUSTOM_FIELD, CUSTOM_VALUE, DND, EMAIL, FOLLOWER, PHONE, TAG
 
@@ -47,9 +47,9 @@ FULL_NAME = func.lower(func.coalesce(C.first_name, "") + " " + func.coalesce(C.l
 SORT_COLUMNS: dict[ContactSortField, Any] = {
     ContactSortField.CREATED_AT: C.created_at,
     ContactSortField.UPDATED_AT: C.updated_at,
-    ContactSortField.FIRST_NAME: func.lower(func.coalesce(C.first_name, "")),
-    ContactSortField.LAST_NAME: func.lower(func.coalesce(C.last_name, "")),
-    ContactSortField.BUSINESS_NAME: func.lower(func.coalesce(C.business_name, "")),
+    ContactSortField.FIRST_NAME: func.lower(func.coalesce(C.first_name, ""), type_=String),
+    ContactSortField.LAST_NAME: func.lower(func.coalesce(C.last_name, ""), type_=String),
+    ContactSortField.BUSINESS_NAME: func.lower(func.coalesce(C.business_name, ""), type_=String),
 }
 TIME_SORTS = (ContactSortField.CREATED_AT, ContactSortField.UPDATED_AT)
 
@@ -215,16 +215,7 @@ class Page:
 
 
 def _after(order: ContactOrder, cursor: str) -> ColumnElement[bool]:
-    value, last_id = decode_cursor(cursor, 2)
-    if order.field in TIME_SORTS:
-        try:
-            value = datetime.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor(f"invalid cursor: {cursor!r}") from exc
-    sort = SORT_COLUMNS[order.field]
-    if order.descending:
-        return or_(sort < value, and_(sort == value, C.id < last_id))
-    return or_(sort > value, and_(sort == value, C.id > last_id))
+    return keyset_after(cursor, SORT_COLUMNS[order.field], C.id, order.descending)
 
 
 async def page(

@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Table, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .paging import InvalidCursor, decode_cursor, encode_cursor
-from .types import UTCDateTime
+from .paging import encode_cursor, keyset_after
 
 
 @dataclass(frozen=True)
@@ -46,17 +44,7 @@ def after_clause(table: Table, request: PageRequest) -> ColumnElement[bool]:
     """Rows strictly after the cursor in the request's order (raises InvalidCursor)."""
     if request.after is None:
         return true()
-    value, last_id = decode_cursor(request.after, 2)
-    column = table.c[request.sort]
-    if isinstance(column.type, UTCDateTime):
-        try:
-            value = datetime.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor(f"invalid cursor: {request.after!r}") from exc
-    ident = table.c.id
-    if request.descending:
-        return or_(column < value, and_(column == value, ident < last_id))
-    return or_(column > value, and_(column == value, ident > last_id))
+    return keyset_after(request.after, table.c[request.sort], table.c.id, request.descending)
 
 
 async def pages_by_contact(

@@ -200,3 +200,37 @@ async def test_audit_log_pages_newest_first(tenant: Tenant) -> None:
 async def test_a_filter_time_without_zone_is_a_request_error(people: Tenant) -> None:
     with pytest.raises(GraphQLErrors, match=r"times in `filter` need a zone"):
         await people.gql(LIST, {"filter": {"createdAt": {"from": "2026-01-01T00:00:00"}}})
+
+
+def _cursor(values: list[object]) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("order", "values"),
+    [
+        ("LAST_NAME", [5, "x"]),  # a number where the sort is text
+        ("CREATED_AT", ["2020-01-01T00:00:00", "x"]),  # a time without a zone
+        ("CREATED_AT", ["not a time", "x"]),
+        ("LAST_NAME", ["a", 7]),  # the id is not text
+        ("LAST_NAME", [{"a": 1}, "x"]),
+    ],
+)
+async def test_forged_cursors_are_request_errors(
+    people: Tenant, order: str, values: list[object]
+) -> None:
+    with pytest.raises(GraphQLErrors, match="invalid cursor"):
+        await people.gql(LIST, {"first": 2, "after": _cursor(values), "orderBy": {"field": order}})
+
+
+async def test_forged_timeline_cursor_is_a_request_error(people: Tenant) -> None:
+    some = await people.gql(LIST, {"first": 1})
+    contact_id = some["contacts"]["edges"][0]["node"]["id"]
+    query = (
+        "query($id: ID!, $a: String) { contact(id: $id) { activity(after: $a) { totalCount } } }"
+    )
+    with pytest.raises(GraphQLErrors, match="invalid cursor"):
+        await people.gql(query, {"id": contact_id, "a": _cursor(["abc", "x"])})
