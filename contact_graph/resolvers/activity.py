@@ -8,15 +8,21 @@ from graphql import GraphQLError
 
 from ..broker import channel
 from ..domain.activity import ActivityFilter
-from ..domain.events import ContactEvent, EventKind
+from ..domain.events import ContactEvent
 from ..persistence.activity import events_after, last_sequence
 from ..persistence.mappers import event_from_row
 from ..persistence.paging import InvalidCursor, decode_cursor, encode_cursor
 from ..persistence.tab_pages import PageRequest
 from .common import Info, bad_cursor, tab_page
 
-VISIBILITY_KINDS = frozenset({EventKind.OWNER_CHANGED, EventKind.FOLLOWERS_REMOVED})
-"""The only changes after which a restricted viewer may lose sight of a contact."""
+VISIBILITY_FIELDS = frozenset({"owner", "followers"})
+"""A restricted viewer sees a contact as its owner or a follower: only events that change
+one of these fields (whatever their kind -- an upsert changes the owner too) can take the
+contact out of their sight."""
+
+
+def may_change_visibility(event: ContactEvent) -> bool:
+    return any(change.field in VISIBILITY_FIELDS for change in event.changes)
 
 
 def cursor_of(event: ContactEvent) -> str:
@@ -83,7 +89,7 @@ async def stream(
                     continue  # already sent: replayed, then delivered live as well
                 if (
                     viewer.assigned_only
-                    and event.kind in VISIBILITY_KINDS
+                    and may_change_visibility(event)
                     and not await _visible(info, contact_id)
                 ):
                     return  # no longer theirs to watch

@@ -220,3 +220,32 @@ async def test_a_reconnecting_client_loses_nothing(tenant: Tenant, servers: Any)
         await client.subscribe(SUBSCRIPTION, {"id": contact["id"], "after": first["cursor"]})
         items = await client.items(2)
     assert [i["tagsAdded"] for i in items] == [["two"], ["three"]]
+
+
+async def test_a_restricted_watcher_stops_receiving_once_the_contact_is_not_theirs(
+    tenant: Tenant, servers: Any
+) -> None:
+    server: Server = servers()
+    contact = await tenant.create_contact(
+        firstName="Handover", ownerId="user-dan", emails=[{"address": "handover@example.org"}]
+    )
+    admin = token_for(tenant.admin)
+    dan = token_for(tenant.viewer("user-dan", assigned_only=True))
+    async with live_client(server.ws, dan) as client:
+        await client.subscribe(SUBSCRIPTION, {"id": contact["id"]})
+        await asyncio.sleep(0.3)
+        await add_tag(server, admin, contact["id"], "seen")
+        (seen,) = await client.items(1)
+        assert seen["tagsAdded"] == ["seen"]
+        # the owner changes through an upsert: a CONTACT_UPDATED event, not OWNER_CHANGED
+        data = await post(
+            server,
+            admin,
+            """mutation($i: ContactUpsertInput!) {
+            contactUpsert(input: $i) { created userErrors { code } } }""",
+            {"i": {"emails": [{"address": "handover@example.org"}], "ownerId": "user-eve"}},
+        )
+        assert data["contactUpsert"] == {"created": False, "userErrors": []}
+        await add_tag(server, admin, contact["id"], "secret")
+        # the stream ends as soon as the contact leaves Dan's sight: no "secret" for him
+        assert (await client.next()) == {"id": "1", "type": "complete"}
