@@ -123,7 +123,8 @@ async def edit_note(svc: Services, viewer: Viewer, note_id: str, body: str) -> N
         now = svc.clock.now()
         changes = note.edit(body, now)
         if changes:
-            await uow.notes.save(note)
+            if not await uow.notes.save(note):
+                raise _missing()  # deleted meanwhile: nothing to edit, no event
             uow.record(_event(EventKind.NOTE_EDITED, note, viewer, now, changes))
             await uow.commit()
         return note
@@ -132,7 +133,8 @@ async def edit_note(svc: Services, viewer: Viewer, note_id: str, body: str) -> N
 async def delete_note(svc: Services, viewer: Viewer, note_id: str) -> Note:
     async with svc.uow() as uow:
         note = await _visible_note(viewer, uow, note_id)
-        await uow.notes.delete(note)
+        if not await uow.notes.delete(note):
+            raise _missing()  # a concurrent delete won: record one deletion, not two
         uow.record(
             _event(
                 EventKind.NOTE_DELETED,

@@ -83,13 +83,16 @@ class CustomFieldRepository(Protocol):
 
 
 class NoteRepository(Protocol):
-    async def get(self, location_id: str, note_id: str) -> Note | None: ...
+    async def get(self, location_id: str, note_id: str) -> Note | None:
+        """The note, row-locked until the transaction ends where the database can."""
 
     async def add(self, note: Note) -> None: ...
 
-    async def save(self, note: Note) -> None: ...
+    async def save(self, note: Note) -> bool:
+        """False when the note is gone (deleted by a concurrent transaction)."""
 
-    async def delete(self, note: Note) -> None: ...
+    async def delete(self, note: Note) -> bool:
+        """False when the note was already gone."""
 
 
 class TaskRepository(Protocol):

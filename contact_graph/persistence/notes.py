@@ -47,15 +47,20 @@ class SqlNoteRepository:
         self.conn = conn
 
     async def get(self, location_id: str, note_id: str) -> Note | None:
-        stmt = select(NOTE).where(NOTE.c.location_id == location_id, NOTE.c.id == note_id)
+        stmt = (
+            select(NOTE)
+            .where(NOTE.c.location_id == location_id, NOTE.c.id == note_id)
+            .with_for_update()
+        )
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else note_from_row(row)
 
     async def add(self, note: Note) -> None:
         await self.conn.execute(insert(NOTE).values(note_row(note)))
 
-    async def save(self, note: Note) -> None:
-        await self.conn.execute(update(NOTE).where(NOTE.c.id == note.id).values(note_row(note)))
+    async def save(self, note: Note) -> bool:
+        stmt = update(NOTE).where(NOTE.c.id == note.id).values(note_row(note))
+        return (await self.conn.execute(stmt)).rowcount == 1
 
-    async def delete(self, note: Note) -> None:
-        await self.conn.execute(delete(NOTE).where(NOTE.c.id == note.id))
+    async def delete(self, note: Note) -> bool:
+        return (await self.conn.execute(delete(NOTE).where(NOTE.c.id == note.id))).rowcount == 1

@@ -122,3 +122,25 @@ async def test_notes_follow_contact_visibility(tenant: Tenant) -> None:
     )
     assert [e["code"] for e in edit["userErrors"]] == ["NOT_FOUND"]
     assert await bodies(tenant, hidden["id"]) == ["secret"]
+
+
+async def test_concurrent_deletes_record_one_deletion(tenant: Tenant) -> None:
+    import asyncio
+
+    c = await tenant.create_contact(firstName="Racy")
+    note = (await add(tenant, c["id"], "delete me"))["note"]
+    payloads = await asyncio.gather(
+        *(
+            tenant.mutate("contactNoteDelete", {"noteId": note["id"]}, selection=NOTE)
+            for _ in range(5)
+        )
+    )
+    succeeded = [p for p in payloads if p["userErrors"] == []]
+    assert len(succeeded) == 1
+    assert all(p["userErrors"][0]["code"] == "NOT_FOUND" for p in payloads if p not in succeeded)
+    data = await tenant.gql(
+        "query($id: ID!) { contact(id: $id) { activity(filter: {kinds: [NOTE_DELETED]}) "
+        "{ totalCount } } }",
+        {"id": c["id"]},
+    )
+    assert data["contact"]["activity"]["totalCount"] == 1
