@@ -52,8 +52,11 @@ class TimeRange:
 
 @dataclass(frozen=True)
 class DndMatch:
+    """``enabled``: the channel's own switch; ``blocked``: it or ALL is on (may not be used)."""
+
     channel: DndChannel
-    enabled: bool = True
+    enabled: bool | None = True
+    blocked: bool | None = None
 
 
 @dataclass(frozen=True)

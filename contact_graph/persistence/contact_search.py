@@ -19,12 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.contact import DndChannel
 from ..domain.contact_query import (
     ContactFilter,
     ContactOrder,
     ContactQuery,
     ContactSortField,
     CustomFieldMatch,
+    DndMatch,
     TextMatch,
     TimeRange,
 )
@@ -133,6 +135,20 @@ def _custom(m: CustomFieldMatch, location_id: str) -> ColumnElement[bool]:
     return has
 
 
+def _dnd(m: DndMatch) -> list[ColumnElement[bool]]:
+    def switched_on(*channels: str) -> ColumnElement[bool]:
+        return exists().where(DN.contact_id == C.id, DN.channel.in_(channels), DN.enabled.is_(True))
+
+    parts = []
+    if m.enabled is not None:
+        own = switched_on(m.channel.value)
+        parts.append(own if m.enabled else not_(own))
+    if m.blocked is not None:
+        blocked = switched_on(m.channel.value, DndChannel.ALL.value)
+        parts.append(blocked if m.blocked else not_(blocked))
+    return parts
+
+
 def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnElement[bool]:
     """Every member of ``f`` that is given becomes one AND-ed condition."""
     parts: list[ColumnElement[bool]] = [
@@ -161,10 +177,7 @@ def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnEle
     if f.follower_ids is not None:
         parts.append(exists().where(FO.contact_id == C.id, FO.user_id.in_(f.follower_ids)))
     if f.dnd is not None:
-        on = exists().where(
-            DN.contact_id == C.id, DN.channel == f.dnd.channel.value, DN.enabled.is_(True)
-        )
-        parts.append(on if f.dnd.enabled else not_(on))
+        parts.extend(_dnd(f.dnd))
     if f.types is not None:
         parts.append(C.contact_type.in_([t.value for t in f.types]))
     if f.created is not None:

@@ -63,7 +63,20 @@ class OwnerMatch:
 @strawberry.input(description="Do-Not-Disturb state of one channel (its own setting).")
 class DndMatch:
     channel: DndChannel = strawberry.field(description="The channel (ALL for all channels).")
-    enabled: bool = strawberry.field(default=True, description="DND on (true) or off.")
+    enabled: bool | None = strawberry.field(
+        default=None,
+        description="The channel's own DND switch is on (true) or off (false). With neither "
+        "`enabled` nor `blocked` given, `enabled: true` is meant.",
+    )
+    blocked: bool | None = strawberry.field(
+        default=None,
+        description="The channel may not be used (true: it or ALL is on) or may (false) -- "
+        "e.g. `{channel: SMS, blocked: false}` lists contacts one may text.",
+    )
+
+    def to_domain(self) -> q.DndMatch:
+        enabled = True if self.enabled is None and self.blocked is None else self.enabled
+        return q.DndMatch(self.channel, enabled, self.blocked)
 
 
 @strawberry.input(
@@ -154,7 +167,7 @@ class ContactFilter:
             follower_ids=tuple(str(f) for f in self.follower_ids)
             if self.follower_ids is not None
             else None,
-            dnd=q.DndMatch(self.dnd.channel, self.dnd.enabled) if self.dnd else None,
+            dnd=self.dnd.to_domain() if self.dnd else None,
             types=tuple(self.types) if self.types is not None else None,
             created=self.created_at.to_domain() if self.created_at else None,
             updated=self.updated_at.to_domain() if self.updated_at else None,

@@ -63,7 +63,13 @@ async def people(tenant: Tenant) -> Tenant:
             "phones": [{"number": "+14155550303"}],
             "customFields": [{"key": "topics", "value": {"options": ["b"]}}],
         },
-        {"firstName": "Dave", "lastName": "Wu", "tags": ["vip"], "ownerId": "u1"},
+        {
+            "firstName": "Dave",
+            "lastName": "Wu",
+            "tags": ["vip"],
+            "ownerId": "u1",
+            "dnd": [{"channel": "ALL", "enabled": True}],
+        },
         {"firstName": "Eve", "lastName": "Vo", "emails": [{"address": "eve@acme.io"}]},
     ]
     for spec in specs:
@@ -115,6 +121,9 @@ async def test_default_order_is_newest_first(people: Tenant) -> None:
         ({"owner": {"exists": False}}, ["Carol", "Eve"]),
         ({"followerIds": ["u1"]}, ["Bob"]),
         ({"dnd": {"channel": "SMS"}}, ["Bob"]),
+        ({"dnd": {"channel": "SMS", "blocked": True}}, ["Bob", "Dave"]),  # Dave: ALL
+        ({"dnd": {"channel": "SMS", "blocked": False}}, ["Alice", "Carol", "Eve"]),
+        ({"dnd": {"channel": "SMS", "enabled": False}}, ["Alice", "Carol", "Dave", "Eve"]),
         ({"types": ["CUSTOMER"]}, ["Alice", "Carol"]),
         ({"customFields": [{"key": "score", "min": 50}]}, ["Alice"]),
         ({"customFields": [{"key": "score", "exists": False}]}, ["Carol", "Dave", "Eve"]),
