@@ -96,18 +96,32 @@ class ContactPoint:
 
 LabelT = TypeVar("LabelT", PhoneLabel, EmailLabel)
 
+_POINT_INPUT_FIELDS = {"phone": ("number", "phoneId"), "email": ("address", "emailId")}
+"""The input's names for an item's value and id, by kind."""
+
 
 @dataclass
 class ContactPoints(Generic[LabelT]):
     """Phones or emails: at most ``limit``, unique values, one label per item, one primary.
 
     The same rules hold for both lists, so they live here once; ``kind`` ("phone"/"email")
-    names the list in messages and audit fields.
+    names the list in messages and audit fields. ``value_field`` and ``id_field`` are the
+    names the input gives an item's value and id ("number"/"phoneId", "address"/"emailId"),
+    so an error's path names the field the caller sent; they follow from ``kind`` unless
+    given. Every method takes the ``path`` of the item in the input: ``()`` when the input
+    is the item itself, ``("phones", "2")`` for one item of a list.
     """
 
     kind: str
     limit: int
     items: list[ContactPoint] = field(default_factory=list)
+    value_field: str = ""
+    id_field: str = ""
+
+    def __post_init__(self) -> None:
+        value_field, id_field = _POINT_INPUT_FIELDS.get(self.kind, ("value", "id"))
+        self.value_field = self.value_field or value_field
+        self.id_field = self.id_field or id_field
 
     @property
     def primary(self) -> ContactPoint | None:
@@ -130,7 +144,10 @@ class ContactPoints(Generic[LabelT]):
                 continue
             if self._key(other.value) == self._key(value):
                 raise DomainError.single(
-                    ErrorCode.DUPLICATE, f"{value} is already on this contact", *path, "value"
+                    ErrorCode.DUPLICATE,
+                    f"{value} is already on this contact",
+                    *path,
+                    self.value_field,
                 )
             if label is not None and other.label == label:
                 raise DomainError.single(
@@ -166,7 +183,7 @@ class ContactPoints(Generic[LabelT]):
         self, point_id: str, value: str | None, label: Any, path: tuple[str, ...] = ()
     ) -> list[FieldChange]:
         """Change value and/or label; ``label`` may be ``KEEP`` to leave it alone."""
-        point = self.find(point_id, *path, "id")
+        point = self.find(point_id, *path, self.id_field)
         new_value = point.value if value is None else value
         new_label = point.label if label is KEEP else (label.value if label else None)
         self._check_unique(new_value, new_label, point, path)
@@ -177,7 +194,7 @@ class ContactPoints(Generic[LabelT]):
         return self._changes(before, point, None)
 
     def set_primary(self, point_id: str, path: tuple[str, ...] = ()) -> list[FieldChange]:
-        point = self.find(point_id, *path, "id")
+        point = self.find(point_id, *path, self.id_field)
         before_primary = self.primary
         if before_primary is point:
             return []
@@ -194,14 +211,14 @@ class ContactPoints(Generic[LabelT]):
 
     def remove(self, point_id: str, path: tuple[str, ...] = ()) -> list[FieldChange]:
         """The primary cannot go while others exist: another must be made primary first."""
-        point = self.find(point_id, *path, "id")
+        point = self.find(point_id, *path, self.id_field)
         if point.is_primary and len(self.items) > 1:
             raise DomainError.single(
                 ErrorCode.PRIMARY_NOT_DELETABLE,
                 f"the primary {self.kind} cannot be deleted until another {self.kind} "
                 "is set as primary",
                 *path,
-                "id",
+                self.id_field,
             )
         self.items.remove(point)
         return self._changes(point, None, None)
@@ -384,15 +401,17 @@ class Contact:
         label: PhoneLabel | None,
         primary: bool,
         region: str,
-        path: tuple[str, ...] = ("phone",),
+        path: tuple[str, ...] = (),
     ) -> tuple[ContactPoint, list[FieldChange]]:
-        number = normalize_phone(raw, region, *path, "value")
+        """``path`` is the new number's place in the input (``()`` when it is the input)."""
+        number = normalize_phone(raw, region, *path, self.phones.value_field)
         return self.phones.add(number, label, primary, path)
 
     def add_email(
-        self, raw: str, label: EmailLabel | None, primary: bool, path: tuple[str, ...] = ("email",)
+        self, raw: str, label: EmailLabel | None, primary: bool, path: tuple[str, ...] = ()
     ) -> tuple[ContactPoint, list[FieldChange]]:
-        address = normalize_email(raw, *path, "value")
+        """``path`` is the new address's place in the input (``()`` when it is the input)."""
+        address = normalize_email(raw, *path, self.emails.value_field)
         return self.emails.add(address, label, primary, path)
 
     # -- tags --------------------------------------------------------------------------------
@@ -444,14 +463,17 @@ class Contact:
         before, self.owner_id = self.owner_id, owner_id
         return [FieldChange("owner", before, owner_id)]
 
-    def add_followers(self, user_ids: Iterable[str]) -> list[FieldChange]:
+    def add_followers(
+        self, user_ids: Iterable[str], path: tuple[str, ...] = ("userIds",)
+    ) -> list[FieldChange]:
+        """``path`` names the input's list of ids (``followerIds`` in a new contact)."""
         new = [u for u in dict.fromkeys(user_ids) if u not in self.follower_ids]
         if len(self.follower_ids) + len(new) > MAX_FOLLOWERS:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,
                 f"a contact can have at most {MAX_FOLLOWERS} followers "
                 f"(it has {len(self.follower_ids)}, {len(new)} more were asked for)",
-                "userIds",
+                *path,
             )
         if not new:
             return []

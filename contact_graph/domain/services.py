@@ -138,7 +138,7 @@ async def apply_draft(
     changes += contact.add_tags(draft.tags)
     if draft.owner_id is not KEEP:
         changes += contact.set_owner(draft.owner_id)
-    changes += contact.add_followers(draft.follower_ids)
+    changes += contact.add_followers(draft.follower_ids, ("followerIds",))
     changes += contact.set_dnd(draft.dnd, viewer.user_id, now)
     changes += await _set_custom_values(contact, draft.custom_values, svc, uow, ("customFields",))
     return changes
@@ -149,7 +149,7 @@ def _add_email_once(
 ) -> list[FieldChange]:
     from .values import email_key, normalize_email
 
-    address = normalize_email(raw, *path, "value")
+    address = normalize_email(raw, *path, contact.emails.value_field)
     if any(email_key(e.value) == email_key(address) for e in contact.emails.items):
         return []
     return contact.add_email(address, label, primary, path)[1]
@@ -197,10 +197,10 @@ async def upsert_contact(
     async with svc.uow() as uow:
         match = None
         for i, email in enumerate(draft.emails):
-            address = normalize_email(email.value, "emails", str(i), "value")
+            address = normalize_email(email.value, "emails", str(i), "address")
             match = match or await uow.contacts.find_by_email(viewer.location_id, address)
         for i, phone in enumerate(draft.phones):
-            number = normalize_phone(phone.value, svc.phone_region, "phones", str(i), "value")
+            number = normalize_phone(phone.value, svc.phone_region, "phones", str(i), "number")
             match = match or await uow.contacts.find_by_phone(viewer.location_id, number)
         if match is not None and not viewer.can_see(match.owner_id, match.follower_ids):
             match = None
@@ -253,7 +253,7 @@ async def add_phone(
     primary: bool,
 ) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
-        return c.add_phone(value, label, primary, svc.phone_region, ("phone",))[1]
+        return c.add_phone(value, label, primary, svc.phone_region)[1]
 
     return await change_contact(svc, viewer, contact_id, EventKind.PHONE_ADDED, change)
 
@@ -267,7 +267,7 @@ async def add_email(
     primary: bool,
 ) -> Contact:
     async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
-        return c.add_email(value, label, primary, ("email",))[1]
+        return c.add_email(value, label, primary)[1]
 
     return await change_contact(svc, viewer, contact_id, EventKind.EMAIL_ADDED, change)
 
@@ -283,9 +283,9 @@ async def update_point(
         value = update.value
         if value is not None:
             value = (
-                normalize_phone(value, svc.phone_region, "value")
+                normalize_phone(value, svc.phone_region, points.value_field)
                 if kind == "phone"
-                else normalize_email(value, "value")
+                else normalize_email(value, points.value_field)
             )
         return points.update(update.id, value, update.label)
 

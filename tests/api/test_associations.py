@@ -528,7 +528,7 @@ async def test_the_input_names_exactly_one_target(tenant: Tenant, engine: AsyncE
         ),
         (
             {"createContact": {"firstName": "Dan", "emails": [{"address": "nope"}]}},
-            [(["input", "createContact", "emails", "0", "value"], "INVALID_EMAIL")],
+            [(["input", "createContact", "emails", "0", "address"], "INVALID_EMAIL")],
         ),
     ]
     for input, expected in cases:

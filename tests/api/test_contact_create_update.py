@@ -127,9 +127,9 @@ async def test_invalid_fields_are_typed_user_errors(tenant: Tenant) -> None:
         ({"dateOfBirth": "2999-01-01"}, ["input", "dateOfBirth"], "INVALID_VALUE"),
         ({"website": "not a url"}, ["input", "website"], "INVALID_VALUE"),
         ({"firstName": "x" * 256}, ["input", "firstName"], "TOO_LONG"),
-        ({"phones": [{"number": "12"}]}, ["input", "phones", "0", "value"], "INVALID_PHONE"),
-        ({"emails": [{"address": "nope@"}]}, ["input", "emails", "0", "value"], "INVALID_EMAIL"),
-        ({"followerIds": [f"u{i}" for i in range(11)]}, ["input", "userIds"], "LIMIT_EXCEEDED"),
+        ({"phones": [{"number": "12"}]}, ["input", "phones", "0", "number"], "INVALID_PHONE"),
+        ({"emails": [{"address": "nope@"}]}, ["input", "emails", "0", "address"], "INVALID_EMAIL"),
+        ({"followerIds": [f"u{i}" for i in range(11)]}, ["input", "followerIds"], "LIMIT_EXCEEDED"),
         (
             {"customFields": [{"key": "missing", "value": {"text": "x"}}]},
             ["input", "customFields", "0", "key"],

@@ -73,7 +73,7 @@ async def test_phone_labels_are_unique_and_primary_rules_hold(tenant: Tenant) ->
         cid,
         "LABEL_TAKEN",
     )
-    assert error["field"] == ["input", "phone", "label"]
+    assert error["field"] == ["input", "label"]
     await refused(
         tenant,
         "contactPhoneUpdate",
@@ -158,6 +158,116 @@ async def test_emails_have_one_primary_and_match_case_insensitively(tenant: Tena
         cid,
         "LIMIT_EXCEEDED",
     )
+
+
+async def test_error_paths_name_the_fields_of_each_input(tenant: Tenant) -> None:
+    """Every userErrors.field is a path to a field the mutation's input really has."""
+    c = await tenant.create_contact(
+        phones=[{"number": "+14155550100", "label": "MOBILE"}, {"number": "+14155550101"}],
+        emails=[{"address": "a@example.org", "label": "WORK"}, {"address": "b@example.org"}],
+    )
+    cid = c["id"]
+    (phone, other_phone), (email, other_email) = c["phones"], c["emails"]
+    cases: list[tuple[str, dict[str, Any], list[str], str]] = [
+        ("contactPhoneAdd", {"number": "12"}, ["input", "number"], "INVALID_PHONE"),
+        ("contactPhoneAdd", {"number": "415 555 0100"}, ["input", "number"], "DUPLICATE"),
+        (
+            "contactPhoneAdd",
+            {"number": "+14155550102", "label": "MOBILE"},
+            ["input", "label"],
+            "LABEL_TAKEN",
+        ),
+        ("contactPhoneUpdate", {"phoneId": "nope"}, ["input", "phoneId"], "NOT_FOUND"),
+        (
+            "contactPhoneUpdate",
+            {"phoneId": other_phone["id"], "number": "12"},
+            ["input", "number"],
+            "INVALID_PHONE",
+        ),
+        (
+            "contactPhoneUpdate",
+            {"phoneId": other_phone["id"], "number": "+14155550100"},
+            ["input", "number"],
+            "DUPLICATE",
+        ),
+        (
+            "contactPhoneUpdate",
+            {"phoneId": other_phone["id"], "label": "MOBILE"},
+            ["input", "label"],
+            "LABEL_TAKEN",
+        ),
+        ("contactPhoneSetPrimary", {"phoneId": "nope"}, ["input", "phoneId"], "NOT_FOUND"),
+        ("contactPhoneRemove", {"phoneId": "nope"}, ["input", "phoneId"], "NOT_FOUND"),
+        (
+            "contactPhoneRemove",
+            {"phoneId": phone["id"]},
+            ["input", "phoneId"],
+            "PRIMARY_NOT_DELETABLE",
+        ),
+        ("contactEmailAdd", {"address": "nope@"}, ["input", "address"], "INVALID_EMAIL"),
+        ("contactEmailAdd", {"address": "A@example.org"}, ["input", "address"], "DUPLICATE"),
+        (
+            "contactEmailAdd",
+            {"address": "c@example.org", "label": "WORK"},
+            ["input", "label"],
+            "LABEL_TAKEN",
+        ),
+        ("contactEmailUpdate", {"emailId": "nope"}, ["input", "emailId"], "NOT_FOUND"),
+        (
+            "contactEmailUpdate",
+            {"emailId": other_email["id"], "address": "nope@"},
+            ["input", "address"],
+            "INVALID_EMAIL",
+        ),
+        (
+            "contactEmailUpdate",
+            {"emailId": other_email["id"], "address": "A@EXAMPLE.ORG"},
+            ["input", "address"],
+            "DUPLICATE",
+        ),
+        (
+            "contactEmailUpdate",
+            {"emailId": other_email["id"], "label": "WORK"},
+            ["input", "label"],
+            "LABEL_TAKEN",
+        ),
+        ("contactEmailSetPrimary", {"emailId": "nope"}, ["input", "emailId"], "NOT_FOUND"),
+        ("contactEmailRemove", {"emailId": "nope"}, ["input", "emailId"], "NOT_FOUND"),
+        (
+            "contactEmailRemove",
+            {"emailId": email["id"]},
+            ["input", "emailId"],
+            "PRIMARY_NOT_DELETABLE",
+        ),
+    ]
+    for mutation, input, field, code in cases:
+        error = await refused(tenant, mutation, {"contactId": cid, **input}, cid, code)
+        assert error["field"] == field, (mutation, input)
+    for draft, field, code in [
+        ({"phones": [{"number": "12"}]}, ["input", "phones", "0", "number"], "INVALID_PHONE"),
+        (
+            {"phones": [{"number": "+14155550150"}, {"number": "(415) 555-0150"}]},
+            ["input", "phones", "1", "number"],
+            "DUPLICATE",
+        ),
+        (
+            {
+                "emails": [
+                    {"address": "x@example.org", "label": "HOME"},
+                    {"address": "y@example.org", "label": "HOME"},
+                ]
+            },
+            ["input", "emails", "1", "label"],
+            "LABEL_TAKEN",
+        ),
+        ({"emails": [{"address": "nope@"}]}, ["input", "emails", "0", "address"], "INVALID_EMAIL"),
+    ]:
+        for mutation in ("contactCreate", "contactUpsert"):
+            payload = await tenant.mutate(mutation, draft)
+            assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(field, code)], (
+                mutation,
+                draft,
+            )
 
 
 async def test_tags_add_and_remove_never_overwrite(tenant: Tenant) -> None:

@@ -37,6 +37,16 @@ class Kind:
     def plural(self) -> str:
         return f"{self.name}s"
 
+    @property
+    def value_field(self) -> str:
+        """What the API's input calls the number or address."""
+        return "number" if self.name == "phone" else "address"
+
+    @property
+    def id_field(self) -> str:
+        """What the API's input calls the id of an existing number or address."""
+        return f"{self.name}Id"
+
     def points(self, contact: Contact) -> ContactPoints[Any]:
         return contact.phones if self.name == "phone" else contact.emails
 
@@ -134,7 +144,7 @@ def test_twelfth_is_refused_and_eleven_remain(contact: Contact, kind: Kind, refu
         kind.add(contact, i)
     assert len(kind.points(contact).items) == 11 == (MAX_PHONES if kind is PHONES else MAX_EMAILS)
 
-    with refused(contact, ErrorCode.LIMIT_EXCEEDED, (kind.name,)):
+    with refused(contact, ErrorCode.LIMIT_EXCEEDED, ()):
         kind.add(contact, 11, primary=True)
 
     assert len(kind.points(contact).items) == 11
@@ -162,7 +172,7 @@ def test_removing_one_makes_room_again(contact: Contact, kind: Kind) -> None:
 def test_label_can_be_on_one_only(contact: Contact, kind: Kind, label: Any, refused) -> None:
     kind.add(contact, 0, label=label)
 
-    with refused(contact, ErrorCode.LABEL_TAKEN, (kind.name, "label")):
+    with refused(contact, ErrorCode.LABEL_TAKEN, ("label",)):
         kind.add(contact, 1, label=label)
 
     assert len(kind.points(contact).items) == 1
@@ -192,7 +202,7 @@ def test_primary_cannot_be_removed_while_others_exist(
     first, _ = kind.add(contact, 0)
     kind.add(contact, 1)
 
-    with refused(contact, ErrorCode.PRIMARY_NOT_DELETABLE, ("id",)):
+    with refused(contact, ErrorCode.PRIMARY_NOT_DELETABLE, (kind.id_field,)):
         kind.points(contact).remove(first.id)
 
     assert first in kind.points(contact).items
@@ -256,7 +266,7 @@ def test_a_removed_label_is_free_again(contact: Contact, kind: Kind) -> None:
 def test_unknown_id_is_not_found(contact: Contact, kind: Kind, call: Any, refused) -> None:
     kind.add(contact, 0)
 
-    with refused(contact, ErrorCode.NOT_FOUND, ("id",)):
+    with refused(contact, ErrorCode.NOT_FOUND, (kind.id_field,)):
         call(kind.points(contact))
 
 
@@ -325,7 +335,7 @@ def test_update_to_a_value_another_has_is_refused(contact: Contact, kind: Kind, 
     kind.add(contact, 0)
     other, _ = kind.add(contact, 1)
 
-    with refused(contact, ErrorCode.DUPLICATE, ("value",)):
+    with refused(contact, ErrorCode.DUPLICATE, (kind.value_field,)):
         kind.points(contact).update(other.id, kind.stored(0), KEEP)
 
 
@@ -362,14 +372,14 @@ def test_phone_is_stored_in_e164(contact: Contact, raw: str, region: str, e164: 
 
 @pytest.mark.parametrize("raw", ["", "   ", "12", "not a number", "+1 415 555", "555-0100-99999"])
 def test_invalid_phone_is_refused(contact: Contact, raw: str, refused) -> None:
-    with refused(contact, ErrorCode.INVALID_PHONE, ("phone", "value")):
+    with refused(contact, ErrorCode.INVALID_PHONE, ("number",)):
         contact.add_phone(raw, PhoneLabel.MOBILE, True, "US")
 
 
 def test_same_number_in_another_format_is_a_duplicate(contact: Contact, refused) -> None:
     contact.add_phone("+1 415-555-0100", PhoneLabel.MOBILE, False, "US")
 
-    with refused(contact, ErrorCode.DUPLICATE, ("phone", "value")):
+    with refused(contact, ErrorCode.DUPLICATE, ("number",)):
         contact.add_phone("(415) 555-0100", PhoneLabel.WORK, False, "US")
 
     assert [p.value for p in contact.phones.items] == ["+14155550100"]
@@ -378,8 +388,30 @@ def test_same_number_in_another_format_is_a_duplicate(contact: Contact, refused)
 def test_error_path_follows_the_input(contact: Contact, refused) -> None:
     contact.add_phone("+1 415-555-0100", None, False, "US")
 
-    with refused(contact, ErrorCode.DUPLICATE, ("phones", "3", "value")):
+    with refused(contact, ErrorCode.DUPLICATE, ("phones", "3", "number")):
         contact.add_phone("4155550100", None, False, "US", ("phones", "3"))
+
+
+def test_error_paths_name_the_input_fields_inside_an_item(contact: Contact, refused) -> None:
+    contact.add_email("jane@example.com", EmailLabel.WORK, False)
+
+    with refused(contact, ErrorCode.INVALID_EMAIL, ("emails", "1", "address")):
+        contact.add_email("nope@", None, False, ("emails", "1"))
+    with refused(contact, ErrorCode.LABEL_TAKEN, ("emails", "2", "label")):
+        contact.add_email("john@example.com", EmailLabel.WORK, False, ("emails", "2"))
+    with refused(contact, ErrorCode.INVALID_PHONE, ("phones", "0", "number")):
+        contact.add_phone("12", None, False, "US", ("phones", "0"))
+
+
+def test_input_field_names_follow_the_kind(contact: Contact) -> None:
+    """Lists built from stored rows (kind and limit only) name the same fields as a new
+    contact's."""
+    phones: ContactPoints[PhoneLabel] = ContactPoints("phone", MAX_PHONES)
+    emails: ContactPoints[EmailLabel] = ContactPoints("email", MAX_EMAILS)
+
+    assert (phones.value_field, phones.id_field) == ("number", "phoneId")
+    assert (emails.value_field, emails.id_field) == ("address", "emailId")
+    assert (contact.phones, contact.emails) == (phones, emails)
 
 
 # -- emails: normalisation and duplicates ----------------------------------------------------
@@ -404,7 +436,7 @@ def test_email_is_stored_normalised(contact: Contact, raw: str, stored: str) -> 
     ["", "   ", "jane", "jane@", "@example.com", "jane@@example.com", "jane doe@example.com"],
 )
 def test_invalid_email_is_refused(contact: Contact, raw: str, refused) -> None:
-    with refused(contact, ErrorCode.INVALID_EMAIL, ("email", "value")):
+    with refused(contact, ErrorCode.INVALID_EMAIL, ("address",)):
         contact.add_email(raw, EmailLabel.WORK, True)
 
 
@@ -412,7 +444,7 @@ def test_invalid_email_is_refused(contact: Contact, raw: str, refused) -> None:
 def test_emails_are_compared_case_insensitively(contact: Contact, again: str, refused) -> None:
     contact.add_email("jane@example.com", None, False)
 
-    with refused(contact, ErrorCode.DUPLICATE, ("email", "value")):
+    with refused(contact, ErrorCode.DUPLICATE, ("address",)):
         contact.add_email(again, None, False)
 
 
@@ -420,7 +452,7 @@ def test_update_to_a_case_variant_of_another_email_is_refused(contact: Contact, 
     contact.add_email("jane@example.com", None, False)
     other, _ = contact.add_email("john@example.com", None, False)
 
-    with refused(contact, ErrorCode.DUPLICATE, ("value",)):
+    with refused(contact, ErrorCode.DUPLICATE, ("address",)):
         contact.emails.update(other.id, "JANE@example.com", KEEP)
 
 
