@@ -7,13 +7,17 @@ with uvicorn and a bare ASGI app (`bench/bare_asgi.py`) with the same uvicorn se
 a subprocess on a free 127.0.0.1 port, and put the same closed-loop load on each: a fixed number
 of concurrent clients, each sending its next request when the previous answer arrived, for a
 fixed time and at most a fixed number of requests; then one client alone, for the latency of a
-request that waits for no other. Latency percentiles, requests per second and errors are written
-to `bench/results/<UTC time>-<db>.json` (and `latest-<db>.json`) and printed as a Markdown table.
+request that waits for no other. Then the live updates (`bench/subscriptions.py`): two replicas
+over Redis, the time from a commit to its delivery with one subscriber, and to the last of 100
+and of 1,000 subscribers of one contact on one replica, with each process's CPU time per event.
+Latency percentiles, requests per second and errors are written to
+`bench/results/<UTC time>-<db>.json` (and `latest-<db>.json`) and printed as Markdown tables.
 
 Machines are shared and noisy: compare the ratios of one run (our requests per second / bare
 requests per second), not absolute figures across runs or machines. Nothing here asserts a time.
 
     .venv/bin/python bench/run.py [--postgres] [--duration 8] [--concurrency 8] ...
+    .venv/bin/python bench/run.py --profile-live    # where replica A's time goes, per delivery
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import os
 import platform
 import random
 import secrets
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -49,6 +54,8 @@ from faker import Faker
 from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from subscriptions import LivePlan, bench_live
+from subscriptions import table as live_table
 
 from contact_graph.app import create_app
 from contact_graph.auth import issue_token
@@ -206,6 +213,8 @@ TabSeeder = Callable[[Tab, range], Awaitable[None]]
 """Seeds the items numbered ``range`` (0-based, per contact and tab) of one tab."""
 
 SLOT_MINUTES = 15
+SEED_CONCURRENCY = 8
+"""Contacts filled at once."""
 TEAM_IDS = list(TEAM)
 
 
@@ -236,7 +245,7 @@ async def seed_database(url: str, items_per_tab: int) -> tuple[dict[str, Any], S
             )
         svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
         shared = await _shared(svc, ids)
-        gate = asyncio.Semaphore(8)  # eight contacts at a time
+        gate = asyncio.Semaphore(SEED_CONCURRENCY)
 
         async def fill(index: int, contact_id: str) -> None:
             fake = Faker()
@@ -533,15 +542,28 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Served:
+    port: int
+    pid: int  # of the uvicorn process itself (one process, no workers): its CPU time is ours
+
+
 @contextlib.asynccontextmanager
 async def uvicorn_server(
-    name: str, target: list[str], env: dict[str, str], folder: Path, health: str
-) -> AsyncIterator[int]:
+    name: str,
+    target: list[str],
+    env: dict[str, str],
+    folder: Path,
+    health: str,
+    python_args: tuple[str, ...] = (),
+) -> AsyncIterator[Served]:
     """Serve ``target`` with uvicorn in a subprocess (cwd ``folder``, so no stray ``.env`` is
-    read); yields its port once ``health`` answers 200, stops it afterwards."""
+    read); yields its port and pid once ``health`` answers 200, stops it afterwards
+    (gracefully, so a profiler given in ``python_args`` writes its file)."""
     port = free_port()
     log_path = folder / f"{name}.log"
     args = [
+        *python_args,
         *("-m", "uvicorn", "--host", HOST, "--port", str(port)),
         *("--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"),
         *target,
@@ -552,12 +574,17 @@ async def uvicorn_server(
         )
     try:
         await _wait_until_up(proc, f"http://{HOST}:{port}{health}", log_path)
-        yield port
+        yield Served(port, proc.pid)
     finally:
         if proc.returncode is None:
-            proc.terminate()
+            # SIGINT, not SIGTERM, under a profiler: uvicorn re-raises the signal it stopped
+            # on, and only SIGINT's default (KeyboardInterrupt) lets cProfile write its file
+            if python_args:
+                proc.send_signal(signal.SIGINT)
+            else:
+                proc.terminate()
             try:
-                await asyncio.wait_for(proc.wait(), 10)
+                await asyncio.wait_for(proc.wait(), 30 if python_args else 10)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
@@ -821,9 +848,10 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
             app_target = ["--app-dir", str(ROOT), "--factory", "contact_graph.app:create_app"]
             bare_target = ["--app-dir", str(BENCH), "bare_asgi:app"]
             async with (
-                uvicorn_server("app", app_target, env, folder, "/health") as app_port,
-                uvicorn_server("bare", bare_target, env, folder, "/") as bare_port,
+                uvicorn_server("app", app_target, env, folder, "/health") as app,
+                uvicorn_server("bare", bare_target, env, folder, "/") as bare_server,
             ):
+                app_port, bare_port = app.port, bare_server.port
                 for first in sizes:  # over the network once, checked in full
                     async with httpx.AsyncClient(timeout=30) as client:
                         response = await client.post(
@@ -845,6 +873,29 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
                     loads[first] = await run_load(plan, app_port, "/graphql", payload, token)
                     loads_alone[first] = await run_load(alone, app_port, "/graphql", payload, token)
                     log(f"  first={first}: {loads[first].requests_per_second} req/s")
+            live = None
+            if not args.no_subscriptions:
+                redis_env = env | {f"{ENV_PREFIX}REDIS_URL": args.redis_url}
+
+                profile = folder / "replica-a.prof" if args.profile_live else None
+
+                def replica(name: str) -> contextlib.AbstractAsyncContextManager[Served]:
+                    profiler = ("-m", "cProfile", "-o", str(profile))
+                    python_args = profiler if profile and name == "replica-a" else ()
+                    return uvicorn_server(
+                        name, app_target, redis_env, folder, "/health", python_args
+                    )
+
+                live_plan = LivePlan(
+                    redis_url=args.redis_url,
+                    latency_events=args.live_events,
+                    fan_out_events=args.fan_out_events,
+                    subscribers=tuple(args.subscribers),
+                    compare_at=min(args.subscribers, default=0),
+                    profile=profile,
+                )
+                log(f"live updates: {live_plan}")
+                live = await bench_live(live_plan, replica, token, shared.contact_ids[0], log)
     return {
         "benchmark": "whole-record",
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -877,6 +928,7 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
             }
             for first in sizes
         ],
+        "subscriptions": live,
     }
 
 
@@ -968,12 +1020,50 @@ def main(argv: list[str] | None = None) -> int:
         default="raw",
         help="load client: a minimal HTTP/1.1 one (default) or httpx (slower, lower ceiling)",
     )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/13",
+        help="Redis for the live-update figures (a database number of the benchmark's own; "
+        "nothing is flushed, and the channels are named after the fresh contacts' ids)",
+    )
+    parser.add_argument(
+        "--live-events", type=int, default=100, help="changes timed with one subscriber"
+    )
+    parser.add_argument(
+        "--fan-out-events", type=int, default=20, help="changes timed with many subscribers"
+    )
+    parser.add_argument(
+        "--subscribers",
+        type=int,
+        nargs="*",
+        default=[100, 1000],
+        help="subscriber counts of the fan-out phases (all on one replica, one contact)",
+    )
+    parser.add_argument(
+        "--no-subscriptions", action="store_true", help="skip the live-update figures"
+    )
+    parser.add_argument(
+        "--profile-live",
+        action="store_true",
+        help="run the replica that serves the subscribers under cProfile and add the CPU "
+        "per delivery of its main parts (slows that replica down: its figures are not "
+        "comparable with an unprofiled run)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, write no file")
     args = parser.parse_args(argv)
     if not (1 <= args.concurrency <= 64 and 0 < args.duration <= 120 and 0 <= args.warmup <= 30):
         parser.error("concurrency 1-64, duration up to 120 s, warm-up up to 30 s")
     if not 1 <= args.items <= 100:
         parser.error("items 1-100")
+    if not (
+        1 <= args.live_events <= 2000
+        and 1 <= args.fan_out_events <= 200
+        and all(2 <= n <= 5000 for n in args.subscribers)
+    ):
+        parser.error("live events 1-2000, fan-out events 1-200, subscribers 2-5000")
+    args.subscribers = sorted(set(args.subscribers))
+    if make_url(args.redis_url).host not in (HOST, "localhost"):
+        parser.error(f"the benchmark only talks to {HOST}")
 
     try:
         result = asyncio.run(bench(args, QUERY_FILE.read_text()))
@@ -996,6 +1086,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['load']['concurrency']} concurrent clients ({result['load']['client']}), "
         f"{result['load']['duration_s']:g} s per load\n\n{summary}\n"
     )
+    if result["subscriptions"]:
+        print(f"{live_table(result['subscriptions'])}\n")
     measured = [("bare ASGI", result["bare"]), ("bare ASGI, alone", result["bare_alone"])]
     for op in result["operations"]:
         measured += [(op["name"], op["load"]), (f"{op['name']}, alone", op["alone"])]
