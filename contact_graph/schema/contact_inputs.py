@@ -162,12 +162,12 @@ class ContactUpsertInput(ContactCreateInput):
 
 @strawberry.input(description="Change a contact's own fields; omitted fields stay as they are.")
 class ContactUpdateInput(ContactFieldsInput):
-    id: strawberry.ID = strawberry.field(description="The contact.")
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
 @strawberry.input(description="Names one contact.")
 class ContactIdInput:
-    id: strawberry.ID = strawberry.field(description="The contact.")
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
 @strawberry.input(description="Add a phone number to a contact.")

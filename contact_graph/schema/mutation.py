@@ -40,16 +40,16 @@ class Mutation:
         self, info: Info, input: i.ContactUpdateInput
     ) -> p.ContactUpdatePayload:
         return p.ContactUpdatePayload.from_outcome(
-            await r.update(info, str(input.id), input.profile_patch())
+            await r.update(info, str(input.contact_id), input.profile_patch())
         )
 
     @strawberry.mutation(description="Archive a contact (it leaves the default lists).")
     async def contact_archive(self, info: Info, input: i.ContactIdInput) -> p.ContactArchivePayload:
-        return p.ContactArchivePayload.from_outcome(await r.archive(info, str(input.id)))
+        return p.ContactArchivePayload.from_outcome(await r.archive(info, str(input.contact_id)))
 
     @strawberry.mutation(description="Bring an archived contact back.")
     async def contact_restore(self, info: Info, input: i.ContactIdInput) -> p.ContactRestorePayload:
-        return p.ContactRestorePayload.from_outcome(await r.restore(info, str(input.id)))
+        return p.ContactRestorePayload.from_outcome(await r.restore(info, str(input.contact_id)))
 
     @strawberry.mutation(description="Add a phone number (at most 11; each label once).")
     async def contact_phone_add(

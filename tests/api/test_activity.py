@@ -48,7 +48,7 @@ async def timeline(t: Tenant, contact_id: str, **variables: Any) -> dict[str, An
 async def test_every_change_is_a_typed_item_newest_first(tenant: Tenant) -> None:
     c = await tenant.create_contact(firstName="Story", tags=["a"])
     cid = c["id"]
-    await tenant.mutate("contactUpdate", {"id": cid, "lastName": "Teller"})
+    await tenant.mutate("contactUpdate", {"contactId": cid, "lastName": "Teller"})
     await tenant.mutate("contactTagsAdd", {"contactId": cid, "tags": ["b"]})
     await tenant.mutate("contactTagsRemove", {"contactId": cid, "tags": ["a"]})
     await tenant.mutate("contactOwnerSet", {"contactId": cid, "ownerId": "user-1"})

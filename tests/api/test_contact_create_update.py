@@ -88,7 +88,12 @@ async def test_update_is_a_patch_and_records_before_and_after(tenant: Tenant) ->
     )
     payload = await tenant.mutate(
         "contactUpdate",
-        {"id": contact["id"], "lastName": "Murray", "source": None, "address": {"state": "VA"}},
+        {
+            "contactId": contact["id"],
+            "lastName": "Murray",
+            "source": None,
+            "address": {"state": "VA"},
+        },
     )
     assert payload["userErrors"] == []
     updated = payload["contact"]
@@ -177,7 +182,7 @@ async def test_upsert_matches_by_email_then_phone_or_creates(tenant: Tenant) -> 
 async def test_archive_hides_from_list_and_restore_brings_back(tenant: Tenant) -> None:
     kept = await tenant.create_contact(firstName="Kept")
     gone = await tenant.create_contact(firstName="Gone")
-    archived = await tenant.mutate("contactArchive", {"id": gone["id"]})
+    archived = await tenant.mutate("contactArchive", {"contactId": gone["id"]})
     assert archived["contact"]["archived"] is True
     listed = await tenant.gql("{ contacts { totalCount edges { node { id } } } }")
     assert [e["node"]["id"] for e in listed["contacts"]["edges"]] == [kept["id"]]
@@ -185,7 +190,7 @@ async def test_archive_hides_from_list_and_restore_brings_back(tenant: Tenant) -
         "{ contacts(filter: {archived: true}) { edges { node { id } } } }"
     )
     assert [e["node"]["id"] for e in only_archived["contacts"]["edges"]] == [gone["id"]]
-    restored = await tenant.mutate("contactRestore", {"id": gone["id"]})
+    restored = await tenant.mutate("contactRestore", {"contactId": gone["id"]})
     assert restored["contact"]["archived"] is False
     assert (await tenant.gql("{ contacts { totalCount } }"))["contacts"]["totalCount"] == 2
     kinds = [e["kind"] for e in await audit(tenant, gone["id"])]
@@ -193,6 +198,13 @@ async def test_archive_hides_from_list_and_restore_brings_back(tenant: Tenant) -
 
 
 async def test_mutation_on_unknown_contact_is_not_found(tenant: Tenant) -> None:
-    payload = await tenant.mutate("contactUpdate", {"id": "no-such-id", "firstName": "X"})
-    assert payload["contact"] is None
-    assert payload["userErrors"][0]["code"] == "NOT_FOUND"
+    for mutation, input in [
+        ("contactUpdate", {"contactId": "no-such-id", "firstName": "X"}),
+        ("contactArchive", {"contactId": "no-such-id"}),
+        ("contactRestore", {"contactId": "no-such-id"}),
+    ]:
+        payload = await tenant.mutate(mutation, input)
+        assert payload["contact"] is None
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+            (["input", "contactId"], "NOT_FOUND")
+        ], mutation

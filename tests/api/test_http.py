@@ -61,7 +61,9 @@ async def test_missing_expired_and_forged_tokens_are_refused(tenant: Tenant) -> 
     )
     assert error_of(await post(client, query, no_location))[1] == "UNAUTHENTICATED"
     # mutations and introspection are guarded too; only _service is public
-    mutation = {"query": 'mutation { contactArchive(input: {id: "x"}) { userErrors { code } } }'}
+    mutation = {
+        "query": 'mutation { contactArchive(input: {contactId: "x"}) { userErrors { code } } }'
+    }
     assert error_of(await post(client, mutation))[1] == "UNAUTHENTICATED"
     intro = await post(client, {"query": "{ __schema { queryType { name } } }"})
     assert error_of(intro)[1] == "UNAUTHENTICATED"

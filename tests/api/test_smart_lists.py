@@ -88,7 +88,7 @@ async def test_a_list_saves_its_question_and_answers_it_on_every_read(tenant: Te
     await tenant.create_contact(firstName="Cid", tags=["lead"])
     bob = await tenant.create_contact(firstName="Bob", tags=["VIP", "lead"])
     old = await tenant.create_contact(firstName="Old", tags=["vip"])
-    await tenant.mutate("contactArchive", {"id": old["id"]})
+    await tenant.mutate("contactArchive", {"contactId": old["id"]})
     ben = tenant.viewer("user-ben")
     saved = await created(
         tenant,
@@ -412,7 +412,7 @@ async def test_navigation_is_null_outside_the_list(tenant: Tenant, engine: Async
     inside = await tenant.create_contact(firstName="In", tags=["vip"])
     outside = await tenant.create_contact(firstName="Out", tags=["lead"])
     archived = await tenant.create_contact(firstName="Gone", tags=["vip"])
-    await tenant.mutate("contactArchive", {"id": archived["id"]})
+    await tenant.mutate("contactArchive", {"contactId": archived["id"]})
     vips = await created(tenant, "VIPs", filter={"tags": {"any": ["vip"]}})
     alone = await navigation(tenant, inside["id"], vips["id"])
     assert alone == {"position": 1, "total": 1, "previous": None, "next": None}

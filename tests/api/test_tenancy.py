@@ -50,8 +50,8 @@ async def test_another_locations_contact_is_invisible(tenant: Tenant, other_tena
     assert entities["_entities"] == [None, {"id": mine["id"], "firstName": "Mine"}]
     # writes: exactly as for an id that does not exist
     for input in (
-        {"id": theirs["id"], "firstName": "Hacked"},
-        {"id": "missing", "firstName": "Hacked"},
+        {"contactId": theirs["id"], "firstName": "Hacked"},
+        {"contactId": "missing", "firstName": "Hacked"},
     ):
         payload = await tenant.mutate("contactUpdate", input)
         assert payload["userErrors"] == [

@@ -65,7 +65,7 @@ async def test_live_items_arrive_in_order_typed(tenant: Tenant, servers: Any) ->
             token,
             """mutation($i: ContactUpdateInput!) {
             contactUpdate(input: $i) { userErrors { code } } }""",
-            {"i": {"id": contact["id"], "lastName": "Wire"}},
+            {"i": {"contactId": contact["id"], "lastName": "Wire"}},
         )
         tags, note, changed = await client.items(3)
     assert (tags["__typename"], tags["tagsAdded"], tags["actor"]) == (
