@@ -57,6 +57,11 @@ class ContactRepository(Protocol):
 
     async def find_by_phone(self, location_id: str, number: str) -> Contact | None: ...
 
+    async def lock_upserts(self, location_id: str) -> None:
+        """Serialise upserts of the location until the transaction ends: call it first, so
+        the look-ups that follow see every upsert committed before it (a write, so on SQLite
+        it also takes the database's write lock)."""
+
     async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
         """Whether ``viewer`` may see the contact (one cheap query, no aggregate load)."""
 

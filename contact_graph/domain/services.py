@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -156,24 +156,26 @@ def _add_email_once(
 
 
 async def create_contact(svc: Services, viewer: Viewer, draft: ContactDraft) -> Contact:
-    """A restricted (assigned-only) creator who names no owner becomes the owner, so the
-    contact they just made does not vanish from their own view."""
     async with svc.uow() as uow:
-        now = svc.clock.now()
-        contact = Contact(location_id=viewer.location_id, created_at=now, updated_at=now)
-        if draft.owner_id is KEEP and viewer.assigned_only:
-            draft = _with_owner(draft, viewer.user_id)
-        changes = await apply_draft(contact, draft, svc, viewer, now, uow)
-        await uow.contacts.add(contact)
-        uow.record(_event(EventKind.CONTACT_CREATED, contact, viewer, now, changes))
+        contact = await _create_in(uow, svc, viewer, draft, svc.clock.now())
         await uow.commit()
         return contact
 
 
-def _with_owner(draft: ContactDraft, owner_id: str) -> ContactDraft:
-    from dataclasses import replace
+async def _create_in(
+    uow: UnitOfWork, svc: Services, viewer: Viewer, draft: ContactDraft, now: datetime
+) -> Contact:
+    """Create the contact inside ``uow`` (the caller commits), with its CONTACT_CREATED event.
 
-    return replace(draft, owner_id=owner_id)
+    A restricted (assigned-only) creator who names no owner becomes the owner, so the
+    contact they just made does not vanish from their own view."""
+    contact = Contact(location_id=viewer.location_id, created_at=now, updated_at=now)
+    if draft.owner_id is KEEP and viewer.assigned_only:
+        draft = replace(draft, owner_id=viewer.user_id)
+    changes = await apply_draft(contact, draft, svc, viewer, now, uow)
+    await uow.contacts.add(contact)
+    uow.record(_event(EventKind.CONTACT_CREATED, contact, viewer, now, changes))
+    return contact
 
 
 async def update_contact(
@@ -191,40 +193,50 @@ async def upsert_contact(
     """Match an existing contact by the draft's emails, then phones; update it, or create.
 
     Returns the contact and whether it was created. Only contacts the viewer may see match.
+    Match and write happen in one unit of work that first takes the location's upsert
+    lock, so concurrent upserts of the same person run one after the other: the first
+    creates the contact, the others find it and update it.
     """
     from .values import normalize_email, normalize_phone
 
-    async with svc.uow() as uow:
-        match = None
-        for i, email in enumerate(draft.emails):
-            address = normalize_email(email.value, "emails", str(i), "address")
-            match = match or await uow.contacts.find_by_email(viewer.location_id, address)
-        for i, phone in enumerate(draft.phones):
-            number = normalize_phone(phone.value, svc.phone_region, "phones", str(i), "number")
-            match = match or await uow.contacts.find_by_phone(viewer.location_id, number)
-        if match is not None and not viewer.can_see(match.owner_id, match.follower_ids):
-            match = None
-    if match is None:
-        return await create_contact(svc, viewer, draft), True
-    normalized = ContactDraft(
-        profile=draft.profile,
-        phones=tuple(
-            type(p)(normalize_phone(p.value, svc.phone_region), p.label, p.primary)
-            for p in draft.phones
-        ),
-        emails=draft.emails,
-        tags=draft.tags,
-        owner_id=draft.owner_id,
-        follower_ids=draft.follower_ids,
-        dnd=draft.dnd,
-        custom_values=draft.custom_values,
+    addresses = [
+        normalize_email(e.value, "emails", str(i), "address") for i, e in enumerate(draft.emails)
+    ]
+    numbers = [
+        normalize_phone(p.value, svc.phone_region, "phones", str(i), "number")
+        for i, p in enumerate(draft.phones)
+    ]
+    # stored numbers are E.164: apply_draft then skips the ones the match already has
+    normalized = replace(
+        draft,
+        phones=tuple(replace(p, value=n) for p, n in zip(draft.phones, numbers, strict=True)),
     )
 
-    async def change(c: Contact, now: datetime, uow: UnitOfWork) -> list[FieldChange]:
-        return await apply_draft(c, normalized, svc, viewer, now, uow)
+    async def run() -> tuple[Contact, bool]:
+        async with svc.uow() as uow:
+            await uow.contacts.lock_upserts(viewer.location_id)
+            match = None
+            for address in addresses:
+                match = match or await uow.contacts.find_by_email(viewer.location_id, address)
+            for number in numbers:
+                match = match or await uow.contacts.find_by_phone(viewer.location_id, number)
+            if match is not None and not viewer.can_see(match.owner_id, match.follower_ids):
+                match = None
+            now = svc.clock.now()
+            if match is None:
+                created = await _create_in(uow, svc, viewer, draft, now)
+                await uow.commit()
+                return created, True
+            changes = await apply_draft(match, normalized, svc, viewer, now, uow)
+            if changes:
+                match.updated_at = now
+                await uow.contacts.save(match)
+                uow.record(_event(EventKind.CONTACT_UPDATED, match, viewer, now, changes))
+                await uow.commit()
+            return match, False
 
-    contact = await change_contact(svc, viewer, match.id, EventKind.CONTACT_UPDATED, change)
-    return contact, False
+    result: tuple[Contact, bool] = await retrying(run)
+    return result
 
 
 async def archive_contact(svc: Services, viewer: Viewer, contact_id: str) -> Contact:

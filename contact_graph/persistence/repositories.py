@@ -15,7 +15,7 @@ from ..domain.values import email_key
 from ..domain.viewer import Viewer
 from . import queries
 from .mappers import child_rows, contact_row, definition_from_row, definition_row
-from .tables import CONTACT, CUSTOM_FIELD, EMAIL, PHONE, metadata
+from .tables import CONTACT, CUSTOM_FIELD, EMAIL, LOCATION, PHONE, metadata
 
 C = CONTACT.c
 CF = CUSTOM_FIELD
@@ -55,6 +55,19 @@ class SqlContactRepository:
 
     async def find_by_phone(self, location_id: str, number: str) -> Contact | None:
         return await self._by_child(PHONE, "number", location_id, number)
+
+    async def lock_upserts(self, location_id: str) -> None:
+        """A no-op UPDATE of the location's row, so upserts of one location run one at a time.
+
+        PostgreSQL holds the row lock (FOR NO KEY UPDATE: contact inserts, whose foreign key
+        check takes KEY SHARE, are not blocked) until the transaction ends, and every later
+        statement of a READ COMMITTED transaction sees what the previous holder committed.
+        On SQLite the UPDATE is the transaction's first write, so it waits for the database's
+        write lock and keeps it: the reads after it see every committed upsert.
+        """
+        await self.conn.execute(
+            update(LOCATION).where(LOCATION.c.id == location_id).values(name=LOCATION.c.name)
+        )
 
     async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
         stmt = select(C.id).where(C.id == contact_id, queries.visible_to(viewer))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from support import Tenant
 
@@ -39,3 +40,25 @@ async def test_concurrent_tag_adds_all_land(tenant: Tenant) -> None:
     )
     data = await tenant.gql("query($id: ID!) { contact(id: $id) { tags } }", {"id": c["id"]})
     assert sorted(data["contact"]["tags"]) == sorted(f"t{i}" for i in range(15))
+
+
+async def test_concurrent_upserts_of_one_email_create_one_contact(tenant: Tenant) -> None:
+    async def upsert(i: int) -> dict[str, Any]:
+        return await tenant.mutate(
+            "contactUpsert",
+            {"emails": [{"address": "Same@Example.org"}], "tags": [f"t{i}"]},
+            selection="created contact { id }",
+        )
+
+    payloads = await asyncio.gather(*(upsert(i) for i in range(5)))
+    assert all(p["userErrors"] == [] for p in payloads), payloads
+    assert [p["created"] for p in payloads].count(True) == 1
+    ids = {p["contact"]["id"] for p in payloads}
+    data = await tenant.gql(
+        "{ contacts(first: 10) { totalCount edges { node { id tags emails { address } } } } }"
+    )
+    assert data["contacts"]["totalCount"] == 1
+    (node,) = [e["node"] for e in data["contacts"]["edges"]]
+    assert ids == {node["id"]}
+    assert node["emails"] == [{"address": "Same@example.org"}]
+    assert sorted(node["tags"]) == [f"t{i}" for i in range(5)]  # every upsert landed on it
