@@ -17,7 +17,7 @@ from .enums import ErrorCode
 @strawberry.type(description="Input a mutation refused, and why.")
 class ContactUserError:
     field: list[str] = strawberry.field(
-        description="Path to the offending input field, e.g. ['input', 'phones', '2', 'value']"
+        description="Path to the offending input field, e.g. ['input', 'phones', '2', 'number']"
     )
     message: str = strawberry.field(description="What is wrong, for people.")
     code: ErrorCode = strawberry.field(description="What is wrong, for programs.")
