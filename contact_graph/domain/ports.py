@@ -80,7 +80,8 @@ class CustomFieldRepository(Protocol):
         self, location_id: str, keys: Sequence[str]
     ) -> dict[str, CustomFieldDefinition]: ...
 
-    async def add(self, definition: CustomFieldDefinition) -> None: ...
+    async def add(self, definition: CustomFieldDefinition) -> bool:
+        """False when the location already has a field with this key."""
 
     async def save(self, definition: CustomFieldDefinition) -> None: ...
 

@@ -440,7 +440,10 @@ async def create_custom_field(
             options=CustomFieldDefinition.check_options(cmd.data_type, cmd.options),
             created_at=svc.clock.now(),
         )
-        await uow.custom_fields.add(definition)
+        if not await uow.custom_fields.add(definition):  # a concurrent create won the key
+            raise DomainError.single(
+                ErrorCode.DUPLICATE, f"a custom field with key '{key}' exists", "key"
+            )
         await uow.commit()
         return definition
 

@@ -14,6 +14,7 @@ from ..domain.errors import ConcurrencyConflict
 from ..domain.values import email_key
 from ..domain.viewer import Viewer
 from . import queries
+from .inserts import insert_new
 from .mappers import child_rows, contact_row, definition_from_row, definition_row
 from .tables import CONTACT, CUSTOM_FIELD, EMAIL, LOCATION, PHONE, metadata
 
@@ -142,8 +143,8 @@ class SqlCustomFieldRepository:
             r["key"]: definition_from_row(r) for r in (await self.conn.execute(stmt)).mappings()
         }
 
-    async def add(self, definition: CustomFieldDefinition) -> None:
-        await self.conn.execute(insert(CF).values(definition_row(definition)))
+    async def add(self, definition: CustomFieldDefinition) -> bool:
+        return await insert_new(self.conn, CF, definition_row(definition))
 
     async def save(self, definition: CustomFieldDefinition) -> None:
         await self.conn.execute(

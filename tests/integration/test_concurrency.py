@@ -62,3 +62,20 @@ async def test_concurrent_upserts_of_one_email_create_one_contact(tenant: Tenant
     assert ids == {node["id"]}
     assert node["emails"] == [{"address": "Same@example.org"}]
     assert sorted(node["tags"]) == [f"t{i}" for i in range(5)]  # every upsert landed on it
+
+
+async def test_concurrent_custom_fields_with_one_key_make_one_field(tenant: Tenant) -> None:
+    payloads = await asyncio.gather(
+        *(
+            tenant.mutate(
+                "customFieldCreate",
+                {"key": "tier", "name": f"Tier {i}", "dataType": "TEXT"},
+                selection="customField { id }",
+            )
+            for i in range(6)
+        )
+    )
+    codes = sorted(str([e["code"] for e in p["userErrors"]]) for p in payloads)
+    assert codes == ["['DUPLICATE']"] * 5 + ["[]"]
+    listed = await tenant.gql("{ customFields { key } }")
+    assert listed["customFields"] == [{"key": "tier"}]
