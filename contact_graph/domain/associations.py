@@ -893,11 +893,6 @@ async def update_opportunity(
 # -- label definitions (admins only) -----------------------------------------------------------
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise DomainError.single(ErrorCode.FORBIDDEN, "only an admin can manage association labels")
-
-
 async def _check_unique(uow: UnitOfWork, label: AssociationLabel) -> None:
     for other in await uow.associations.labels(label.location_id):
         if label.same_name(other):
@@ -909,7 +904,7 @@ async def _check_unique(uow: UnitOfWork, label: AssociationLabel) -> None:
 
 
 async def create_label(svc: Services, viewer: Viewer, new: NewAssociationLabel) -> AssociationLabel:
-    _require_admin(viewer)
+    viewer.require_admin("association labels")
     async with svc.uow() as uow:
         label = AssociationLabel.create(viewer.location_id, new, svc.clock.now())
         await _check_unique(uow, label)
@@ -929,7 +924,7 @@ async def update_label(
     svc: Services, viewer: Viewer, label_id: str, name: Any, inverse_name: Any
 ) -> AssociationLabel:
     """Rename a label (``KEEP`` leaves a member alone); links show the new names at once."""
-    _require_admin(viewer)
+    viewer.require_admin("association labels")
     async with svc.uow() as uow:
         label = await _label(uow, viewer, label_id)
         label.rename(name, inverse_name)
@@ -941,7 +936,7 @@ async def update_label(
 
 async def delete_label(svc: Services, viewer: Viewer, label_id: str) -> AssociationLabel:
     """Delete a label; every link that carries it loses it, and its contacts record that."""
-    _require_admin(viewer)
+    viewer.require_admin("association labels")
     async with svc.uow() as uow:
         label = await _label(uow, viewer, label_id)
         now = svc.clock.now()

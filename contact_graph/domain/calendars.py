@@ -415,11 +415,6 @@ def _checked(patch: CalendarPatch) -> dict[str, Any]:
     return checked
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise DomainError.single(ErrorCode.FORBIDDEN, "only an admin can manage calendars")
-
-
 def _missing() -> DomainError:
     return DomainError.single(ErrorCode.NOT_FOUND, "no calendar with this id", "id")
 
@@ -431,7 +426,7 @@ def calendar_in_use() -> DomainError:
 
 
 async def create_calendar(svc: Services, viewer: Viewer, patch: CalendarPatch) -> Calendar:
-    _require_admin(viewer)
+    viewer.require_admin("calendars")
     settings = _checked(patch)
     missing = [
         UserError(ErrorCode.REQUIRED, f"a calendar needs {what}", (path,))
@@ -458,7 +453,7 @@ async def update_calendar(
     svc: Services, viewer: Viewer, calendar_id: str, patch: CalendarPatch
 ) -> Calendar:
     """Appointments already booked keep their times and team member."""
-    _require_admin(viewer)
+    viewer.require_admin("calendars")
     settings = _checked(patch)
     async with svc.uow() as uow:
         calendar = await uow.calendars.get(viewer.location_id, calendar_id)
@@ -474,7 +469,7 @@ async def update_calendar(
 
 async def delete_calendar(svc: Services, viewer: Viewer, calendar_id: str) -> Calendar:
     """Only a calendar nothing was ever booked on can go: appointments keep their history."""
-    _require_admin(viewer)
+    viewer.require_admin("calendars")
     async with svc.uow() as uow:
         calendar = await uow.calendars.get(viewer.location_id, calendar_id)
         if calendar is None:

@@ -415,17 +415,10 @@ async def set_custom_values(
     return await change_contact(svc, viewer, contact_id, EventKind.CUSTOM_FIELDS_CHANGED, change)
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise DomainError.single(
-            ErrorCode.FORBIDDEN, "only an admin can manage custom field definitions"
-        )
-
-
 async def create_custom_field(
     svc: Services, viewer: Viewer, cmd: NewCustomField
 ) -> CustomFieldDefinition:
-    _require_admin(viewer)
+    viewer.require_admin("custom field definitions")
     async with svc.uow() as uow:
         key = CustomFieldDefinition.check_key(cmd.key)
         if await uow.custom_fields.by_keys(viewer.location_id, [key]):
@@ -451,7 +444,7 @@ async def create_custom_field(
 async def update_custom_field(
     svc: Services, viewer: Viewer, field_id: str, name: str | None, options: list[str] | None
 ) -> CustomFieldDefinition:
-    _require_admin(viewer)
+    viewer.require_admin("custom field definitions")
     async with svc.uow() as uow:
         definition = await uow.custom_fields.get(viewer.location_id, field_id)
         if definition is None:
@@ -469,7 +462,7 @@ async def delete_custom_field(
     svc: Services, viewer: Viewer, field_id: str
 ) -> CustomFieldDefinition:
     """Deleting a definition deletes its values on every contact of the location."""
-    _require_admin(viewer)
+    viewer.require_admin("custom field definitions")
     async with svc.uow() as uow:
         definition = await uow.custom_fields.get(viewer.location_id, field_id)
         if definition is None:

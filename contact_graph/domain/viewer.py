@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .errors import DomainError, ErrorCode
+
 
 class Role(StrEnum):
     ADMIN = "ADMIN"
@@ -27,6 +29,11 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    def require_admin(self, what: str) -> None:
+        """Settings of the location (custom fields, calendars, labels) are admins' to change."""
+        if not self.is_admin:
+            raise DomainError.single(ErrorCode.FORBIDDEN, f"only an admin can manage {what}")
 
     def can_see(self, owner_id: str | None, follower_ids: list[str] | tuple[str, ...]) -> bool:
         if not self.assigned_only:
