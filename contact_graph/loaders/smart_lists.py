@@ -1,8 +1,12 @@
-"""Loaders of smart lists: a list by id, and a contact's place in a list."""
+"""Loaders of smart lists: a list by id, a contact's place in a list, and the contacts of
+many lists at once."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -10,6 +14,7 @@ from ..domain.contact_query import ContactQuery
 from ..domain.smart_lists import SmartList
 from ..domain.viewer import Viewer
 from ..persistence import smart_lists as sl
+from ..persistence.contact_search import Page
 from .base import SqlLoader
 
 
@@ -33,9 +38,9 @@ NavigationKey = tuple[ContactQuery, str]
 class NavigationLoader(SqlLoader[NavigationKey, sl.Neighbours | None]):
     """A contact's neighbours, position and list size, as the viewer sees the list.
 
-    Per batch and list: one statement finds which of the asked contacts are in the list
-    (and their sort values), then one statement per such contact answers the rest. A
-    contact outside the list (or hidden from the viewer) resolves to ``None``.
+    One statement per list in the batch (window functions over the list, see
+    :func:`persistence.smart_lists.places`), however many contacts ask. A contact outside
+    the list (or hidden from the viewer) resolves to ``None``.
     """
 
     def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
@@ -50,9 +55,57 @@ class NavigationLoader(SqlLoader[NavigationKey, sl.Neighbours | None]):
             by_query.setdefault(query, []).append(contact_id)
         out: dict[NavigationKey, sl.Neighbours | None] = {}
         for query, ids in by_query.items():
-            found = await sl.sort_keys(conn, self.viewer, query, ids)
-            for contact_id, sort_key in found.items():
-                out[(query, contact_id)] = await sl.neighbours(
-                    conn, self.viewer, query, contact_id, sort_key
-                )
+            found = await sl.places(conn, self.viewer, query, ids)
+            out.update({(query, cid): place for cid, place in found.items()})
         return out
+
+
+class ListContactsLoader(SqlLoader[sl.ContactsRequest, Page]):
+    """``SmartList.contacts`` pages: one statement per batch, however many lists ask (see
+    :func:`persistence.smart_lists.pages_of`). An invalid cursor fails its own key only."""
+
+    def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
+        super().__init__(engine)
+        self.viewer = viewer
+
+    async def fetch(
+        self, conn: AsyncConnection, keys: Sequence[sl.ContactsRequest]
+    ) -> dict[sl.ContactsRequest, Any]:
+        return dict(await sl.pages_of(conn, self.viewer, keys))
+
+
+class ListCountLoader(SqlLoader[ContactQuery, int]):
+    """``SmartList.contacts.totalCount``: one statement per batch, however many lists ask."""
+
+    missing = 0
+
+    def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
+        super().__init__(engine)
+        self.viewer = viewer
+
+    async def fetch(self, conn: AsyncConnection, keys: Sequence[ContactQuery]) -> dict[Any, int]:
+        return await sl.counts_of(conn, self.viewer, keys)
+
+
+@dataclass
+class ListContactsLoaders:
+    page: ListContactsLoader
+    count: ListCountLoader
+
+
+_OF_REQUEST: WeakKeyDictionary[object, ListContactsLoaders] = WeakKeyDictionary()
+
+
+def list_contacts_loaders(
+    request_loaders: object, engine: AsyncEngine, viewer: Viewer
+) -> ListContactsLoaders:
+    """The list-contacts loaders of one request, made on first use and kept as long as the
+    request's ``Loaders`` (``request_loaders``) live, so they batch and cache per request
+    like every other loader."""
+    found = _OF_REQUEST.get(request_loaders)
+    if found is None:
+        found = ListContactsLoaders(
+            ListContactsLoader(engine, viewer), ListCountLoader(engine, viewer)
+        )
+        _OF_REQUEST[request_loaders] = found
+    return found

@@ -1,5 +1,6 @@
 """Smart lists: the repository, the location's lists page by page, and navigation -- a
-contact's neighbours in a list's order -- in a bounded number of statements.
+contact's neighbours in a list's order -- in one statement per list, whatever the number of
+contacts.
 
 A list's contacts are never stored: they are ``contact_search`` evaluated with the saved
 filter and sort and the reader's visibility, so navigation and ``SmartList.contacts`` agree
@@ -12,7 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Select,
+    delete,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,13 +32,13 @@ from ..domain.errors import DomainError, ErrorCode
 from ..domain.smart_lists import SmartList
 from ..domain.viewer import Viewer
 from .contact_filter_json import filter_from_json, filter_to_json
-from .contact_search import SORT_COLUMNS, after_position, where_clause
+from .contact_search import SORT_COLUMNS, Page, where_clause
 from .inserts import insert_new
 from .mappers import RowLike
-from .paging import encode_cursor
+from .paging import InvalidCursor, encode_cursor, keyset_after
 from .queries import C
 from .tab_pages import PageRequest, after_clause
-from .tables import SMART_LIST
+from .tables import CONTACT, SMART_LIST
 
 S = SMART_LIST.c
 
@@ -160,35 +171,107 @@ def _order_by(order: ContactOrder) -> list[Any]:
     return [sort.desc(), C.id.desc()] if order.descending else [sort.asc(), C.id.asc()]
 
 
-async def sort_keys(
+async def places(
     conn: AsyncConnection, viewer: Viewer, q: ContactQuery, ids: Sequence[str]
-) -> dict[str, Any]:
-    """One statement: each given contact that is in the list (for this viewer) with its sort
-    value; contacts outside the list, or hidden from the viewer, are left out."""
-    sort = SORT_COLUMNS[q.order.field]
-    stmt = select(C.id, sort.label("sort_key")).where(C.id.in_(ids), where_clause(viewer, q))
-    return {r["id"]: r["sort_key"] for r in (await conn.execute(stmt)).mappings()}
-
-
-async def neighbours(
-    conn: AsyncConnection, viewer: Viewer, q: ContactQuery, contact_id: str, sort_key: Any
-) -> Neighbours:
-    """One statement of four scalar subqueries over the list: the contact just before, the
-    one just after (keyset, like the pages of ``contacts``), how many come before, and how
-    many there are. Nothing of the list is loaded."""
-    where: ColumnElement[bool] = where_clause(viewer, q)
-    reverse = ContactOrder(q.order.field, not q.order.descending)
-    after = after_position(q.order, sort_key, contact_id)
-    before = after_position(reverse, sort_key, contact_id)
-    previous = select(C.id).where(where, before).order_by(*_order_by(reverse)).limit(1)
-    following = select(C.id).where(where, after).order_by(*_order_by(q.order)).limit(1)
-    ahead = select(func.count(C.id)).where(where, before)
-    total = select(func.count(C.id)).where(where)
-    stmt = select(
-        previous.scalar_subquery().label("previous"),
-        following.scalar_subquery().label("next"),
-        ahead.scalar_subquery().label("ahead"),
-        total.scalar_subquery().label("total"),
+) -> dict[str, Neighbours]:
+    """One statement for any number of contacts of one list: window functions over the
+    list's rows as the viewer sees them, in the list's order (sort value, then id, as the
+    pages of ``contacts``) -- ``row_number`` is the position, ``lag``/``lead`` of the id the
+    neighbours, ``count(*) over ()`` the size -- then only the asked contacts are kept.
+    Contacts outside the list, or hidden from the viewer, are left out."""
+    if not ids:
+        return {}
+    order = _order_by(q.order)
+    in_list = (
+        select(
+            C.id.label("id"),
+            func.row_number().over(order_by=order).label("position"),
+            func.lag(C.id).over(order_by=order).label("previous"),
+            func.lead(C.id).over(order_by=order).label("next"),
+            func.count().over().label("total"),
+        )
+        .where(where_clause(viewer, q))
+        .subquery("in_list")
     )
-    row = (await conn.execute(stmt)).mappings().one()
-    return Neighbours(row["previous"], row["next"], int(row["ahead"]) + 1, int(row["total"]))
+    stmt = select(in_list).where(in_list.c.id.in_(list(ids)))
+    return {
+        r["id"]: Neighbours(r["previous"], r["next"], int(r["position"]), int(r["total"]))
+        for r in (await conn.execute(stmt)).mappings()
+    }
+
+
+# -- the contacts of many lists at once ----------------------------------------------------------
+
+ContactsRequest = tuple[ContactQuery, int, str | None]
+"""(the list's query, first, after): what ``SmartList.contacts`` asked of one list."""
+
+_SORTS = list(SORT_COLUMNS.items())
+
+
+def _page_member(viewer: Viewer, n: int, request: ContactsRequest) -> Select[Any]:
+    """One list's page (plus one row), tagged with its request's number ``n``: every list
+    selects the same columns -- the contact, every sort value, the row's place -- so the
+    pages of lists sorted differently can share one UNION ALL. Raises InvalidCursor."""
+    q, first, after = request
+    order = _order_by(q.order)
+    stmt = select(
+        CONTACT,
+        *(column.label(f"sort__{i}") for i, (_, column) in enumerate(_SORTS)),
+        func.row_number().over(order_by=order).label("batch_ord"),
+    ).where(where_clause(viewer, q))
+    if after:
+        sort = SORT_COLUMNS[q.order.field]
+        stmt = stmt.where(keyset_after(after, sort, C.id, q.order.descending))
+    page = stmt.order_by(*order).limit(first + 1).subquery(f"page_{n}")
+    return select(literal_column(str(n), Integer).label("batch_key"), *page.c)
+
+
+async def pages_of(
+    conn: AsyncConnection, viewer: Viewer, requests: Sequence[ContactsRequest]
+) -> dict[ContactsRequest, Page | Exception]:
+    """One statement for the pages of any number of lists (each its own filter and sort):
+    exactly what ``contact_search.page`` answers for each, cursors included. A request whose
+    cursor is invalid gets its InvalidCursor instead of a page; the others are answered."""
+    out: dict[ContactsRequest, Page | Exception] = {}
+    members: list[Select[Any]] = []
+    asked: list[ContactsRequest] = []
+    for request in dict.fromkeys(requests):
+        try:
+            members.append(_page_member(viewer, len(asked), request))
+        except InvalidCursor as exc:
+            out[request] = exc
+            continue
+        asked.append(request)
+    if not asked:
+        return out
+    stmt: Executable = members[0] if len(members) == 1 else union_all(*members)
+    rows: list[list[dict[str, Any]]] = [[] for _ in asked]
+    for r in (await conn.execute(stmt)).mappings():
+        rows[r["batch_key"]].append(dict(r))
+    sort_names = {field: f"sort__{i}" for i, (field, _) in enumerate(_SORTS)}
+    for request, found in zip(asked, rows, strict=True):
+        q, first, _ = request
+        found.sort(key=lambda r: r["batch_ord"])
+        kept = found[:first]
+        sort_name = sort_names[q.order.field]
+        cursors = [encode_cursor([r[sort_name], r["id"]]) for r in kept]
+        contacts = [{c.name: r[c.name] for c in CONTACT.c} for r in kept]
+        out[request] = Page(contacts, cursors, len(found) > first)
+    return out
+
+
+async def counts_of(
+    conn: AsyncConnection, viewer: Viewer, queries: Sequence[ContactQuery]
+) -> dict[ContactQuery, int]:
+    """One statement for the sizes of any number of lists: a scalar count per list."""
+    distinct = list(dict.fromkeys(queries))
+    if not distinct:
+        return {}
+    stmt = select(
+        *(
+            select(func.count(C.id)).where(where_clause(viewer, q)).scalar_subquery().label(f"n{i}")
+            for i, q in enumerate(distinct)
+        )
+    )
+    row = (await conn.execute(stmt)).one()
+    return {q: int(n) for q, n in zip(distinct, row, strict=True)}

@@ -195,3 +195,67 @@ async def test_entities_for_1_and_50_representations_cost_the_same(
         engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": i} for i in ids]}
     )
     assert one == fifty == 3  # contacts, tags, phones
+
+
+NAVIGATION_OF_PAGE = """query($first: Int!, $list: ID!) { contacts(first: $first) {
+  edges { node { id navigation(smartListId: $list) { position total
+    previous { id firstName } next { id firstName } } } } } }"""
+
+
+async def test_navigation_for_1_and_20_contacts_of_a_list_costs_the_same(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    for i in range(25):
+        await tenant.create_contact(firstName=f"P{i}")
+    everyone = await tenant.mutate(
+        "smartListCreate", {"name": "Everyone"}, selection="smartList { id }"
+    )
+    list_id = everyone["smartList"]["id"]
+    variables: dict[str, object] = {"list": list_id}
+    one = await count(engine, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 1})
+    twenty = await count(engine, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 20})
+    # the page, the list, every asked contact's place (one statement of window functions),
+    # the one neighbour off the page (the 2nd, the 21st)
+    assert one == twenty == 4
+    data = await tenant.gql(NAVIGATION_OF_PAGE, {**variables, "first": 20})
+    navs = [e["node"]["navigation"] for e in data["contacts"]["edges"]]
+    assert [(n["position"], n["total"]) for n in navs] == [(i + 1, 25) for i in range(20)]
+    assert navs[0]["previous"] is None
+    assert [n["next"]["firstName"] for n in navs] == [f"P{24 - i - 1}" for i in range(20)]
+
+
+LISTS_WITH_CONTACTS = """query($first: Int!) { smartLists(first: $first) { edges { node {
+  name contacts(first: 2) { totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id firstName tags } } } } } } }"""
+
+
+async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    for i in range(10):
+        for k in range(3):
+            await tenant.create_contact(firstName=f"C{i}-{k}", tags=[f"t{i}"])
+    orders = ["CREATED_AT", "FIRST_NAME", "LAST_NAME", "UPDATED_AT", "BUSINESS_NAME"]
+    for i in range(10):
+        created = await tenant.mutate(
+            "smartListCreate",
+            {
+                "name": f"L{i}",
+                "filter": {"tags": {"any": [f"t{i}"]}},
+                "orderBy": {"field": orders[i % 5], "direction": "ASC" if i % 2 else "DESC"},
+            },
+            selection="smartList { id }",
+        )
+        assert created["userErrors"] == []
+    one = await count(engine, tenant, LISTS_WITH_CONTACTS, {"first": 1})
+    ten = await count(engine, tenant, LISTS_WITH_CONTACTS, {"first": 10})
+    # the lists, every list's page (one UNION ALL), every list's count, the tags
+    assert one == ten == 4
+    data = await tenant.gql(LISTS_WITH_CONTACTS, {"first": 10})
+    for edge in data["smartLists"]["edges"]:
+        i = edge["node"]["name"][1:]
+        contacts = edge["node"]["contacts"]
+        assert contacts["totalCount"] == 3
+        assert contacts["pageInfo"]["hasNextPage"] is True
+        assert {e["node"]["firstName"][: len(i) + 2] for e in contacts["edges"]} == {f"C{i}-"}
+        assert all(e["node"]["tags"] == [f"t{i}"] for e in contacts["edges"])
