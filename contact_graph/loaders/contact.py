@@ -42,7 +42,12 @@ from .interactions import (
     interactions_page_loader,
 )
 from .notes import notes_count_loader, notes_page_loader
-from .smart_lists import NavigationLoader, SmartListByIdLoader
+from .smart_lists import (
+    ListContactsLoader,
+    ListCountLoader,
+    NavigationLoader,
+    SmartListByIdLoader,
+)
 from .tasks import tasks_count_loader, tasks_page_loader
 from .workflows import workflows_count_loader, workflows_page_loader
 
@@ -115,6 +120,8 @@ class Loaders:
         self.community_groups = CommunityGroupsByContactLoader(engine)
         self.smart_list = SmartListByIdLoader(engine, viewer.location_id)
         self.navigation = NavigationLoader(engine, viewer)
+        self.list_contacts = ListContactsLoader(engine, viewer)
+        self.list_count = ListCountLoader(engine, viewer)
         self.calendar = CalendarByIdLoader(engine, viewer.location_id)
         self.appointments = appointments_page_loader(engine)
         self.appointments_count = appointments_count_loader(engine)

@@ -4,9 +4,7 @@ many lists at once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -85,27 +83,3 @@ class ListCountLoader(SqlLoader[ContactQuery, int]):
 
     async def fetch(self, conn: AsyncConnection, keys: Sequence[ContactQuery]) -> dict[Any, int]:
         return await sl.counts_of(conn, self.viewer, keys)
-
-
-@dataclass
-class ListContactsLoaders:
-    page: ListContactsLoader
-    count: ListCountLoader
-
-
-_OF_REQUEST: WeakKeyDictionary[object, ListContactsLoaders] = WeakKeyDictionary()
-
-
-def list_contacts_loaders(
-    request_loaders: object, engine: AsyncEngine, viewer: Viewer
-) -> ListContactsLoaders:
-    """The list-contacts loaders of one request, made on first use and kept as long as the
-    request's ``Loaders`` (``request_loaders``) live, so they batch and cache per request
-    like every other loader."""
-    found = _OF_REQUEST.get(request_loaders)
-    if found is None:
-        found = ListContactsLoaders(
-            ListContactsLoader(engine, viewer), ListCountLoader(engine, viewer)
-        )
-        _OF_REQUEST[request_loaders] = found
-    return found

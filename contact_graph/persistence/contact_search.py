@@ -253,10 +253,3 @@ async def page(
 async def count(conn: AsyncConnection, viewer: Viewer, q: ContactQuery) -> int:
     stmt = select(func.count(C.id)).where(where_clause(viewer, q))
     return int((await conn.execute(stmt)).scalar_one())
-
-
-def after_position(order: ContactOrder, sort_key: Any, contact_id: str) -> ColumnElement[bool]:
-    """Contacts strictly after the one at ``(sort_key, contact_id)`` in ``order``: the same
-    keyset clause :func:`page` applies to a cursor, for callers that hold a position rather
-    than a cursor (smart list navigation). ``sort_key`` is the value SQL computed for it."""
-    return _after(order, encode_cursor([sort_key, contact_id]))

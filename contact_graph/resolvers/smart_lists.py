@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from ..domain import smart_lists as s
 from ..domain.contact import KEEP, Contact
 from ..domain.contact_query import ContactFilter, ContactOrder, ContactQuery
-from ..loaders.smart_lists import list_contacts_loaders
 from ..persistence import smart_lists as sl
 from ..persistence.mappers import contact_from_rows
 from ..persistence.paging import InvalidCursor
@@ -57,9 +56,8 @@ async def contacts(
     one for their counts)."""
     ctx = info.context
     query = query_of(info, smart_list)
-    loaders = list_contacts_loaders(ctx.loaders, ctx.engine, ctx.viewer)
     try:
-        page = await loaders.page.load((query, page_size(first), after))
+        page = await ctx.loaders.list_contacts.load((query, page_size(first), after))
     except InvalidCursor as exc:
         raise bad_cursor(exc) from exc
     nodes = [contact_from_rows(row) for row in page.rows]
@@ -67,7 +65,7 @@ async def contacts(
         ctx.loaders.contact.prime(node.id, node)
 
     async def count() -> int:
-        return await loaders.count.load(query)
+        return await ctx.loaders.list_count.load(query)
 
     return nodes, page.cursors, page.has_next, count
 

@@ -142,8 +142,9 @@ class SmartList:
 
     @strawberry.field(
         description="The list's contacts the viewer may see, in the list's order, as a "
-        "cursor connection (exactly `contacts` with the saved filter and sort). One "
-        "statement per page, plus one for `totalCount`; ask for it on one list at a time."
+        "cursor connection (exactly `contacts` with the saved filter and sort). Batched: "
+        "the pages of every list asked in one request cost one statement, their counts one "
+        "more."
     )
     async def contacts(
         self,
@@ -204,10 +205,8 @@ class ContactNavigationFields:
         description="The contacts before and after this one in a smart list's order (its "
         "sort, then id), its position and the list's size -- all as the viewer sees the "
         "list (a user restricted to assigned contacts steps only through those). Null when "
-        "the contact is not in the list, or no such list exists in the location. Meant for "
-        "the record being viewed: for one contact it costs four statements (the list, the "
-        "contact's place in it, its neighbours and counts, the neighbouring contacts); asked "
-        "across many contacts, one more statement per contact."
+        "the contact is not in the list, or no such list exists in the location. Batched: "
+        "any number of contacts of one list cost the same few statements."
     )
     async def navigation(
         self,
