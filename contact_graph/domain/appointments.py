@@ -30,7 +30,7 @@ from .calendars import (
 )
 from .contact import KEEP
 from .errors import DomainError, ErrorCode, UserError
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
 from .services import Services, retrying, visible_contact_id
 from .values import clean_text
@@ -304,13 +304,8 @@ def _event(
     before: dict[str, Any] | None,
     after: dict[str, Any],
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=appointment.contact_id,
-        location_id=appointment.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=(FieldChange("appointments", before, after),),
+    return contact_event(
+        kind, appointment.contact_id, viewer, at, (FieldChange("appointments", before, after),)
     )
 
 

@@ -29,7 +29,7 @@ from .commands import ContactDraft
 from .contact import KEEP, Contact
 from .custom_fields import Money, value_to_json
 from .errors import DomainError, ErrorCode, UserError
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
 from .services import Services, apply_draft, visible_contact_id
 from .values import MAX_TEXT, clean_text
@@ -617,14 +617,7 @@ def _event(
     at: datetime,
     changes: Sequence[FieldChange],
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=contact_id,
-        location_id=viewer.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=tuple(changes),
-    )
+    return contact_event(kind, contact_id, viewer, at, changes)
 
 
 def _no_record(*path: str) -> DomainError:

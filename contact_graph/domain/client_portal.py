@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .services import Services, visible_contact_id
 from .viewer import Viewer
 from .workflows import check_name, check_ref
@@ -74,14 +74,7 @@ class PortalAccess:
 def _event(
     kind: EventKind, a: PortalAccess, viewer: Viewer, at: datetime, change: FieldChange
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=a.contact_id,
-        location_id=a.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=(change,),
-    )
+    return contact_event(kind, a.contact_id, viewer, at, (change,))
 
 
 async def add(

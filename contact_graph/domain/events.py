@@ -6,12 +6,16 @@ activity timeline are views of them) and published to subscribers only after com
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .ports import new_id
+
+if TYPE_CHECKING:
+    from .viewer import Viewer
 
 JSONValue = Any
 """A value that survives a JSON round trip (str, int, float, bool, None, list, dict)."""
@@ -84,3 +88,18 @@ class ContactEvent:
     changes: tuple[FieldChange, ...] = ()
     id: str = field(default_factory=new_id)
     sequence: int | None = None
+
+
+def contact_event(
+    kind: EventKind, contact_id: str, viewer: Viewer, at: datetime, changes: Iterable[FieldChange]
+) -> ContactEvent:
+    """An event on one contact, made by ``viewer`` in their location: how every use case
+    records what it changed."""
+    return ContactEvent(
+        kind=kind,
+        contact_id=contact_id,
+        location_id=viewer.location_id,
+        actor_id=viewer.user_id,
+        occurred_at=at,
+        changes=tuple(changes),
+    )

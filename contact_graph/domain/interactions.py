@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from .attribution import MAX_URL, AttributionData, SessionSource, classify
 from .errors import DomainError, ErrorCode, UserError
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import new_id
 from .services import Services, visible_contact_id
 from .values import MAX_TEXT
@@ -449,14 +449,7 @@ def build_interaction(cmd: RecordInteraction, viewer: Viewer, now: datetime) -> 
 def _event(
     kind: EventKind, contact_id: str, viewer: Viewer, at: datetime, changes: list[FieldChange]
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=contact_id,
-        location_id=viewer.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=tuple(changes),
-    )
+    return contact_event(kind, contact_id, viewer, at, changes)
 
 
 async def record_interaction(

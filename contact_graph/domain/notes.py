@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .errors import DomainError, ErrorCode
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
 from .services import Services, visible_contact_id
 from .viewer import Viewer
@@ -65,14 +65,7 @@ class Note:
 def _event(
     kind: EventKind, note: Note, viewer: Viewer, at: datetime, changes: list[FieldChange]
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=note.contact_id,
-        location_id=note.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=tuple(changes),
-    )
+    return contact_event(kind, note.contact_id, viewer, at, changes)
 
 
 def _missing() -> DomainError:

@@ -19,7 +19,7 @@ from .commands import ContactDraft, CustomValueByKey, NewCustomField, PointUpdat
 from .contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
 from .custom_fields import CustomFieldDefinition, check_value
 from .errors import ConcurrencyConflict, DomainError, ErrorCode
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import Clock, UnitOfWork
 from .viewer import Viewer
 
@@ -75,14 +75,7 @@ async def retrying(run: Callable[[], Awaitable[Any]]) -> Any:
 def _event(
     kind: EventKind, contact: Contact, viewer: Viewer, at: datetime, changes: Sequence[FieldChange]
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=contact.id,
-        location_id=contact.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=tuple(changes),
-    )
+    return contact_event(kind, contact.id, viewer, at, changes)
 
 
 Change = Callable[[Contact, datetime, UnitOfWork], Awaitable[list[FieldChange]]]

@@ -18,7 +18,7 @@ from typing import Any
 
 from .contact import KEEP
 from .errors import DomainError, ErrorCode, UserError
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
 from .services import Services, retrying, visible_contact_id
 from .viewer import Viewer
@@ -267,14 +267,7 @@ def _json(value: Any) -> Any:
 def _event(
     kind: EventKind, task: Task, viewer: Viewer, at: datetime, change: FieldChange
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=task.contact_id,
-        location_id=task.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=(change,),
-    )
+    return contact_event(kind, task.contact_id, viewer, at, (change,))
 
 
 def _missing() -> DomainError:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import DomainError, ErrorCode
-from .events import ContactEvent, EventKind, FieldChange
+from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import new_id
 from .services import Services, visible_contact_id
 from .viewer import Viewer
@@ -101,13 +101,8 @@ def _event(
     at: datetime,
     before: dict[str, Any] | None,
 ) -> ContactEvent:
-    return ContactEvent(
-        kind=kind,
-        contact_id=e.contact_id,
-        location_id=e.location_id,
-        actor_id=viewer.user_id,
-        occurred_at=at,
-        changes=(FieldChange("workflows", before, e.summary()),),
+    return contact_event(
+        kind, e.contact_id, viewer, at, (FieldChange("workflows", before, e.summary()),)
     )
 
 
