@@ -94,5 +94,5 @@ async def stream(
                 ):
                     return  # no longer theirs to watch
                 last = event.sequence
-                ctx.fresh_loaders()
+                ctx.forget_loaders()
                 yield event
