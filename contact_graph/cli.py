@@ -11,6 +11,8 @@ from .auth import issue_token
 from .settings import Settings, get_settings
 
 SDL_PATH = Path("schema.graphql")
+DEMO_ITEMS_PER_TAB = 3
+"""Notes, tasks, appointments... per demo contact: enough to see every tab in GraphiQL."""
 
 
 def _sqlite_dir(settings: Settings) -> None:
@@ -32,13 +34,15 @@ def migrate(settings: Settings) -> None:
 
 async def _seed(settings: Settings, force: bool) -> None:
     from .persistence.db import create_engine
-    from .seed import is_seeded, seed
+    from .seed import demo_contact_ids, is_seeded, seed
+    from .seed_tabs import fill_tabs
 
     engine = create_engine(settings.database_url)
     try:
         if force or not await is_seeded(engine):
             n = await seed(engine)
-            print(f"seeded {n} demo contacts")
+            await fill_tabs(engine, await demo_contact_ids(engine), DEMO_ITEMS_PER_TAB)
+            print(f"seeded {n} demo contacts, {DEMO_ITEMS_PER_TAB} items in each of their tabs")
         else:
             print("demo data already there")
     finally:

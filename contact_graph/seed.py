@@ -66,6 +66,17 @@ async def is_seeded(engine: AsyncEngine) -> bool:
     return bool(count)
 
 
+async def demo_contact_ids(engine: AsyncEngine) -> list[str]:
+    """The demo location's contacts, oldest first."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(CONTACT.c.id)
+            .where(CONTACT.c.location_id == DEMO_LOCATION_ID)
+            .order_by(CONTACT.c.created_at, CONTACT.c.id)
+        )
+        return list(rows.scalars())
+
+
 async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> int:
     """Create the demo location with ``contacts`` contacts; returns how many were made."""
     fake = Faker()
