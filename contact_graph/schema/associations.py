@@ -13,9 +13,12 @@ from ..domain import associations as d
 from ..domain.associations import AssociationObjectType, OpportunityStatus
 from ..domain.contact import KEEP
 from ..domain.custom_fields import Money as DomainMoney
+from ..domain.events import ContactEvent, EventKind
 from ..persistence.associations import AssociationFilter, OpportunityFilter
 from ..resolvers import associations as r
 from ..resolvers.common import Info, Outcome, page_request
+from .activity import ActivityAction, ContactActivity, register_activity
+from .audit import ContactFieldChange
 from .common import Connection, ContactUserError
 from .contact import Contact
 from .contact_inputs import ContactCreateInput
@@ -805,3 +808,81 @@ class AssociationsMutation:
     ) -> ContactAssociationLabelDeletePayload:
         outcome = await r.delete_label(info, str(input.id))
         return ContactAssociationLabelDeletePayload.from_outcome(outcome)
+
+
+_ASSOCIATION_ACTIONS = {
+    EventKind.ASSOCIATION_ADDED: ActivityAction.ADDED,
+    EventKind.ASSOCIATION_LABELS_CHANGED: ActivityAction.UPDATED,
+    EventKind.ASSOCIATION_REMOVED: ActivityAction.REMOVED,
+}
+
+
+@strawberry.type(
+    description="A link to another contact, an opportunity, a company or a custom-object "
+    "record was added, relabelled or removed."
+)
+class ContactAssociationActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="What happened to the link.")
+    association_id: strawberry.ID = strawberry.field(description="The link (this side).")
+    object_type: AssociationObjectType | None = strawberry.field(
+        description="What the linked record is (null for a relabelling)."
+    )
+    object_id: strawberry.ID | None = strawberry.field(
+        description="The linked record's id (null for a relabelling)."
+    )
+    association_labels: list[str] = strawberry.field(
+        description="The link's labels after the change (before it, for a removal), as this "
+        "contact reads them."
+    )
+
+
+def _association_activity(e: ContactEvent, base: dict[str, Any]) -> ContactAssociationActivity:
+    """Association events carry {id, objectType, objectId, labels} or, for a relabelling,
+    {id, labels} before and after (domain/associations.py)."""
+    change = e.changes[0]
+    summary = change.after or change.before
+    object_type = summary.get("objectType")
+    return ContactAssociationActivity(
+        **base,
+        action=_ASSOCIATION_ACTIONS[e.kind],
+        association_id=strawberry.ID(summary["id"]),
+        object_type=AssociationObjectType(object_type) if object_type else None,
+        object_id=strawberry.ID(summary["objectId"]) if summary.get("objectId") else None,
+        association_labels=list(summary.get("labels") or []),
+    )
+
+
+_OPPORTUNITY_ACTIONS = {
+    EventKind.OPPORTUNITY_CREATED: ActivityAction.ADDED,
+    EventKind.OPPORTUNITY_UPDATED: ActivityAction.UPDATED,
+}
+
+
+@strawberry.type(description="An opportunity linked to the contact was created or changed.")
+class ContactOpportunityActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="Created or changed.")
+    opportunity_id: strawberry.ID = strawberry.field(description="The opportunity.")
+    opportunity_name: str | None = strawberry.field(
+        description="Its name, when the event records it (always on creation)."
+    )
+    changes: list[ContactFieldChange] = strawberry.field(
+        description="Its fields before and after (JSON summaries)."
+    )
+
+
+def _opportunity_activity(e: ContactEvent, base: dict[str, Any]) -> ContactOpportunityActivity:
+    change = e.changes[0]
+    after, before = change.after or {}, change.before or {}
+    return ContactOpportunityActivity(
+        **base,
+        action=_OPPORTUNITY_ACTIONS[e.kind],
+        opportunity_id=strawberry.ID(str(after.get("id") or before.get("id"))),
+        opportunity_name=after.get("name") or before.get("name"),
+        changes=[
+            ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
+        ],
+    )
+
+
+register_activity(_ASSOCIATION_ACTIONS, ContactAssociationActivity, _association_activity)
+register_activity(_OPPORTUNITY_ACTIONS, ContactOpportunityActivity, _opportunity_activity)

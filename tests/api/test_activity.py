@@ -352,3 +352,45 @@ async def test_no_two_timeline_types_give_one_field_name_two_types(tenant: Tenan
             first = seen.setdefault(f["name"], (item["name"], f["type"]))
             assert first[1] == f["type"], (f["name"], first[0], item["name"])
     assert {"action", "title", "changes", "status"} <= seen.keys()
+
+
+async def test_associations_and_opportunities_are_typed_items(tenant: Tenant) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    bob = await tenant.create_contact(firstName="Bob")
+    linked = await tenant.mutate(
+        "contactAssociationAdd",
+        {"contactId": ann["id"], "targetId": bob["id"], "targetType": "CONTACT"},
+        selection="association { id }",
+    )
+    assert linked["userErrors"] == []
+    deal = await tenant.mutate(
+        "contactOpportunityCreate",
+        {"contactId": ann["id"], "name": "Big deal", "pipelineId": "sales", "stage": "new"},
+        selection="association { id }",
+    )
+    assert deal["userErrors"] == []
+    query = """query($id: ID!) { contact(id: $id) { activity(first: 5) { edges { node {
+      __typename
+      ... on ContactAssociationActivity { action associationId objectType objectId }
+      ... on ContactOpportunityActivity { action opportunityName } } } } } }"""
+    nodes = [
+        e["node"]
+        for e in (await tenant.gql(query, {"id": ann["id"]}))["contact"]["activity"]["edges"]
+    ]
+    typenames = [n["__typename"] for n in nodes]
+    assert "ContactOpportunityActivity" in typenames
+    opportunity = next(n for n in nodes if n["__typename"] == "ContactOpportunityActivity")
+    assert opportunity == {
+        "__typename": "ContactOpportunityActivity",
+        "action": "ADDED",
+        "opportunityName": "Big deal",
+    }
+    contact_link = next(
+        n
+        for n in nodes
+        if n["__typename"] == "ContactAssociationActivity" and n["objectType"] == "CONTACT"
+    )
+    assert contact_link["action"] == "ADDED"
+    assert contact_link["objectId"] == bob["id"]
+    assert contact_link["associationId"] == linked["association"]["id"]
+    assert "ContactOtherActivity" not in typenames
