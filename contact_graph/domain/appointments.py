@@ -32,7 +32,7 @@ from .contact import KEEP
 from .errors import DomainError, ErrorCode, UserError
 from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
-from .services import Services, retrying, visible_contact_id
+from .services import Services, retrying, visible_contact_id, visible_item
 from .values import clean_text
 from .viewer import Viewer
 
@@ -315,14 +315,8 @@ def _missing() -> DomainError:
 
 async def _visible_appointment(uow: UnitOfWork, viewer: Viewer, appointment_id: str) -> Appointment:
     """An appointment of a contact the viewer may see; any other id is "not found"."""
-    appointment = await uow.appointments.get(viewer.location_id, appointment_id)
-    if appointment is None:
-        raise _missing()
-    try:
-        await visible_contact_id(uow, viewer, appointment.contact_id)
-    except DomainError:
-        raise _missing() from None
-    return appointment
+    item = await uow.appointments.get(viewer.location_id, appointment_id)
+    return await visible_item(uow, viewer, item, _missing)
 
 
 # -- use cases -------------------------------------------------------------------------------

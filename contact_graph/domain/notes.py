@@ -10,7 +10,7 @@ from enum import StrEnum
 from .errors import DomainError, ErrorCode
 from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
-from .services import Services, visible_contact_id
+from .services import Services, visible_contact_id, visible_item
 from .viewer import Viewer
 
 MAX_NOTE_LENGTH = 50_000
@@ -100,14 +100,8 @@ async def add_note(svc: Services, viewer: Viewer, contact_id: str, body: str) ->
 
 async def _visible_note(viewer: Viewer, uow: UnitOfWork, note_id: str) -> Note:
     """A note of a contact the viewer may see; any other id is simply "not found"."""
-    note = await uow.notes.get(viewer.location_id, note_id)
-    if note is None:
-        raise _missing()
-    try:
-        await visible_contact_id(uow, viewer, note.contact_id)
-    except DomainError:
-        raise _missing() from None
-    return note
+    item = await uow.notes.get(viewer.location_id, note_id)
+    return await visible_item(uow, viewer, item, _missing)
 
 
 async def edit_note(svc: Services, viewer: Viewer, note_id: str, body: str) -> Note:

@@ -13,7 +13,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .commands import ContactDraft, CustomValueByKey, NewCustomField, PointUpdate
 from .contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
@@ -49,6 +49,24 @@ async def _visible(uow: UnitOfWork, viewer: Viewer, contact_id: str) -> Contact:
     if contact is None or not viewer.can_see(contact.owner_id, contact.follower_ids):
         raise _not_found("contactId")
     return contact
+
+
+class OfContact(Protocol):
+    contact_id: str
+
+
+ItemT = TypeVar("ItemT", bound=OfContact)
+
+
+async def visible_item(
+    uow: UnitOfWork, viewer: Viewer, item: ItemT | None, missing: Callable[[], DomainError]
+) -> ItemT:
+    """A tab's item (note, task, appointment...) is the viewer's to see and change exactly
+    when its contact is; any other id -- another location's, a hidden contact's -- is simply
+    "not found"."""
+    if item is None or not await uow.contacts.is_visible(viewer, item.contact_id):
+        raise missing()
+    return item
 
 
 async def visible_contact_id(uow: UnitOfWork, viewer: Viewer, contact_id: str) -> str:
@@ -150,12 +168,12 @@ def _add_email_once(
 
 async def create_contact(svc: Services, viewer: Viewer, draft: ContactDraft) -> Contact:
     async with svc.uow() as uow:
-        contact = await _create_in(uow, svc, viewer, draft, svc.clock.now())
+        contact = await create_in(uow, svc, viewer, draft, svc.clock.now())
         await uow.commit()
         return contact
 
 
-async def _create_in(
+async def create_in(
     uow: UnitOfWork, svc: Services, viewer: Viewer, draft: ContactDraft, now: datetime
 ) -> Contact:
     """Create the contact inside ``uow`` (the caller commits), with its CONTACT_CREATED event.
@@ -217,7 +235,7 @@ async def upsert_contact(
                 match = None
             now = svc.clock.now()
             if match is None:
-                created = await _create_in(uow, svc, viewer, draft, now)
+                created = await create_in(uow, svc, viewer, draft, now)
                 await uow.commit()
                 return created, True
             changes = await apply_draft(match, normalized, svc, viewer, now, uow)

@@ -20,7 +20,7 @@ from .contact import KEEP
 from .errors import DomainError, ErrorCode, UserError
 from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
-from .services import Services, retrying, visible_contact_id
+from .services import Services, retrying, visible_contact_id, visible_item
 from .viewer import Viewer
 
 MAX_TITLE_LENGTH = 255
@@ -277,14 +277,8 @@ def _missing() -> DomainError:
 async def _visible_task(viewer: Viewer, uow: UnitOfWork, task_id: str) -> Task:
     """A task of a contact the viewer may see (row-locked where the database can); any
     other id -- another location's, a hidden contact's -- is simply "not found"."""
-    task = await uow.tasks.get(viewer.location_id, task_id)
-    if task is None:
-        raise _missing()
-    try:
-        await visible_contact_id(uow, viewer, task.contact_id)
-    except DomainError:
-        raise _missing() from None
-    return task
+    item = await uow.tasks.get(viewer.location_id, task_id)
+    return await visible_item(uow, viewer, item, _missing)
 
 
 async def add_task(
