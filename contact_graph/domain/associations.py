@@ -31,7 +31,7 @@ from .custom_fields import Money, value_to_json
 from .errors import DomainError, ErrorCode, UserError
 from .events import ContactEvent, EventKind, FieldChange, contact_event
 from .ports import UnitOfWork, new_id
-from .services import Services, apply_draft, visible_contact_id
+from .services import Services, create_in, visible_contact_id
 from .values import MAX_TEXT, clean_text
 from .viewer import Viewer
 
@@ -636,18 +636,11 @@ async def _create_contact(
     now: datetime,
     path: tuple[str, ...],
 ) -> Contact:
-    """As ``contactCreate`` does, inside this unit of work (a restricted creator who names no
-    owner becomes the owner, so the new contact stays visible to them)."""
-    contact = Contact(location_id=viewer.location_id, created_at=now, updated_at=now)
-    if draft.owner_id is KEEP and viewer.assigned_only:
-        draft = replace(draft, owner_id=viewer.user_id)
+    """As ``contactCreate`` does (services.create_in), with error paths under ``path``."""
     try:
-        changes = await apply_draft(contact, draft, svc, viewer, now, uow)
+        return await create_in(uow, svc, viewer, draft, now)
     except DomainError as exc:
         raise _prefixed(exc, path) from None
-    await uow.contacts.add(contact)
-    uow.record(_event(EventKind.CONTACT_CREATED, contact.id, viewer, now, changes))
-    return contact
 
 
 async def _existing(
