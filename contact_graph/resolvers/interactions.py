@@ -3,10 +3,6 @@ two writes (record an interaction, reset the attribution)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from graphql import GraphQLError
-
 from ..domain import interactions as d
 from ..domain.contact import Contact
 from ..persistence.interactions import interaction_from_row
@@ -31,16 +27,6 @@ async def attribution(info: Info, contact_id: str) -> d.AttributionView:
 
 async def contact(info: Info, contact_id: str) -> Contact | None:
     return await info.context.loaders.contact.load(contact_id)
-
-
-def aware(value: datetime | None, argument: str) -> datetime | None:
-    """Bounds of a list filter must carry a zone: a naive time means nothing here."""
-    if value is not None and value.tzinfo is None:
-        raise GraphQLError(
-            f"`{argument}` needs a time zone offset, e.g. 2026-03-22T12:00:00Z",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
-    return value
 
 
 async def record(info: Info, cmd: d.RecordInteraction) -> Outcome[d.RecordedInteraction]:

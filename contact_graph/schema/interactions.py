@@ -14,7 +14,7 @@ from ..domain.events import ContactEvent, EventKind
 from ..resolvers import interactions as r
 from ..resolvers.common import Info, Outcome, page_request
 from .activity import ContactActivity, register_activity
-from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
+from .common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection, aware
 from .user import User
 
 if TYPE_CHECKING:
@@ -383,8 +383,8 @@ class ContactInteractionsFields:
         order = order_by or ContactInteractionOrderBy()
         interaction_filter = d.InteractionFilter(
             kinds=tuple(dict.fromkeys(kinds)) if kinds is not None else None,
-            occurred_from=r.aware(from_, "from"),
-            occurred_to=r.aware(to, "to"),
+            occurred_from=aware(from_, "from"),
+            occurred_to=aware(to, "to"),
         )
         request = page_request(
             first,
