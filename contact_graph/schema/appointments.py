@@ -353,7 +353,7 @@ class ContactAppointmentMutationPayload:
     def from_outcome(cls, outcome: Outcome[a.Appointment]) -> Self:
         return cls(
             appointment=ContactAppointment.from_domain(outcome.value) if outcome.value else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 

@@ -561,7 +561,7 @@ class ContactAssociationLabelDeleteInput:
 
 
 def _errors(outcome: Outcome[Any]) -> list[ContactUserError]:
-    return [ContactUserError.from_domain(e) for e in outcome.errors]
+    return ContactUserError.all_of(outcome.errors)
 
 
 @strawberry.interface(description="What every association mutation returns.")

@@ -303,7 +303,7 @@ class CalendarMutationPayload:
     def from_outcome(cls, outcome: Outcome[c.Calendar]) -> Self:
         return cls(
             calendar=Calendar.from_domain(outcome.value) if outcome.value else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 

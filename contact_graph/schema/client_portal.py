@@ -282,7 +282,7 @@ class ClientPortalMutation:
             info, PortalKind.COURSE_OFFER, contact_id, str(input.offer_id), input.offer_name
         )
         return ContactCourseOfferGrantPayload(
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             course_offer=_offer(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )
@@ -297,7 +297,7 @@ class ClientPortalMutation:
         contact_id = str(input.contact_id)
         outcome = await r.remove(info, PortalKind.COURSE_OFFER, contact_id, str(input.offer_id))
         return ContactCourseOfferRevokePayload(
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             course_offer=_offer(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )
@@ -314,7 +314,7 @@ class ClientPortalMutation:
             info, PortalKind.COMMUNITY_GROUP, contact_id, str(input.group_id), input.group_name
         )
         return ContactCommunityGroupAssignPayload(
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             community_group=_group(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )
@@ -329,7 +329,7 @@ class ClientPortalMutation:
         contact_id = str(input.contact_id)
         outcome = await r.remove(info, PortalKind.COMMUNITY_GROUP, contact_id, str(input.group_id))
         return ContactCommunityGroupRemovePayload(
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             community_group=_group(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )

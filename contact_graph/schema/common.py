@@ -23,6 +23,11 @@ class ContactUserError:
     code: ErrorCode = strawberry.field(description="What is wrong, for programs.")
 
     @classmethod
+    def all_of(cls, errors: Sequence[UserError]) -> list[ContactUserError]:
+        """A payload's `userErrors`."""
+        return [cls.from_domain(e) for e in errors]
+
+    @classmethod
     def from_domain(cls, e: UserError) -> ContactUserError:
         return cls(field=["input", *e.field], message=e.message, code=e.code)
 

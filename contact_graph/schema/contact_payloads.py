@@ -27,7 +27,7 @@ class ContactMutationPayload:
         value = outcome.value[0] if isinstance(outcome.value, tuple) else outcome.value
         return cls(
             contact=Contact.from_domain(value) if isinstance(value, d.Contact) else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             **extra,
         )
 

@@ -240,7 +240,7 @@ class CustomFieldMutationPayload:
             custom_field=CustomFieldDefinition.from_domain(outcome.value)
             if outcome.value
             else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 

@@ -631,7 +631,7 @@ class ContactInteractionRecordPayload:
         return cls(
             interaction=ContactInteraction.from_domain(v.interaction) if v else None,
             duplicate=bool(v and v.duplicate),
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             _contact_id=v.interaction.contact_id if v else None,
         )
 
@@ -680,6 +680,6 @@ class InteractionsMutation:
     ) -> ContactAttributionResetPayload:
         outcome = await r.reset(info, str(input.contact_id))
         return ContactAttributionResetPayload(
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
             _contact_id=outcome.value,
         )

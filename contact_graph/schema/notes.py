@@ -161,7 +161,7 @@ class ContactNoteMutationPayload:
     def from_outcome(cls, outcome: Outcome[n.Note]) -> Self:
         return cls(
             note=ContactNote.from_domain(outcome.value) if outcome.value else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 

@@ -308,7 +308,7 @@ class SmartListMutationPayload:
     def from_outcome(cls, info: Info, outcome: Outcome[s.SmartList]) -> Self:
         return cls(
             smart_list=SmartList.from_domain(info, outcome.value) if outcome.value else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 

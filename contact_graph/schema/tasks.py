@@ -299,7 +299,7 @@ class ContactTaskMutationPayload:
     def from_outcome(cls, outcome: Outcome[t.Task]) -> Self:
         return cls(
             task=ContactTask.from_domain(outcome.value) if outcome.value else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 

@@ -196,7 +196,7 @@ class ContactWorkflowMutationPayload:
             enrollment=ContactWorkflowEnrollment.from_domain(outcome.value)
             if outcome.value
             else None,
-            user_errors=[ContactUserError.from_domain(e) for e in outcome.errors],
+            user_errors=ContactUserError.all_of(outcome.errors),
         )
 
 
