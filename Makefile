@@ -7,6 +7,7 @@ VENV := .venv
 UV := .tools/bin/uv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+SOURCES := adapters domain loaders persistence resolvers schema server
 
 .PHONY: help install run migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres services clean
 
@@ -56,8 +57,8 @@ schema-check: install  ## fail if schema.graphql differs from the code
 	$(BIN)/contact-graph schema --check
 
 lint: install  ## ruff
-	$(BIN)/ruff check contact_graph tests bench
-	$(BIN)/ruff format --check contact_graph tests bench
+	$(BIN)/ruff check $(SOURCES) tests bench
+	$(BIN)/ruff format --check $(SOURCES) tests bench
 
 typecheck: install  ## mypy --strict
 	$(BIN)/mypy

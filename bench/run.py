@@ -55,13 +55,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from subscriptions import LivePlan, bench_live
 from subscriptions import table as live_table
 
-from contact_graph.app import create_app
-from contact_graph.auth import issue_token
-from contact_graph.persistence.db import StatementCounter, create_engine
-from contact_graph.persistence.migrate import upgrade_async
-from contact_graph.seed import ADMIN, demo_contact_ids, seed
-from contact_graph.seed_tabs import TAB_SEEDERS, Shared, fill_tabs
-from contact_graph.settings import Settings
+from persistence.db import StatementCounter, create_engine
+from persistence.migrate import upgrade_async
+from server.app import create_app
+from server.auth import issue_token
+from server.seed import ADMIN, demo_contact_ids, seed
+from server.seed_tabs import TAB_SEEDERS, Shared, fill_tabs
+from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -515,7 +515,7 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
             operations = await count_statements(settings, query, token, sizes, variables)
             log("statements: " + ", ".join(f"{n}: {o.statements}" for n, o in operations.items()))
             env = server_env(settings)
-            app_target = ["--app-dir", str(ROOT), "--factory", "contact_graph.app:create_app"]
+            app_target = ["--app-dir", str(ROOT), "--factory", "server.app:create_app"]
             bare_target = ["--app-dir", str(BENCH), "bare_asgi:app"]
             async with (
                 uvicorn_server("app", app_target, env, folder, "/health") as app,

@@ -588,10 +588,10 @@ def cost_split(phases: Sequence[Phase]) -> dict[str, Any]:
 
 PROFILED = (
     ("selection executed (graphql-core, per subscriber)", "graphql", "execute_subscription_event"),
-    ("fresh loaders (Context.fresh_loaders, per subscriber)", "contact_graph", "fresh_loaders"),
+    ("fresh loaders (Context.fresh_loaders, per subscriber)", "server", "fresh_loaders"),
     ("result handling (strawberry)", "strawberry", "_handle_execution_result"),
-    ("send (orjson, websocket frame, write)", "contact_graph", "send_json"),
-    ("event to activity item (activity_from_domain)", "contact_graph", "activity_from_domain"),
+    ("send (orjson, websocket frame, write)", "server", "send_json"),
+    ("event to activity item (activity_from_domain)", "schema", "activity_from_domain"),
 )
 """Functions that run once per delivery on replica A, by what they stand for."""
 

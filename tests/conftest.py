@@ -25,12 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from support import Tenant
 
-from contact_graph.app import create_app
-from contact_graph.persistence.migrate import upgrade_async
-from contact_graph.persistence.tables import LOCATION
-from contact_graph.settings import Settings
+from persistence.migrate import upgrade_async
+from persistence.tables import LOCATION
+from server.app import create_app
+from server.settings import Settings
 
-pytest_plugins = ["live.servers"]  # real server processes, private Redis, websocket client
+pytest_plugins = ["live_servers"]  # real server processes, private Redis, websocket client
 
 POSTGRES_URL = os.environ.get(
     "CONTACT_GRAPH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

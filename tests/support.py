@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from contact_graph.auth import issue_token
-from contact_graph.domain.contact import Contact
-from contact_graph.domain.errors import DomainError, ErrorCode
-from contact_graph.domain.viewer import Role, Viewer
-from contact_graph.settings import Settings
+from domain.contact import Contact
+from domain.errors import DomainError, ErrorCode
+from domain.viewer import Role, Viewer
+from server.auth import issue_token
+from server.settings import Settings
 
 
 class GraphQLErrors(AssertionError):

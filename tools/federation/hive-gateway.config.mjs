@@ -5,7 +5,7 @@
 //   Hive Gateway's HTTP/SSE link to strawberry delivers no events (design/pitfalls.md).
 // - The caller's token reaches every subgraph: as the `authorization` header on HTTP requests
 //   (queries, mutations, `_entities`), and as `{"Authorization": ...}` in the connection_init
-//   payload of the websocket to contact-graph (what contact_graph/view.py on_ws_connect reads).
+//   payload of the websocket to contact-graph (what server/view.py on_ws_connect reads).
 //   A client of the gateway gives it as the Authorization header over HTTP, or in its own
 //   connection_init payload (either spelling) over a websocket.
 import { defineConfig } from '@graphql-hive/gateway';

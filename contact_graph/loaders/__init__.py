@@ -1,5 +1,0 @@
-"""Per-request dataloaders: one per access path, one SQL statement per batch."""
-
-from .contact import Loaders
-
-__all__ = ["Loaders"]

@@ -1,0 +1,345 @@
+"""Protocols through which the outside world reaches the domain, and the id generator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+if TYPE_CHECKING:
+    from domain.appointments import Appointment
+    from domain.associations import (
+        AssociationLabel,
+        AssociationLink,
+        AssociationObjectType,
+        Company,
+        CustomObjectRecord,
+        Opportunity,
+    )
+    from domain.attribution import ContactAttribution
+    from domain.calendars import Busy, Calendar
+    from domain.client_portal import PortalAccess, PortalKind
+    from domain.contact import Contact
+    from domain.custom_fields import CustomFieldDefinition
+    from domain.events import ContactEvent
+    from domain.interactions import Interaction
+    from domain.notes import Note
+    from domain.smart_lists import SmartList
+    from domain.tasks import Task
+    from domain.viewer import Viewer
+    from domain.workflows import WorkflowEnrollment
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock, always timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Broker(Protocol):
+    """Carries committed events to the subscriptions watching a contact, on any replica
+    (``adapters/broker.py``). A subscription yields events, or a gap marker whenever some may
+    have been lost: the subscriber then replays from the database, the source of truth."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, events: Sequence[ContactEvent]) -> None: ...
+
+    def subscribe(self, name: str) -> AbstractAsyncContextManager[AsyncIterator[object]]: ...
+
+
+def contact_channel(location_id: str, contact_id: str) -> str:
+    """The broker channel of one contact's events."""
+    return f"contact-graph:events:{location_id}:{contact_id}"
+
+
+def new_id() -> str:
+    """Identifiers are random UUIDs: unguessable across tenants, generated without I/O."""
+    return str(uuid.uuid4())
+
+
+class ContactRepository(Protocol):
+    """Loads and stores whole contact aggregates of one location."""
+
+    async def get(self, location_id: str, contact_id: str) -> Contact | None: ...
+
+    async def find_by_email(self, location_id: str, address: str) -> Contact | None: ...
+
+    async def find_by_phone(self, location_id: str, number: str) -> Contact | None: ...
+
+    async def lock_upserts(self, location_id: str) -> None:
+        """Serialise upserts of the location until the transaction ends: call it first, so
+        the look-ups that follow see every upsert committed before it (a write, so on SQLite
+        it also takes the database's write lock)."""
+
+    async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
+        """Whether ``viewer`` may see the contact (one cheap query, no aggregate load)."""
+
+    async def add(self, contact: Contact) -> None: ...
+
+    async def save(self, contact: Contact) -> None:
+        """Write what changed since ``get``; raises ConcurrencyConflict if someone else did."""
+
+
+class CustomFieldRepository(Protocol):
+    async def list(self, location_id: str) -> list[CustomFieldDefinition]: ...
+
+    async def get(self, location_id: str, field_id: str) -> CustomFieldDefinition | None: ...
+
+    async def by_keys(
+        self, location_id: str, keys: Sequence[str]
+    ) -> dict[str, CustomFieldDefinition]: ...
+
+    async def add(self, definition: CustomFieldDefinition) -> bool:
+        """False when the location already has a field with this key."""
+
+    async def save(self, definition: CustomFieldDefinition) -> None: ...
+
+    async def delete(self, definition: CustomFieldDefinition) -> None: ...
+
+
+class NoteRepository(Protocol):
+    async def get(self, location_id: str, note_id: str) -> Note | None:
+        """The note, row-locked until the transaction ends where the database can."""
+
+    async def add(self, note: Note) -> None: ...
+
+    async def save(self, note: Note) -> bool:
+        """False when the note is gone (deleted by a concurrent transaction)."""
+
+    async def delete(self, note: Note) -> bool:
+        """False when the note was already gone."""
+
+
+class TaskRepository(Protocol):
+    async def get(self, location_id: str, task_id: str) -> Task | None:
+        """The task, row-locked until the transaction ends where the database can."""
+
+    async def add(self, task: Task) -> None: ...
+
+    async def save(self, task: Task) -> None:
+        """Store the task; raises ConcurrencyConflict if it changed since ``get``."""
+
+    async def delete(self, task: Task) -> None:
+        """Delete the task; raises ConcurrencyConflict if it changed since ``get``."""
+
+
+class InteractionRepository(Protocol):
+    async def add(self, interaction: Interaction) -> bool:
+        """Insert unless the location already holds its external id; True if inserted.
+        A duplicate, even one committed concurrently, is never an error."""
+
+    async def by_external_id(self, location_id: str, external_id: str) -> Interaction | None: ...
+
+    async def attribution_for_update(self, location_id: str, contact_id: str) -> ContactAttribution:
+        """The contact's attribution (empty if none yet), locked until the transaction
+        ends, so concurrent interactions of one contact move it one at a time."""
+
+    async def save_attribution(self, attribution: ContactAttribution) -> None: ...
+
+
+class WorkflowRepository(Protocol):
+    async def active(
+        self, location_id: str, contact_id: str, workflow_id: str
+    ) -> WorkflowEnrollment | None:
+        """The contact's running enrolment in the workflow, if any."""
+
+    async def add(self, enrollment: WorkflowEnrollment) -> bool:
+        """Store a new active enrolment; False (and nothing written) when the contact is
+        already actively enrolled in that workflow -- decided by the store, so two
+        concurrent enrolments cannot both succeed."""
+
+    async def end(self, enrollment: WorkflowEnrollment) -> bool:
+        """Record that it ended; False when it was no longer active (ended concurrently)."""
+
+
+class PortalRepository(Protocol):
+    """Course offers granted to contacts and community groups they are assigned to."""
+
+    async def get(
+        self, kind: PortalKind, location_id: str, contact_id: str, ref_id: str
+    ) -> PortalAccess | None: ...
+
+    async def add(self, access: PortalAccess) -> bool:
+        """Store it; False (and nothing written) when the contact already has it."""
+
+    async def remove(self, access: PortalAccess) -> bool:
+        """Delete it; False when it was already gone."""
+
+
+class SmartListRepository(Protocol):
+    async def get(self, location_id: str, smart_list_id: str) -> SmartList | None: ...
+
+    async def add(self, smart_list: SmartList) -> None:
+        """Raises DomainError(DUPLICATE) when the location has a list of that name."""
+
+    async def save(self, smart_list: SmartList) -> None:
+        """Raises DomainError(DUPLICATE) when the location has a list of that name."""
+
+    async def delete(self, smart_list: SmartList) -> None: ...
+
+
+class CalendarRepository(Protocol):
+    async def get(self, location_id: str, calendar_id: str) -> Calendar | None: ...
+
+    async def count(self, location_id: str) -> int: ...
+
+    async def add(self, calendar: Calendar) -> None: ...
+
+    async def save(self, calendar: Calendar) -> None: ...
+
+    async def delete(self, calendar: Calendar) -> None:
+        """Raises DomainError(IN_USE) if an appointment refers to it."""
+
+
+class AppointmentRepository(Protocol):
+    async def get(self, location_id: str, appointment_id: str) -> Appointment | None: ...
+
+    async def lock_team_members(self, location_id: str, team_member_ids: Sequence[str]) -> None:
+        """Hold these members' booking locks until the transaction ends (a write, so on
+        SQLite it also takes the database's write lock); call with ids sorted."""
+
+    async def busy(
+        self,
+        location_id: str,
+        team_member_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        exclude_id: str | None = None,
+    ) -> list[Busy]:
+        """The members' non-cancelled appointments overlapping ``[start, end)``, any calendar."""
+
+    async def count_on_calendar(self, location_id: str, calendar_id: str) -> int: ...
+
+    async def add(self, appointment: Appointment) -> None: ...
+
+    async def save(self, appointment: Appointment) -> None:
+        """Raises ConcurrencyConflict if it changed since it was read."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything in it commits together or not at all.
+
+    Events recorded with :meth:`record` are stored in the same transaction and handed to
+    subscribers only after a successful commit.
+    """
+
+    @property
+    def contacts(self) -> ContactRepository: ...
+
+    @property
+    def custom_fields(self) -> CustomFieldRepository: ...
+
+    @property
+    def notes(self) -> NoteRepository: ...
+
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+    @property
+    def interactions(self) -> InteractionRepository: ...
+
+    @property
+    def workflows(self) -> WorkflowRepository: ...
+
+    @property
+    def client_portal(self) -> PortalRepository: ...
+
+    @property
+    def smart_lists(self) -> SmartListRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    @property
+    def calendars(self) -> CalendarRepository: ...
+
+    @property
+    def appointments(self) -> AppointmentRepository: ...
+
+    @property
+    def associations(self) -> AssociationRepository: ...
+
+    @property
+    def records(self) -> RecordRepository: ...
+
+    def record(self, event: ContactEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class AssociationRepository(Protocol):
+    """Links between contacts and records (each with its labels), and label definitions."""
+
+    async def get(self, location_id: str, association_id: str) -> AssociationLink | None:
+        """The link one of whose sides has this id, locked until the transaction ends."""
+
+    async def find(
+        self,
+        location_id: str,
+        contact_id: str,
+        object_type: AssociationObjectType,
+        object_id: str,
+    ) -> AssociationLink | None: ...
+
+    async def with_label(self, location_id: str, label_id: str) -> list[AssociationLink]: ...
+
+    async def contact_ids_linked_to(
+        self, location_id: str, object_type: AssociationObjectType, object_id: str
+    ) -> list[str]: ...
+
+    async def add(self, link: AssociationLink) -> None: ...
+
+    async def save_labels(self, link: AssociationLink) -> None: ...
+
+    async def remove(self, link: AssociationLink) -> None: ...
+
+    async def labels(self, location_id: str) -> list[AssociationLabel]: ...
+
+    async def labels_by_id(
+        self, location_id: str, label_ids: Sequence[str]
+    ) -> dict[str, AssociationLabel]: ...
+
+    async def add_label(self, label: AssociationLabel) -> None: ...
+
+    async def save_label(self, label: AssociationLabel) -> None: ...
+
+    async def delete_label(self, label: AssociationLabel) -> None: ...
+
+
+class RecordRepository(Protocol):
+    """The records contacts link to: opportunities, companies, custom-object records."""
+
+    async def opportunity(
+        self, location_id: str, opportunity_id: str, for_update: bool = False
+    ) -> Opportunity | None: ...
+
+    async def add_opportunity(self, opportunity: Opportunity) -> None: ...
+
+    async def save_opportunity(self, opportunity: Opportunity) -> None: ...
+
+    async def company(self, location_id: str, company_id: str) -> Company | None: ...
+
+    async def add_company(self, company: Company) -> None: ...
+
+    async def custom_object_record(
+        self, location_id: str, record_id: str
+    ) -> CustomObjectRecord | None: ...
+
+    async def add_custom_object_record(self, record: CustomObjectRecord) -> None: ...

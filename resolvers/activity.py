@@ -1,0 +1,98 @@
+"""The event log's three views: activity timeline, audit log, live subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from graphql import GraphQLError
+
+from domain.activity import ActivityFilter
+from domain.events import ContactEvent
+from domain.ports import contact_channel
+from persistence.activity import events_after, last_sequence
+from persistence.mappers import event_from_row
+from persistence.paging import InvalidCursor, decode_cursor, encode_cursor
+from persistence.tab_pages import PageRequest
+from resolvers.common import Info, bad_cursor, tab_page
+
+VISIBILITY_FIELDS = frozenset({"owner", "followers"})
+"""A restricted viewer sees a contact as its owner or a follower: only events that change
+one of these fields (whatever their kind -- an upsert changes the owner too) can take the
+contact out of their sight."""
+
+
+def may_change_visibility(event: ContactEvent) -> bool:
+    return any(change.field in VISIBILITY_FIELDS for change in event.changes)
+
+
+def cursor_of(event: ContactEvent) -> str:
+    """The same cursor the timeline's edges carry, so either resumes a subscription."""
+    return encode_cursor([event.sequence, event.id])
+
+
+async def page(
+    info: Info, contact_id: str, request: PageRequest
+) -> tuple[list[ContactEvent], list[str], bool]:
+    return await tab_page(info.context.loaders.activity, contact_id, request, event_from_row)
+
+
+async def count(info: Info, contact_id: str, f: ActivityFilter | None) -> int:
+    return await info.context.loaders.activity_count.load((contact_id, f))
+
+
+def _sequence_of(after: str) -> int:
+    try:
+        sequence, _ = decode_cursor(after, 2)
+    except InvalidCursor as exc:
+        raise bad_cursor(exc) from exc
+    if not isinstance(sequence, int):
+        raise bad_cursor(InvalidCursor(f"invalid cursor: {after!r}"))
+    return sequence
+
+
+async def _visible(info: Info, contact_id: str) -> bool:
+    """Checked with fresh loaders: the websocket's context outlives many events."""
+    return await info.context.fresh_loaders().contact.load(contact_id) is not None
+
+
+async def stream(
+    info: Info, contact_id: str, after: str | None
+) -> AsyncGenerator[ContactEvent, None]:
+    """Each new event of a contact, as it is committed, with no gap and no duplicate.
+
+    Subscribes to the broker first, then replays from the database what came after the
+    client's cursor (nothing, without one), then goes live, skipping anything already sent.
+    A GAP from the broker (Redis reconnected, subscriber too slow) replays again from the
+    last event sent: the database, not the broker, is the source of truth.
+    """
+    ctx = info.context
+    viewer = ctx.viewer
+    start = _sequence_of(after) if after else None
+    if not await _visible(info, contact_id):
+        raise GraphQLError("no contact with this id", extensions={"code": "NOT_FOUND"})
+    async with ctx.broker.subscribe(contact_channel(viewer.location_id, contact_id)) as live:
+        async with ctx.engine.connect() as conn:
+            last = start if start is not None else await last_sequence(conn, contact_id)
+        replaying = True
+        while True:
+            if replaying:
+                async with ctx.engine.connect() as conn:
+                    events = await events_after(conn, contact_id, last)
+                replaying = bool(events)
+            else:
+                item = await anext(live)
+                replaying = not isinstance(item, ContactEvent)
+                events = [item] if isinstance(item, ContactEvent) else []
+            for event in events:
+                assert event.sequence is not None
+                if event.sequence <= last:
+                    continue  # already sent: replayed, then delivered live as well
+                if (
+                    viewer.assigned_only
+                    and may_change_visibility(event)
+                    and not await _visible(info, contact_id)
+                ):
+                    return  # no longer theirs to watch
+                last = event.sequence
+                ctx.forget_loaders()
+                yield event

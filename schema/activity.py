@@ -1,0 +1,274 @@
+"""The activity timeline (typed items, newest first) and its live subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from domain import events as ev
+from domain.activity import ActivityFilter
+from domain.contact import DndChannel
+from resolvers import activity as r
+from resolvers.common import Info, page_request
+from schema.audit import ContactFieldChange
+from schema.common import AfterArg, Connection, FirstArg, aware
+from schema.user import User
+
+if TYPE_CHECKING:
+    from schema.contact import Contact
+
+
+@strawberry.enum(
+    description="What happened to a tab's item (a note, a task, an appointment, a workflow "
+    "enrolment, a course offer, a community group, ...)."
+)
+class ActivityAction(StrEnum):
+    ADDED = "ADDED"
+    UPDATED = "UPDATED"
+    COMPLETED = "COMPLETED"
+    REOPENED = "REOPENED"
+    DELETED = "DELETED"
+    BOOKED = "BOOKED"
+    RESCHEDULED = "RESCHEDULED"
+    CANCELLED = "CANCELLED"
+    ENROLLED = "ENROLLED"
+    STOPPED = "STOPPED"
+    GRANTED = "GRANTED"
+    REVOKED = "REVOKED"
+    ASSIGNED = "ASSIGNED"
+    REMOVED = "REMOVED"
+
+
+@strawberry.interface(description="Something that happened to or with a contact.")
+class ContactActivity:
+    id: strawberry.ID = strawberry.field(description="The event's id.")
+    cursor: str = strawberry.field(
+        description="Position in the timeline: pass as `after` to `activity` or to the "
+        "`contactActivity` subscription to resume right after this item."
+    )
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    kind: ev.EventKind = strawberry.field(description="What happened.")
+    actor: User | None = strawberry.field(description="Who did it; null for the system.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+
+    @strawberry.field(
+        description="The contact as an entity, so a gateway can join fields of other "
+        "subgraphs onto an item; null if the viewer may not see it (any more)."
+    )
+    async def contact(self, info: Info) -> Annotated[Contact, strawberry.lazy(".contact")] | None:
+        from schema.contact import Contact  # schema/contact.py imports this module
+
+        found = await info.context.loaders.contact.load(str(self.contact_id))
+        return None if found is None else Contact.from_domain(found)
+
+
+def base_fields(e: ev.ContactEvent) -> dict[str, Any]:
+    return {
+        "id": strawberry.ID(e.id),
+        "cursor": r.cursor_of(e),
+        "contact_id": strawberry.ID(e.contact_id),
+        "kind": e.kind,
+        "actor": User(id=strawberry.ID(e.actor_id)) if e.actor_id else None,
+        "occurred_at": e.occurred_at,
+    }
+
+
+def _changes(e: ev.ContactEvent) -> list[ContactFieldChange]:
+    return [ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes]
+
+
+@strawberry.type(description="The contact was created, with the fields it was given.")
+class ContactCreatedActivity(ContactActivity):
+    fields: list[ContactFieldChange] = strawberry.field(description="Initial values.")
+
+
+@strawberry.type(
+    description="Fields of the contact changed (profile, phones, emails, custom fields, "
+    "archive and restore), with before and after values."
+)
+class ContactChangedActivity(ContactActivity):
+    changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+
+
+@strawberry.type(description="Tags were added or removed.")
+class ContactTagsActivity(ContactActivity):
+    tags_added: list[str] = strawberry.field(description="Tags added.")
+    tags_removed: list[str] = strawberry.field(description="Tags removed.")
+
+
+@strawberry.type(description="The owner changed.")
+class ContactOwnerActivity(ContactActivity):
+    previous_owner: User | None = strawberry.field(description="Owner before.")
+    owner: User | None = strawberry.field(description="Owner after.")
+
+
+@strawberry.type(description="Followers were added or removed.")
+class ContactFollowersActivity(ContactActivity):
+    followers_added: list[User] = strawberry.field(description="Followers added.")
+    followers_removed: list[User] = strawberry.field(description="Followers removed.")
+
+
+@strawberry.type(description="Do-Not-Disturb changed on one channel.")
+class ContactDndChange:
+    channel: DndChannel = strawberry.field(description="The channel (ALL: every channel).")
+    enabled: bool = strawberry.field(description="DND is now on.")
+
+
+@strawberry.type(description="Do-Not-Disturb changed.")
+class ContactDndActivity(ContactActivity):
+    channels: list[ContactDndChange] = strawberry.field(description="Channels changed.")
+
+
+@strawberry.type(description="Any other change, with its field-level before and after.")
+class ContactOtherActivity(ContactActivity):
+    changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+
+
+Builder = Callable[[ev.ContactEvent, dict[str, Any]], ContactActivity]
+_BUILDERS: dict[ev.EventKind, Builder] = {}
+_TYPES: list[type] = []
+
+
+def register_activity(kinds: Iterable[ev.EventKind], item_type: type, build: Builder) -> None:
+    """Each tab registers the timeline type of its events (and how to build it) here, so
+    this module needs to know no tab."""
+    for kind in kinds:
+        _BUILDERS[kind] = build
+    if item_type not in _TYPES:
+        _TYPES.append(item_type)
+
+
+def timeline_types() -> list[type]:
+    """Every concrete timeline type, for the schema (an interface alone registers none)."""
+    return [*CORE_TYPES, *_TYPES]
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
+    """The typed timeline item for one event."""
+    k, base = ev.EventKind, base_fields(e)
+    first = e.changes[0] if e.changes else ev.FieldChange("", None, None)
+    if e.kind is k.CONTACT_CREATED:
+        return ContactCreatedActivity(**base, fields=_changes(e))
+    if e.kind in (k.TAGS_ADDED, k.TAGS_REMOVED, k.FOLLOWERS_ADDED, k.FOLLOWERS_REMOVED):
+        before, after = _listed(first.before), _listed(first.after)
+        added = [x for x in after if x not in before]
+        removed = [x for x in before if x not in after]
+        if e.kind in (k.TAGS_ADDED, k.TAGS_REMOVED):
+            return ContactTagsActivity(**base, tags_added=added, tags_removed=removed)
+        return ContactFollowersActivity(
+            **base,
+            followers_added=[User(id=strawberry.ID(u)) for u in added],
+            followers_removed=[User(id=strawberry.ID(u)) for u in removed],
+        )
+    if e.kind is k.OWNER_CHANGED:
+        return ContactOwnerActivity(
+            **base,
+            previous_owner=User(id=strawberry.ID(first.before)) if first.before else None,
+            owner=User(id=strawberry.ID(first.after)) if first.after else None,
+        )
+    if e.kind is k.DND_CHANGED:
+        return ContactDndActivity(
+            **base,
+            channels=[
+                ContactDndChange(channel=DndChannel(c.field.split(".", 1)[1]), enabled=c.after)
+                for c in e.changes
+            ],
+        )
+    if e.kind in _BUILDERS:
+        return _BUILDERS[e.kind](e, base)
+    if e.kind.name.startswith(("CONTACT_", "PHONE_", "EMAIL_", "CUSTOM_FIELDS_")):
+        return ContactChangedActivity(**base, changes=_changes(e))
+    return ContactOtherActivity(**base, changes=_changes(e))
+
+
+CORE_TYPES: tuple[type, ...] = (
+    ContactCreatedActivity,
+    ContactChangedActivity,
+    ContactTagsActivity,
+    ContactOwnerActivity,
+    ContactFollowersActivity,
+    ContactDndActivity,
+    ContactOtherActivity,
+)
+
+
+@strawberry.type(description="A page of a contact's activity, newest first.")
+class ContactActivityConnection(Connection[ContactActivity]):
+    pass
+
+
+@strawberry.input(description="Which activity to list; every member given must hold.")
+class ContactActivityFilter:
+    kinds: list[ev.EventKind] | None = strawberry.field(
+        default=None, description="Only these kinds."
+    )
+    since: datetime | None = strawberry.field(default=None, description="At or after.")
+    until: datetime | None = strawberry.field(default=None, description="Before.")
+
+    def to_domain(self) -> ActivityFilter:
+        kinds = tuple(self.kinds) if self.kinds is not None else None
+        return ActivityFilter(
+            kinds=kinds,
+            since=aware(self.since, "filter.since"),
+            until=aware(self.until, "filter.until"),
+        )
+
+
+@strawberry.type
+class ContactActivityFields:
+    """`Contact.activity`; mixed into Contact (schema/contact.py)."""
+
+    id: strawberry.ID
+
+    @strawberry.field(
+        description="Everything that happened to and with the contact, newest first, as "
+        "typed items. Use an item's `cursor` to resume the `contactActivity` subscription."
+    )
+    async def activity(
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            ContactActivityFilter | None, strawberry.argument(description="Kinds and time.")
+        ] = None,
+    ) -> ContactActivityConnection:
+        f = filter.to_domain() if filter else None
+        request = page_request(first, after, "sequence", True, f)
+        events, cursors, has_next = await r.page(info, str(self.id), request)
+        contact_id = str(self.id)
+
+        async def count() -> int:
+            return await r.count(info, contact_id, f)
+
+        conn = ContactActivityConnection.build(
+            [activity_from_domain(e) for e in events], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
+
+
+@strawberry.type
+class ActivitySubscription:
+    @strawberry.subscription(
+        description="Each new activity item of a contact as it is committed. With `after` "
+        "(a cursor from `activity` or from an earlier item) it first replays what was "
+        "missed, then continues live: no gap, no duplicate, across reconnects."
+    )
+    async def contact_activity(
+        self,
+        info: Info,
+        contact_id: strawberry.ID,
+        after: Annotated[
+            str | None, strawberry.argument(description="Resume after this cursor.")
+        ] = None,
+    ) -> AsyncGenerator[ContactActivity, None]:
+        async for event in r.stream(info, str(contact_id), after):
+            yield activity_from_domain(event)

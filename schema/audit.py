@@ -1,0 +1,63 @@
+"""The audit log: every change to a contact, with actor, time and field-level diff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain import events as ev
+from resolvers import activity as r
+from resolvers.common import Info, page_request
+from schema.common import Connection
+from schema.user import User
+
+
+@strawberry.type(description="One field's change: JSON values, null when unset.")
+class ContactFieldChange:
+    field: str = strawberry.field(
+        description="The field, as named in the API (e.g. firstName, phones, dnd.SMS, "
+        "customFields.<key>)."
+    )
+    before: JSON | None = strawberry.field(description="The value before the change.")
+    after: JSON | None = strawberry.field(description="The value after the change.")
+
+
+@strawberry.type(description="A recorded change to a contact.")
+class ContactAuditEvent:
+    id: strawberry.ID = strawberry.field(description="The event's id.")
+    kind: ev.EventKind = strawberry.field(description="What happened.")
+    actor: User | None = strawberry.field(description="Who did it (null for the system).")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+    changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+
+    @classmethod
+    def from_domain(cls, e: ev.ContactEvent) -> ContactAuditEvent:
+        return cls(
+            id=strawberry.ID(e.id),
+            kind=e.kind,
+            actor=User(id=strawberry.ID(e.actor_id)) if e.actor_id else None,
+            occurred_at=e.occurred_at,
+            changes=[
+                ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
+            ],
+        )
+
+
+@strawberry.type(description="A page of a contact's audit log, newest first.")
+class ContactAuditConnection(Connection[ContactAuditEvent]):
+    @classmethod
+    async def for_contact(
+        cls, info: Info, contact_id: str, first: int | None, after: str | None
+    ) -> ContactAuditConnection:
+        request = page_request(first, after, "sequence", True)
+        events, cursors, has_next = await r.page(info, contact_id, request)
+
+        async def count() -> int:
+            return await r.count(info, contact_id, None)
+
+        conn = cls.build(
+            [ContactAuditEvent.from_domain(e) for e in events], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]

@@ -1,0 +1,205 @@
+"""Notes tab: `Contact.notes`, and add / edit / delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+import strawberry
+
+from domain import notes as n
+from domain.events import ContactEvent, EventKind
+from resolvers import notes as r
+from resolvers.common import Info, Outcome, page_request
+from schema.activity import ActivityAction, ContactActivity, register_activity
+from schema.common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
+from schema.user import User
+
+strawberry.enum(
+    n.NoteSortField, name="ContactNoteSortField", description="What a contact's notes sort by."
+)
+
+
+@strawberry.type(description="A note on a contact: its text, author and both timestamps.")
+class ContactNote:
+    id: strawberry.ID = strawberry.field(description="The note's id.")
+    contact_id: strawberry.ID = strawberry.field(description="The contact it is about.")
+    body: str = strawberry.field(description="The text.")
+    author: User | None = strawberry.field(description="Who wrote it.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+    updated_at: datetime = strawberry.field(description="When it was last edited.")
+
+    @classmethod
+    def from_domain(cls, note: n.Note) -> ContactNote:
+        return cls(
+            id=strawberry.ID(note.id),
+            contact_id=strawberry.ID(note.contact_id),
+            body=note.body,
+            author=User(id=strawberry.ID(note.author_id)) if note.author_id else None,
+            created_at=note.created_at,
+            updated_at=note.updated_at,
+        )
+
+
+@strawberry.type(description="A note was added, edited or deleted.")
+class ContactNoteActivity(ContactActivity):
+    action: ActivityAction = strawberry.field(description="What happened to it.")
+    note_id: strawberry.ID = strawberry.field(description="The note.")
+    body: str = strawberry.field(
+        description="Its text after the change (before it, for a deletion)."
+    )
+
+
+_NOTE_ACTIONS = {
+    EventKind.NOTE_ADDED: ActivityAction.ADDED,
+    EventKind.NOTE_EDITED: ActivityAction.UPDATED,
+    EventKind.NOTE_DELETED: ActivityAction.DELETED,
+}
+
+
+def _note_activity(e: ContactEvent, base: dict[str, Any]) -> ContactNoteActivity:
+    """Note events carry {id, body} before and/or after (domain/notes.py)."""
+    change = e.changes[0]
+    summary = change.after or change.before
+    return ContactNoteActivity(
+        **base,
+        action=_NOTE_ACTIONS[e.kind],
+        note_id=strawberry.ID(summary["id"]),
+        body=summary["body"],
+    )
+
+
+register_activity(_NOTE_ACTIONS, ContactNoteActivity, _note_activity)
+
+
+@strawberry.type(description="A page of a contact's notes.")
+class ContactNoteConnection(Connection[ContactNote]):
+    pass
+
+
+@strawberry.input(description="How to sort notes; default newest first by creation.")
+class ContactNoteOrderBy:
+    field: n.NoteSortField = strawberry.field(
+        default=n.NoteSortField.CREATED_AT, description="Created or last edited."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Which way."
+    )
+
+
+@strawberry.type
+class ContactNotesFields:
+    """`Contact.notes`; mixed into Contact (schema/contact.py)."""
+
+    id: strawberry.ID
+
+    @strawberry.field(description="The contact's notes, as a cursor connection.")
+    async def notes(
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only notes whose text contains this (case-insensitive)."
+            ),
+        ] = None,
+        order_by: Annotated[
+            ContactNoteOrderBy | None,
+            strawberry.argument(description="Sort; default newest first."),
+        ] = None,
+    ) -> ContactNoteConnection:
+        order = order_by or ContactNoteOrderBy()
+        note_filter = n.NoteFilter(search=search)
+        request = page_request(
+            first,
+            after,
+            order.field.value.lower(),
+            order.direction == SortDirection.DESC,
+            note_filter,
+        )
+        notes, cursors, has_next = await r.page(info, str(self.id), request)
+        contact_id = str(self.id)
+
+        async def count() -> int:
+            return await r.count(info, contact_id, note_filter)
+
+        conn = ContactNoteConnection.build(
+            [ContactNote.from_domain(x) for x in notes], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
+
+
+@strawberry.input(description="Add a note to a contact.")
+class ContactNoteAddInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    body: str = strawberry.field(description="The text; not empty.")
+
+
+@strawberry.input(description="Change a note's text.")
+class ContactNoteUpdateInput:
+    note_id: strawberry.ID = strawberry.field(description="The note.")
+    body: str = strawberry.field(description="The new text; not empty.")
+
+
+@strawberry.input(description="Delete a note.")
+class ContactNoteDeleteInput:
+    note_id: strawberry.ID = strawberry.field(description="The note.")
+
+
+@strawberry.interface(description="What every note mutation returns.")
+class ContactNoteMutationPayload:
+    note: ContactNote | None = strawberry.field(
+        description="The note after the change (as it was, for a delete); null on error."
+    )
+    user_errors: list[ContactUserError] = strawberry.field(
+        description="Why the input was refused; empty on success."
+    )
+
+    @classmethod
+    def from_outcome(cls, outcome: Outcome[n.Note]) -> Self:
+        return cls(
+            note=ContactNote.from_domain(outcome.value) if outcome.value else None,
+            user_errors=ContactUserError.all_of(outcome.errors),
+        )
+
+
+@strawberry.type(description="Result of contactNoteAdd.")
+class ContactNoteAddPayload(ContactNoteMutationPayload):
+    pass
+
+
+@strawberry.type(description="Result of contactNoteUpdate.")
+class ContactNoteUpdatePayload(ContactNoteMutationPayload):
+    pass
+
+
+@strawberry.type(description="Result of contactNoteDelete.")
+class ContactNoteDeletePayload(ContactNoteMutationPayload):
+    pass
+
+
+@strawberry.type
+class NotesMutation:
+    @strawberry.mutation(description="Add a note to a contact.")
+    async def contact_note_add(
+        self, info: Info, input: ContactNoteAddInput
+    ) -> ContactNoteAddPayload:
+        return ContactNoteAddPayload.from_outcome(
+            await r.add(info, str(input.contact_id), input.body)
+        )
+
+    @strawberry.mutation(description="Edit a note's text; its creation time stays.")
+    async def contact_note_update(
+        self, info: Info, input: ContactNoteUpdateInput
+    ) -> ContactNoteUpdatePayload:
+        return ContactNoteUpdatePayload.from_outcome(
+            await r.edit(info, str(input.note_id), input.body)
+        )
+
+    @strawberry.mutation(description="Delete a note.")
+    async def contact_note_delete(
+        self, info: Info, input: ContactNoteDeleteInput
+    ) -> ContactNoteDeletePayload:
+        return ContactNoteDeletePayload.from_outcome(await r.delete(info, str(input.note_id)))

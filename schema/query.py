@@ -1,0 +1,68 @@
+"""The Query root."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.contact_query import ContactQuery
+from resolvers import contact as r
+from resolvers import custom_fields as rcf
+from resolvers.common import Info
+from schema.common import AfterArg, Connection, FirstArg
+from schema.contact import Contact
+from schema.contact_filters import ContactFilter, ContactOrderBy
+from schema.custom_fields import CustomFieldDefinition
+
+
+@strawberry.type(description="A page of contacts.")
+class ContactConnection(Connection[Contact]):
+    pass
+
+
+@strawberry.type(description="Read the contact record.")
+class Query:
+    @strawberry.field(
+        description="One contact by id; null when it does not exist, belongs "
+        "to another location, or the viewer may not see it."
+    )
+    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
+        found = await r.contact(info, str(id))
+        return Contact.from_domain(found) if found else None
+
+    @strawberry.field(
+        description="The contacts the viewer may see, as a cursor connection. "
+        "Archived contacts are left out unless the filter asks."
+    )
+    async def contacts(
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            ContactFilter | None, strawberry.argument(description="Which contacts.")
+        ] = None,
+        order_by: Annotated[
+            ContactOrderBy | None, strawberry.argument(description="Sort; default newest first.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Free text over name, business name, email and phone."),
+        ] = None,
+    ) -> ContactConnection:
+        query = ContactQuery(
+            filter=filter.to_domain() if filter else None,
+            search=search,
+            order=order_by.to_domain() if order_by else ContactQuery().order,
+            phone_region=info.context.settings.phone_region,
+        )
+        nodes, cursors, has_next, count = await r.contacts(info, query, first, after)
+        conn = ContactConnection.build(
+            [Contact.from_domain(n) for n in nodes], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
+
+    @strawberry.field(description="The location's custom field definitions.")
+    async def custom_fields(self, info: Info) -> list[CustomFieldDefinition]:
+        return [CustomFieldDefinition.from_domain(d) for d in await rcf.definitions(info)]

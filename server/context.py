@@ -1,0 +1,90 @@
+"""The per-request context every resolver receives (a dataclass, never a dict)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.errors import AuthenticationError
+from domain.ports import Broker, SystemClock
+from domain.services import Services
+from domain.viewer import Viewer
+from loaders import Loaders
+from persistence.uow import SqlUnitOfWork
+from server.runtime import Runtime
+from server.settings import Settings
+
+
+@dataclass
+class Context:
+    """Built once per HTTP request; over a websocket once per connection -- which is why
+    subscriptions call :meth:`forget_loaders` for every event they deliver."""
+
+    runtime: Runtime
+    request: Any = None
+    response: Any = None
+    request_id: str | None = None
+    auth_error: AuthenticationError | None = None
+    connection_params: dict[str, Any] | None = None
+    """Set by strawberry from a websocket's connection_init payload."""
+    _viewer: Viewer | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.runtime.engine
+
+    @property
+    def broker(self) -> Broker:
+        return self.runtime.broker
+
+    def authenticate(self, viewer: Viewer | None, error: AuthenticationError | None) -> None:
+        self._viewer, self.auth_error = viewer, error
+        self._loaders = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self._viewer is not None
+
+    @property
+    def viewer(self) -> Viewer:
+        if self._viewer is None:
+            error = self.auth_error or AuthenticationError("authentication required")
+            raise GraphQLError(str(error), extensions={"code": "UNAUTHENTICATED"})
+        return self._viewer
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.engine, self.viewer)
+        return self._loaders
+
+    def forget_loaders(self) -> None:
+        """Drop this context's loaders; the next field that needs one gets new, empty ones.
+
+        Per subscription event: cheap when the event's selection reads nothing through a
+        loader (building the whole bundle for each of 1,000 subscribers cost ~40% of a
+        delivery in the benchmark)."""
+        self._loaders = None
+
+    def fresh_loaders(self) -> Loaders:
+        """New, empty loaders (a websocket context outlives many events)."""
+        self._loaders = Loaders(self.engine, self.viewer)
+        return self._loaders
+
+    @property
+    def svc(self) -> Services:
+        """The domain's collaborators; events are published after each commit."""
+        runtime = self.runtime
+        return Services(
+            uow=lambda: SqlUnitOfWork(runtime.engine, after_commit=runtime.broker.publish),
+            clock=SystemClock(),
+            phone_region=runtime.settings.phone_region,
+        )

@@ -1,0 +1,24 @@
+"""The process-wide parts, built once in the app's lifespan and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.ports import Broker
+from server.settings import Settings
+
+if TYPE_CHECKING:
+    from schema.build import ContactGraphSchema
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    schema: ContactGraphSchema
+    broker: Broker
+    dev_token: str | None = None
+    """Pre-filled in GraphiQL in development; never set in production."""

@@ -1,0 +1,158 @@
+"""Demo data for `make run`: one location, a few team members, ~50 realistic contacts.
+
+Everything goes through the domain services, so the seeded record looks exactly like one
+built through the API (events and audit log included).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+
+from faker import Faker
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain import services as s
+from domain.commands import ContactDraft, CustomValueByKey, NewCustomField, NewEmail, NewPhone
+from domain.contact import ContactType, DndChannel, EmailLabel, PhoneLabel
+from domain.custom_fields import CustomFieldType, CustomValueInput, Money
+from domain.ports import SystemClock
+from domain.viewer import Role, Viewer
+from persistence.tables import CONTACT, LOCATION
+from persistence.uow import SqlUnitOfWork
+
+DEMO_LOCATION_ID = "7a6c1f0e-5b1d-4c35-9d2a-0d3e5f6a7b8c"
+TEAM = {
+    "user-ava": "Ava Admin",
+    "user-ben": "Ben Sales",
+    "user-cleo": "Cleo Support",
+    "user-dan": "Dan Restricted",
+    "user-eve": "Eve Marketing",
+}
+ADMIN = Viewer("user-ava", DEMO_LOCATION_ID, Role.ADMIN)
+RESTRICTED = Viewer("user-dan", DEMO_LOCATION_ID, Role.USER, assigned_only=True)
+
+CUSTOM_FIELDS = [
+    NewCustomField("lead_score", "Lead score", CustomFieldType.NUMBER),
+    NewCustomField(
+        "industry",
+        "Industry",
+        CustomFieldType.SINGLE_OPTION,
+        ("Software", "Retail", "Healthcare", "Education", "Finance"),
+    ),
+    NewCustomField(
+        "interests",
+        "Interests",
+        CustomFieldType.MULTIPLE_OPTIONS,
+        ("Webinars", "Newsletter", "Events", "Product updates"),
+    ),
+    NewCustomField("contract_value", "Contract value", CustomFieldType.MONETARY),
+    NewCustomField("renewal_date", "Renewal date", CustomFieldType.DATE),
+    NewCustomField("vip", "VIP", CustomFieldType.CHECKBOX),
+    NewCustomField("background", "Background", CustomFieldType.LARGE_TEXT),
+]
+TAGS = ["vip", "newsletter", "webinar", "trial", "churn-risk", "partner", "event-2026"]
+SOURCES = ["Website form", "Facebook Lead Ads", "Referral", "Google Ads", "CRM UI", "Import"]
+
+
+async def is_seeded(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            select(func.count())
+            .select_from(CONTACT)
+            .where(CONTACT.c.location_id == DEMO_LOCATION_ID)
+        )
+    return bool(count)
+
+
+async def demo_contact_ids(engine: AsyncEngine) -> list[str]:
+    """The demo location's contacts, oldest first."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(CONTACT.c.id)
+            .where(CONTACT.c.location_id == DEMO_LOCATION_ID)
+            .order_by(CONTACT.c.created_at, CONTACT.c.id)
+        )
+        return list(rows.scalars())
+
+
+async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> int:
+    """Create the demo location with ``contacts`` contacts; returns how many were made."""
+    fake = Faker()
+    Faker.seed(rng_seed)
+    rnd = random.Random(rng_seed)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(LOCATION).values(
+                id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)
+            )
+        )
+    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
+    for field in CUSTOM_FIELDS:
+        await s.create_custom_field(svc, ADMIN, field)
+    team = list(TEAM)
+    for i in range(contacts):
+        first, last = fake.first_name(), fake.last_name()
+        domain = fake.free_email_domain()
+        owner = team[i % len(team)]
+        phones = [
+            NewPhone(f"+1415555{i:02d}{k}{k}"[:12], label, k == 0)
+            for k, label in enumerate(rnd.sample(list(PhoneLabel), rnd.randint(1, 3)))
+        ]
+        emails = [
+            NewEmail(
+                f"{first}.{last}{'' if k == 0 else k}@{domain}".lower(),
+                EmailLabel.WORK if k == 0 else EmailLabel.HOME,
+                k == 0,
+            )
+            for k in range(rnd.randint(1, 2))
+        ]
+        draft = ContactDraft(
+            profile={
+                "first_name": first,
+                "last_name": last,
+                "contact_type": rnd.choice(list(ContactType)),
+                "source": rnd.choice(SOURCES),
+                "time_zone": rnd.choice(
+                    ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London"]
+                ),
+                "date_of_birth": fake.date_of_birth(minimum_age=18, maximum_age=80),
+                "business_name": fake.company() if rnd.random() < 0.6 else None,
+                "address": {
+                    "line1": fake.street_address(),
+                    "city": fake.city(),
+                    "state": fake.state_abbr(),
+                    "postal_code": fake.postcode(),
+                    "country": "US",
+                },
+                "website": f"https://{fake.domain_name()}" if rnd.random() < 0.3 else None,
+            },
+            phones=tuple(phones),
+            emails=tuple(emails),
+            tags=tuple(rnd.sample(TAGS, rnd.randint(0, 3))),
+            owner_id=owner,
+            follower_ids=tuple(rnd.sample([t for t in team if t != owner], rnd.randint(0, 3))),
+            dnd={DndChannel.SMS: True} if rnd.random() < 0.2 else {},
+            custom_values=(
+                CustomValueByKey("lead_score", CustomValueInput(number=rnd.randint(0, 100))),
+                CustomValueByKey(
+                    "industry", CustomValueInput(option=rnd.choice(CUSTOM_FIELDS[1].options))
+                ),
+                CustomValueByKey(
+                    "interests",
+                    CustomValueInput(options=tuple(rnd.sample(CUSTOM_FIELDS[2].options, 2))),
+                ),
+                CustomValueByKey(
+                    "contract_value",
+                    CustomValueInput(money=Money(rnd.randint(100, 5000) * 100, "USD")),
+                ),
+                CustomValueByKey(
+                    "renewal_date",
+                    CustomValueInput(date=date(2027, rnd.randint(1, 12), rnd.randint(1, 28))),
+                ),
+                CustomValueByKey("vip", CustomValueInput(checked=rnd.random() < 0.2)),
+            ),
+        )
+        await s.create_contact(svc, ADMIN, draft)
+    return contacts

@@ -1,0 +1,260 @@
+"""Real servers for live tests: uvicorn processes, a private Redis, websocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from domain.viewer import Viewer
+from server.auth import issue_token
+from server.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} not ready after {timeout}s")
+
+
+@dataclass
+class Server:
+    """One uvicorn process serving the app."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_server(database_url: str, redis_url: str | None, tmp: Path) -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CONTACT_GRAPH_DATABASE_URL": database_url,
+        "CONTACT_GRAPH_ENVIRONMENT": "test",
+        "CONTACT_GRAPH_GRAPHIQL": "false",
+        "CONTACT_GRAPH_LOG_LEVEL": "WARNING",
+    }
+    env.pop("CONTACT_GRAPH_REDIS_URL", None)
+    if redis_url:
+        env["CONTACT_GRAPH_REDIS_URL"] = redis_url
+    log = tmp / f"server-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "server.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(port, process, log)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, 30, "server")
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture
+def servers(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Start servers on the test database: ``servers(redis_url=None)``; stopped after."""
+    started: list[Server] = []
+
+    def start(redis_url: str | None = None) -> Server:
+        server = start_server(database_url, redis_url, tmp_path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@dataclass
+class PrivateRedis:
+    """A Redis server of this test's own, so it can be stopped and started again."""
+
+    port: int
+    dir: str
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def up() -> bool:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5),
+            ):
+                return True
+            return False
+
+        wait_until(up, 10, "redis")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    with tempfile.TemporaryDirectory() as d:
+        redis = PrivateRedis(free_port(), d)
+        redis.start()
+        try:
+            yield redis
+        finally:
+            redis.stop()
+
+
+@dataclass
+class LiveClient:
+    """A minimal graphql-transport-ws (or legacy graphql-ws) client."""
+
+    socket: Any
+    protocol: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    async def subscribe(self, query: str, variables: dict[str, Any], op_id: str = "1") -> None:
+        kind = "subscribe" if self.protocol == "graphql-transport-ws" else "start"
+        await self.socket.send(
+            json.dumps(
+                {"id": op_id, "type": kind, "payload": {"query": query, "variables": variables}}
+            )
+        )
+
+    async def next(self, wait: float = 10) -> dict[str, Any]:
+        """The next message about an operation (skips keep-alives)."""
+        while True:
+            raw = await asyncio.wait_for(self.socket.recv(), wait)
+            message: dict[str, Any] = json.loads(raw)
+            if message["type"] in ("ka", "ping", "pong"):
+                continue
+            return message
+
+    async def items(self, n: int, wait: float = 10) -> list[dict[str, Any]]:
+        out = []
+        for _ in range(n):
+            message = await self.next(wait)
+            assert message["type"] in ("next", "data"), message
+            assert "errors" not in message["payload"], message
+            out.append(message["payload"]["data"]["contactActivity"])
+        return out
+
+    async def error(self, wait: float = 10) -> dict[str, Any]:
+        """The first error of the operation, sent as an `error` message or in a result."""
+        message = await self.next(wait)
+        if message["type"] == "error":
+            errors = message["payload"]
+        else:
+            assert message["type"] in ("next", "data"), message
+            errors = message["payload"].get("errors")
+            assert errors, message
+        first: dict[str, Any] = errors[0]
+        return first
+
+    async def nothing_for(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            message = await self.next(seconds)
+            raise AssertionError(f"unexpected message {message}")
+
+
+@contextlib.asynccontextmanager
+async def live_client(
+    url: str, token: str | None, protocol: str = "graphql-transport-ws"
+) -> AsyncIterator[LiveClient]:
+    async with websockets.connect(url, subprotocols=[protocol]) as ws:  # type: ignore[list-item]
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert ack["type"] == "connection_ack", ack
+        yield LiveClient(ws, protocol)
+
+
+def token_for(viewer: Viewer) -> str:
+    return issue_token(viewer, Settings(_env_file=None))  # type: ignore[call-arg]

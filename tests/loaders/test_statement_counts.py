@@ -1,0 +1,261 @@
+"""No N+1: the statements a query costs do not grow with the number of contacts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from support import Tenant
+
+from domain.calendars import Weekday
+from persistence.db import StatementCounter
+
+WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edges { node {
+  id fullName owner { id } followers { id } tags
+  phones { number label isPrimary } primaryPhone { number } emails { address }
+  primaryEmail { address } dnd { channels { channel blocked } }
+  customFields { field { key } value { __typename } }
+  auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
+  notes(first: 3) { totalCount edges { node { body } } }
+  tasks(first: 3) { totalCount edges { node { title } } }
+  attribution { firstInteraction { kind sessionSource utmSource } latestInteraction { kind } }
+  interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
+  workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
+  courseOffers { offerName } communityGroups { groupName }
+  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } }
+  associations(first: 3) { totalCount edges { node { objectType labels { name }
+    record { __typename ... on Contact { fullName } ... on Opportunity { name }
+      ... on Company { name } ... on CustomObjectRecord { name } } } } }
+  opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
+  } } } }"""
+
+ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Contact { id fullName tags phones { number } } } }"""
+
+
+async def seed_contacts(t: Tenant, n: int) -> list[str]:
+    await t.mutate(
+        "customFieldCreate",
+        {"key": "score", "name": "S", "dataType": "NUMBER"},
+        selection="customField { id }",
+    )
+    calendar = await t.mutate(
+        "calendarCreate",
+        {
+            "name": "Calls",
+            "timeZone": "UTC",
+            "slotMinutes": 15,
+            "availability": [
+                {"weekday": d.value, "start": "00:00", "end": "24:00"} for d in Weekday
+            ],
+            "teamMemberIds": ["u1"],
+        },
+        selection="calendar { id }",
+    )
+    first_slot = datetime.combine(date.today() + timedelta(days=2), time(), tzinfo=UTC)
+    colleague = await t.mutate(
+        "contactAssociationLabelCreate",
+        {"name": "Colleague", "objectType": "CONTACT"},
+        selection="label { id }",
+    )
+    # older than every contact below, so never on their page: its loads are the same for 1
+    # contact and for 50
+    partner = await t.create_contact(firstName="Partner")
+    ids = []
+    for i in range(n):
+        c = await t.create_contact(
+            firstName=f"P{i}",
+            phones=[{"number": f"+1415555{i + 100:04d}", "label": "MOBILE"}],
+            emails=[{"address": f"p{i}@example.org"}],
+            tags=["a", f"t{i}"],
+            ownerId="u1",
+            followerIds=["u2", "u3"],
+            dnd=[{"channel": "SMS", "enabled": i % 2 == 0}],
+            customFields=[{"key": "score", "value": {"number": i}}],
+        )
+        await t.mutate("contactTagsAdd", {"contactId": c["id"], "tags": ["more"]})
+        for k in range(2):
+            await t.mutate(
+                "contactNoteAdd",
+                {"contactId": c["id"], "body": f"note {k}"},
+                selection="note { id }",
+            )
+        for k in range(2):
+            await t.mutate(
+                "contactTaskAdd",
+                {
+                    "contactId": c["id"],
+                    "title": f"task {k}",
+                    "dueAt": f"2030-01-0{k + 1}T09:00:00Z",
+                    "assigneeId": "u1",
+                },
+                selection="task { id }",
+            )
+        for k, kind in enumerate(("WEBSITE_VISIT", "CALL")):
+            await t.mutate(
+                "contactInteractionRecord",
+                {
+                    "contactId": c["id"],
+                    "externalId": f"{c['id']}-{k}",
+                    "kind": kind,
+                    "occurredAt": f"2026-01-0{k + 1}T12:00:00Z",
+                    "websiteVisit": {"pageUrl": "https://e.com"} if k == 0 else None,
+                    "call": {"direction": "INBOUND", "outcome": "ANSWERED"} if k else None,
+                    "attribution": {"utmSource": "google", "utmMedium": "cpc"},
+                },
+                selection="interaction { id }",
+            )
+        await t.mutate(
+            "contactWorkflowEnroll",
+            {"contactId": c["id"], "workflowId": "wf-1", "workflowName": "Welcome"},
+            selection="enrollment { id }",
+        )
+        await t.mutate(
+            "contactCourseOfferGrant",
+            {"contactId": c["id"], "offerId": "offer-1", "offerName": "Yoga"},
+            selection="courseOffer { offerName }",
+        )
+        await t.mutate(
+            "contactCommunityGroupAssign",
+            {"contactId": c["id"], "groupId": "group-1", "groupName": "Founders"},
+            selection="communityGroup { groupName }",
+        )
+        for k in range(2):
+            booked = await t.mutate(
+                "contactAppointmentBook",
+                {
+                    "contactId": c["id"],
+                    "calendarId": calendar["calendar"]["id"],
+                    "start": (first_slot + timedelta(minutes=15 * (2 * i + k))).isoformat(),
+                },
+                selection="appointment { id }",
+            )
+            assert booked["userErrors"] == []
+        # four links per contact; its first 3 (newest first) are a custom-object record, an
+        # opportunity and the partner contact (labelled); the company, made first, is not
+        links = [
+            ("contactAssociationAdd", {"createCompany": {"name": f"Company {i}"}}),
+            (
+                "contactAssociationAdd",
+                {
+                    "targetId": partner["id"],
+                    "targetType": "CONTACT",
+                    "labelIds": [colleague["label"]["id"]],
+                },
+            ),
+            (
+                "contactOpportunityCreate",
+                {
+                    "name": f"Deal {i}",
+                    "pipelineId": "sales",
+                    "stage": "new",
+                    "monetaryValue": {"amount": 1000 * i, "currency": "USD"},
+                },
+            ),
+            (
+                "contactAssociationAdd",
+                {"createCustomObjectRecord": {"objectKey": "pets", "name": f"Pet {i}"}},
+            ),
+        ]
+        for mutation, link in links:
+            linked = await t.mutate(
+                mutation, {"contactId": c["id"], **link}, selection="association { id }"
+            )
+            assert linked["userErrors"] == [], linked["userErrors"]
+        ids.append(c["id"])
+    return ids
+
+
+async def count(engine: AsyncEngine, t: Tenant, query: str, variables: dict[str, object]) -> int:
+    with StatementCounter(engine) as counter:
+        await t.gql(query, variables)
+    return counter.count
+
+
+async def test_whole_record_for_1_and_50_contacts_costs_the_same(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    await seed_contacts(tenant, 50)
+    one = await count(engine, tenant, WHOLE_RECORD, {"first": 1})
+    fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
+    assert one == fifty
+    # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
+    # audit page + count, notes page + count), 11 for tasks, attribution, interactions,
+    # workflows, course offers, community groups and appointments, 8 for associations and
+    # opportunities: one statement per list, whatever the number of contacts
+    assert fifty == 32
+
+
+async def test_entities_for_1_and_50_representations_cost_the_same(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    ids = await seed_contacts(tenant, 50)
+    one = await count(engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": ids[0]}]})
+    fifty = await count(
+        engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": i} for i in ids]}
+    )
+    assert one == fifty == 3  # contacts, tags, phones
+
+
+NAVIGATION_OF_PAGE = """query($first: Int!, $list: ID!) { contacts(first: $first) {
+  edges { node { id navigation(smartListId: $list) { position total
+    previous { id firstName } next { id firstName } } } } } }"""
+
+
+async def test_navigation_for_1_and_20_contacts_of_a_list_costs_the_same(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    for i in range(25):
+        await tenant.create_contact(firstName=f"P{i}")
+    everyone = await tenant.mutate(
+        "smartListCreate", {"name": "Everyone"}, selection="smartList { id }"
+    )
+    list_id = everyone["smartList"]["id"]
+    variables: dict[str, object] = {"list": list_id}
+    one = await count(engine, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 1})
+    twenty = await count(engine, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 20})
+    # the page, the list, every asked contact's place (one statement of window functions),
+    # the one neighbour off the page (the 2nd, the 21st)
+    assert one == twenty == 4
+    data = await tenant.gql(NAVIGATION_OF_PAGE, {**variables, "first": 20})
+    navs = [e["node"]["navigation"] for e in data["contacts"]["edges"]]
+    assert [(n["position"], n["total"]) for n in navs] == [(i + 1, 25) for i in range(20)]
+    assert navs[0]["previous"] is None
+    assert [n["next"]["firstName"] for n in navs] == [f"P{24 - i - 1}" for i in range(20)]
+
+
+LISTS_WITH_CONTACTS = """query($first: Int!) { smartLists(first: $first) { edges { node {
+  name contacts(first: 2) { totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id firstName tags } } } } } } }"""
+
+
+async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    for i in range(10):
+        for k in range(3):
+            await tenant.create_contact(firstName=f"C{i}-{k}", tags=[f"t{i}"])
+    orders = ["CREATED_AT", "FIRST_NAME", "LAST_NAME", "UPDATED_AT", "BUSINESS_NAME"]
+    for i in range(10):
+        created = await tenant.mutate(
+            "smartListCreate",
+            {
+                "name": f"L{i}",
+                "filter": {"tags": {"any": [f"t{i}"]}},
+                "orderBy": {"field": orders[i % 5], "direction": "ASC" if i % 2 else "DESC"},
+            },
+            selection="smartList { id }",
+        )
+        assert created["userErrors"] == []
+    one = await count(engine, tenant, LISTS_WITH_CONTACTS, {"first": 1})
+    ten = await count(engine, tenant, LISTS_WITH_CONTACTS, {"first": 10})
+    # the lists, every list's page (one UNION ALL), every list's count, the tags
+    assert one == ten == 4
+    data = await tenant.gql(LISTS_WITH_CONTACTS, {"first": 10})
+    for edge in data["smartLists"]["edges"]:
+        i = edge["node"]["name"][1:]
+        contacts = edge["node"]["contacts"]
+        assert contacts["totalCount"] == 3
+        assert contacts["pageInfo"]["hasNextPage"] is True
+        assert {e["node"]["firstName"][: len(i) + 2] for e in contacts["edges"]} == {f"C{i}-"}
+        assert all(e["node"]["tags"] == [f"t{i}"] for e in contacts["edges"])
