@@ -16,16 +16,13 @@ from resolvers import activity as r
 from resolvers.common import Info, page_request
 from schema.audit import ContactFieldChange
 from schema.common import AfterArg, Connection, FirstArg, aware
+from schema.enums import graphql_enum
 from schema.user import User
 
 if TYPE_CHECKING:
     from schema.contact import Contact
 
 
-@strawberry.enum(
-    description="What happened to a tab's item (a note, a task, an appointment, a workflow "
-    "enrolment, a course offer, a community group, ...)."
-)
 class ActivityAction(StrEnum):
     ADDED = "ADDED"
     UPDATED = "UPDATED"
@@ -41,6 +38,29 @@ class ActivityAction(StrEnum):
     REVOKED = "REVOKED"
     ASSIGNED = "ASSIGNED"
     REMOVED = "REMOVED"
+
+
+graphql_enum(
+    ActivityAction,
+    "What happened to a tab's item (a note, a task, an appointment, a workflow "
+    "enrolment, a course offer, a community group, ...).",
+    {
+        ActivityAction.ADDED: "The item was added.",
+        ActivityAction.UPDATED: "The item changed.",
+        ActivityAction.COMPLETED: "The item was completed (a task, a workflow).",
+        ActivityAction.REOPENED: "A completed task was reopened.",
+        ActivityAction.DELETED: "The item was deleted.",
+        ActivityAction.BOOKED: "An appointment was booked.",
+        ActivityAction.RESCHEDULED: "An appointment moved to another time.",
+        ActivityAction.CANCELLED: "An appointment was cancelled.",
+        ActivityAction.ENROLLED: "The contact was enrolled in a workflow.",
+        ActivityAction.STOPPED: "The contact was taken out of a workflow.",
+        ActivityAction.GRANTED: "A course offer was granted.",
+        ActivityAction.REVOKED: "A course offer was revoked.",
+        ActivityAction.ASSIGNED: "The contact was put in a community group.",
+        ActivityAction.REMOVED: "The item was removed (a community group, a link).",
+    },
+)
 
 
 @strawberry.interface(description="Something that happened to or with a contact.")
@@ -265,7 +285,9 @@ class ActivitySubscription:
     async def contact_activity(
         self,
         info: Info,
-        contact_id: strawberry.ID,
+        contact_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The contact to watch.")
+        ],
         after: Annotated[
             str | None, strawberry.argument(description="Resume after this cursor.")
         ] = None,

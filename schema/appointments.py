@@ -16,28 +16,42 @@ from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
 from schema.calendars import Calendar
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg
+from schema.common import AfterArg, Connection, FirstArg, InputArg, UserError
+from schema.enums import graphql_enum
 from schema.user import User
 
 if TYPE_CHECKING:
     from schema.contact import Contact
 
-strawberry.enum(
+graphql_enum(
     a.AppointmentType,
+    "What is booked: a meeting or a service.",
+    {
+        a.AppointmentType.MEETING: "A meeting with a team member.",
+        a.AppointmentType.SERVICE: "A service the business provides.",
+    },
     name="ContactAppointmentType",
-    description="What is booked: a meeting or a service.",
 )
-strawberry.enum(
+graphql_enum(
     a.AppointmentStatus,
-    name="ContactAppointmentStatus",
-    description="CONFIRMED or UNCONFIRMED while it stands; CANCELLED once cancelled "
+    "CONFIRMED or UNCONFIRMED while it stands; CANCELLED once cancelled "
     "(final: a cancelled appointment is not edited, a new one is booked).",
+    {
+        a.AppointmentStatus.CONFIRMED: "It stands and is confirmed.",
+        a.AppointmentStatus.UNCONFIRMED: "It stands, not confirmed yet.",
+        a.AppointmentStatus.CANCELLED: "Cancelled; final, and its time is free again.",
+    },
+    name="ContactAppointmentStatus",
 )
-strawberry.enum(
+graphql_enum(
     a.AppointmentWhen,
-    name="ContactAppointmentWhen",
-    description="The tab's toggle: UPCOMING (New: not over yet, soonest first) or PAST "
+    "The tab's toggle: UPCOMING (New: not over yet, soonest first) or PAST "
     "(Previous: over, most recent first).",
+    {
+        a.AppointmentWhen.UPCOMING: "Not over yet, soonest first (the tab's New).",
+        a.AppointmentWhen.PAST: "Over, most recent first (the tab's Previous).",
+    },
+    name="ContactAppointmentWhen",
 )
 
 UNSET: Any = strawberry.UNSET
@@ -345,7 +359,7 @@ class ContactAppointmentMutationPayload:
     appointment: ContactAppointment | None = strawberry.field(
         description="The appointment after the change; null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -353,7 +367,7 @@ class ContactAppointmentMutationPayload:
     def from_outcome(cls, outcome: Outcome[a.Appointment]) -> Self:
         return cls(
             appointment=ContactAppointment.from_domain(outcome.value) if outcome.value else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 
@@ -380,7 +394,7 @@ class AppointmentsMutation:
         "APPOINTMENT_BOOKED."
     )
     async def contact_appointment_book(
-        self, info: Info, input: ContactAppointmentBookInput
+        self, info: Info, input: InputArg[ContactAppointmentBookInput]
     ) -> ContactAppointmentBookPayload:
         return ContactAppointmentBookPayload.from_outcome(await r.book(info, input.to_domain()))
 
@@ -390,7 +404,7 @@ class AppointmentsMutation:
         "nothing."
     )
     async def contact_appointment_update(
-        self, info: Info, input: ContactAppointmentUpdateInput
+        self, info: Info, input: InputArg[ContactAppointmentUpdateInput]
     ) -> ContactAppointmentUpdatePayload:
         return ContactAppointmentUpdatePayload.from_outcome(
             await r.update(info, str(input.appointment_id), input.to_domain())
@@ -402,7 +416,7 @@ class AppointmentsMutation:
         "react to cancellations. Cancelling again changes nothing."
     )
     async def contact_appointment_cancel(
-        self, info: Info, input: ContactAppointmentCancelInput
+        self, info: Info, input: InputArg[ContactAppointmentCancelInput]
     ) -> ContactAppointmentCancelPayload:
         return ContactAppointmentCancelPayload.from_outcome(
             await r.cancel(info, str(input.appointment_id))

@@ -13,17 +13,33 @@ import strawberry
 from domain.associations import AssociationObjectType, OpportunityStatus
 from resolvers.common import Info
 from schema.common import AfterArg, FirstArg
+from schema.enums import graphql_enum
 
 if TYPE_CHECKING:
     from schema.associations import ContactAssociationConnection, ContactOpportunityConnection
 
-strawberry.enum(
+graphql_enum(
     AssociationObjectType,
-    name="ContactAssociationObjectType",
-    description="What a contact is linked to: another contact, an opportunity, a company or "
+    "What a contact is linked to: another contact, an opportunity, a company or "
     "a custom-object record.",
+    {
+        AssociationObjectType.CONTACT: "Another contact.",
+        AssociationObjectType.OPPORTUNITY: "An opportunity.",
+        AssociationObjectType.COMPANY: "A company.",
+        AssociationObjectType.CUSTOM_OBJECT: "A record of a custom object.",
+    },
+    name="ContactAssociationObjectType",
 )
-strawberry.enum(OpportunityStatus, description="Where an opportunity stands.")
+graphql_enum(
+    OpportunityStatus,
+    "Where an opportunity stands.",
+    {
+        OpportunityStatus.OPEN: "Still being worked on.",
+        OpportunityStatus.WON: "Closed as won.",
+        OpportunityStatus.LOST: "Closed as lost.",
+        OpportunityStatus.ABANDONED: "Given up without a decision.",
+    },
+)
 
 
 @strawberry.type

@@ -19,7 +19,7 @@ from resolvers import associations as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
-from schema.common import Connection, ContactUserError
+from schema.common import Connection, InputArg, UserError
 from schema.contact import Contact
 from schema.contact_inputs import ContactCreateInput
 from schema.custom_fields import Money, MoneyInput
@@ -560,8 +560,8 @@ class ContactAssociationLabelDeleteInput:
 # -- payloads ----------------------------------------------------------------------------------
 
 
-def _errors(outcome: Outcome[Any]) -> list[ContactUserError]:
-    return ContactUserError.all_of(outcome.errors)
+def _errors(outcome: Outcome[Any]) -> list[UserError]:
+    return UserError.all_of(outcome.errors)
 
 
 @strawberry.interface(description="What every association mutation returns.")
@@ -570,7 +570,7 @@ class ContactAssociationMutationPayload:
         description="The contact's side of the link after the change (as it was, for a "
         "removal); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -622,7 +622,7 @@ class ContactOpportunityCreatePayload:
     association: ContactAssociation | None = strawberry.field(
         description="The contact's link to it; null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -644,7 +644,7 @@ class OpportunityUpdatePayload:
     opportunity: Opportunity | None = strawberry.field(
         description="The opportunity after the change; null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -654,7 +654,7 @@ class ContactAssociationLabelMutationPayload:
     label: ContactAssociationLabel | None = strawberry.field(
         description="The label after the change (as it was, for a delete); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -716,14 +716,14 @@ class AssociationsMutation:
         "up to 10 labels. Both contacts of a contact-to-contact link see it."
     )
     async def contact_association_add(
-        self, info: Info, input: ContactAssociationAddInput
+        self, info: Info, input: InputArg[ContactAssociationAddInput]
     ) -> ContactAssociationAddPayload:
         outcome = await r.add(info, str(input.contact_id), input.targets(), _ids(input.label_ids))
         return ContactAssociationAddPayload.from_linked(outcome)
 
     @strawberry.mutation(description="Add labels to a link (at most 10 in all).")
     async def contact_association_labels_add(
-        self, info: Info, input: ContactAssociationLabelsAddInput
+        self, info: Info, input: InputArg[ContactAssociationLabelsAddInput]
     ) -> ContactAssociationLabelsAddPayload:
         outcome = await r.change_labels(
             info, str(input.association_id), "add", _ids(input.label_ids)
@@ -732,7 +732,7 @@ class AssociationsMutation:
 
     @strawberry.mutation(description="Remove labels from a link; other labels stay.")
     async def contact_association_labels_remove(
-        self, info: Info, input: ContactAssociationLabelsRemoveInput
+        self, info: Info, input: InputArg[ContactAssociationLabelsRemoveInput]
     ) -> ContactAssociationLabelsRemovePayload:
         outcome = await r.change_labels(
             info, str(input.association_id), "remove", _ids(input.label_ids)
@@ -741,7 +741,7 @@ class AssociationsMutation:
 
     @strawberry.mutation(description="Replace a link's labels (at most 10).")
     async def contact_association_labels_set(
-        self, info: Info, input: ContactAssociationLabelsSetInput
+        self, info: Info, input: InputArg[ContactAssociationLabelsSetInput]
     ) -> ContactAssociationLabelsSetPayload:
         outcome = await r.change_labels(
             info, str(input.association_id), "set", _ids(input.label_ids)
@@ -752,7 +752,7 @@ class AssociationsMutation:
         description="Remove a link from both of its sides; the linked record stays."
     )
     async def contact_association_remove(
-        self, info: Info, input: ContactAssociationRemoveInput
+        self, info: Info, input: InputArg[ContactAssociationRemoveInput]
     ) -> ContactAssociationRemovePayload:
         outcome = await r.remove(info, str(input.association_id))
         return ContactAssociationRemovePayload.from_outcome(outcome)
@@ -761,7 +761,7 @@ class AssociationsMutation:
         description="Create an opportunity and link it to a contact, in one change."
     )
     async def contact_opportunity_create(
-        self, info: Info, input: ContactOpportunityCreateInput
+        self, info: Info, input: InputArg[ContactOpportunityCreateInput]
     ) -> ContactOpportunityCreatePayload:
         outcome = await r.create_opportunity(
             info, str(input.contact_id), input.to_domain(), _ids(input.label_ids)
@@ -773,7 +773,7 @@ class AssociationsMutation:
         "linked contact records the change."
     )
     async def opportunity_update(
-        self, info: Info, input: OpportunityUpdateInput
+        self, info: Info, input: InputArg[OpportunityUpdateInput]
     ) -> OpportunityUpdatePayload:
         outcome = await r.update_opportunity(info, str(input.id), input.to_domain())
         return OpportunityUpdatePayload(
@@ -783,7 +783,7 @@ class AssociationsMutation:
 
     @strawberry.mutation(description="Define an association label (admins only).")
     async def contact_association_label_create(
-        self, info: Info, input: ContactAssociationLabelCreateInput
+        self, info: Info, input: InputArg[ContactAssociationLabelCreateInput]
     ) -> ContactAssociationLabelCreatePayload:
         outcome = await r.create_label(info, input.to_domain())
         return ContactAssociationLabelCreatePayload.from_outcome(outcome)
@@ -792,7 +792,7 @@ class AssociationsMutation:
         description="Rename an association label (admins only); links show the new name."
     )
     async def contact_association_label_update(
-        self, info: Info, input: ContactAssociationLabelUpdateInput
+        self, info: Info, input: InputArg[ContactAssociationLabelUpdateInput]
     ) -> ContactAssociationLabelUpdatePayload:
         name = KEEP if input.name is UNSET else input.name
         inverse = KEEP if input.inverse_name is UNSET else input.inverse_name
@@ -804,7 +804,7 @@ class AssociationsMutation:
         "loses it, and its contacts record the change."
     )
     async def contact_association_label_delete(
-        self, info: Info, input: ContactAssociationLabelDeleteInput
+        self, info: Info, input: InputArg[ContactAssociationLabelDeleteInput]
     ) -> ContactAssociationLabelDeletePayload:
         outcome = await r.delete_label(info, str(input.id))
         return ContactAssociationLabelDeletePayload.from_outcome(outcome)

@@ -39,7 +39,7 @@ QUERIES: tuple[type, ...] = (
     CalendarsQuery,
     AssociationsQuery,
 )
-"""Each tab's root fields, merged into one Query and one Mutation type."""
+"""Each tab's root fields, merged into one Query, one Mutation and one Subscription type."""
 MUTATIONS: tuple[type, ...] = (
     Mutation,
     NotesMutation,
@@ -52,6 +52,7 @@ MUTATIONS: tuple[type, ...] = (
     AppointmentsMutation,
     AssociationsMutation,
 )
+SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)
 """Entity types other subgraphs may extend. Each resolves through `_entities` with an async
 `resolve_reference` through a loader; they are the only `__typename`s `_entities` accepts."""
@@ -98,13 +99,29 @@ class ContactGraphSchema(strawberry.federation.Schema):
         log_unexpected(errors, request_id)
 
 
+def merge_roots(name: str, types: tuple[type, ...], description: str) -> type:
+    """`merge_types` with a description: the merged root keeps none of the tabs' own."""
+    merged = merge_types(name, types)
+    get_object_definition(merged, strict=True).description = description
+    return merged
+
+
 def build_schema(*, max_query_depth: int, max_entities: int) -> ContactGraphSchema:
     """The schema with the operator's limits (``server/settings.py`` holds their defaults)."""
     depth_rule = depth_limit_rule(max_query_depth)
     schema = ContactGraphSchema(
-        query=merge_types("Query", QUERIES),
-        mutation=merge_types("Mutation", MUTATIONS),
-        subscription=ActivitySubscription,
+        query=merge_roots("Query", QUERIES, "Read the contact record and what hangs off it."),
+        mutation=merge_roots(
+            "Mutation",
+            MUTATIONS,
+            "Change the contact record: one `input` in, a payload out. A payload with "
+            "`userErrors` changed nothing.",
+        ),
+        subscription=merge_roots(
+            "Subscription",
+            SUBSCRIPTIONS,
+            "Live updates, over websocket (graphql-transport-ws or graphql-ws).",
+        ),
         types=[*ENTITIES, *timeline_types()],
         federation_version=FEDERATION_VERSION,
         extensions=[

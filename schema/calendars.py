@@ -13,10 +13,15 @@ from domain import calendars as c
 from domain.contact import KEEP
 from resolvers import calendars as r
 from resolvers.common import Info, Outcome
-from schema.common import ContactUserError
+from schema.common import InputArg, UserError
+from schema.enums import graphql_enum
 from schema.user import User
 
-strawberry.enum(c.Weekday, description="A day of the week.")
+graphql_enum(
+    c.Weekday,
+    "A day of the week.",
+    {day: day.name.capitalize() + "." for day in c.Weekday},
+)
 
 UNSET: Any = strawberry.UNSET
 
@@ -131,7 +136,11 @@ class CalendarsQuery:
         return [Calendar.from_domain(x) for x in await r.calendars(info)]
 
     @strawberry.field(description="One calendar; null when it is not one of the location's.")
-    async def calendar(self, info: Info, id: strawberry.ID) -> Calendar | None:
+    async def calendar(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The calendar's id.")],
+    ) -> Calendar | None:
         found = await r.calendar(info, str(id))
         return None if found is None else Calendar.from_domain(found)
 
@@ -295,7 +304,7 @@ class CalendarMutationPayload:
     calendar: Calendar | None = strawberry.field(
         description="The calendar after the change (as it was, for a delete); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused (FORBIDDEN for non-admins); empty on success."
     )
 
@@ -303,7 +312,7 @@ class CalendarMutationPayload:
     def from_outcome(cls, outcome: Outcome[c.Calendar]) -> Self:
         return cls(
             calendar=Calendar.from_domain(outcome.value) if outcome.value else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 
@@ -326,7 +335,7 @@ class CalendarDeletePayload(CalendarMutationPayload):
 class CalendarsMutation:
     @strawberry.mutation(description="Create a calendar (admins only).")
     async def calendar_create(
-        self, info: Info, input: CalendarCreateInput
+        self, info: Info, input: InputArg[CalendarCreateInput]
     ) -> CalendarCreatePayload:
         return CalendarCreatePayload.from_outcome(await r.create(info, input.to_domain()))
 
@@ -335,7 +344,7 @@ class CalendarsMutation:
         "booked keep their time and team member."
     )
     async def calendar_update(
-        self, info: Info, input: CalendarUpdateInput
+        self, info: Info, input: InputArg[CalendarUpdateInput]
     ) -> CalendarUpdatePayload:
         return CalendarUpdatePayload.from_outcome(
             await r.update(info, str(input.id), input.to_domain())
@@ -346,6 +355,6 @@ class CalendarsMutation:
         "so appointments keep their history."
     )
     async def calendar_delete(
-        self, info: Info, input: CalendarDeleteInput
+        self, info: Info, input: InputArg[CalendarDeleteInput]
     ) -> CalendarDeletePayload:
         return CalendarDeletePayload.from_outcome(await r.delete(info, str(input.id)))

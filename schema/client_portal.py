@@ -11,13 +11,13 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from domain.client_portal import PortalAccess, PortalKind
-from domain.errors import UserError
+from domain.errors import UserError as DomainUserError
 from domain.events import ContactEvent, EventKind
 from resolvers import client_portal as r
 from resolvers import contact as rc
 from resolvers.common import Info
 from schema.activity import ActivityAction, ContactActivity, register_activity
-from schema.common import ContactUserError
+from schema.common import InputArg, UserError
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -197,8 +197,8 @@ class ContactCommunityGroupRemoveInput:
 
 
 @strawberry.interface(description="What every client portal mutation returns.")
-class ContactClientPortalPayload:
-    user_errors: list[ContactUserError] = strawberry.field(
+class ContactClientPortalMutationPayload:
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
         "changed nothing."
     )
@@ -216,7 +216,7 @@ class ContactClientPortalPayload:
         return Contact.from_domain(found) if found else None
 
 
-def _contact_id(errors: list[UserError], contact_id: str) -> str | None:
+def _contact_id(errors: list[DomainUserError], contact_id: str) -> str | None:
     return None if errors else contact_id
 
 
@@ -224,7 +224,7 @@ def _contact_id(errors: list[UserError], contact_id: str) -> str | None:
     description="Result of contactCourseOfferGrant. Granting an offer the contact already "
     "has succeeds and changes nothing: `courseOffer` is the existing grant."
 )
-class ContactCourseOfferGrantPayload(ContactClientPortalPayload):
+class ContactCourseOfferGrantPayload(ContactClientPortalMutationPayload):
     course_offer: ContactCourseOffer | None = strawberry.field(
         description="The grant; null on error."
     )
@@ -234,7 +234,7 @@ class ContactCourseOfferGrantPayload(ContactClientPortalPayload):
     description="Result of contactCourseOfferRevoke. Revoking an offer the contact does "
     "not have succeeds and changes nothing: `courseOffer` is then null."
 )
-class ContactCourseOfferRevokePayload(ContactClientPortalPayload):
+class ContactCourseOfferRevokePayload(ContactClientPortalMutationPayload):
     course_offer: ContactCourseOffer | None = strawberry.field(
         description="The grant that was revoked; null if there was none, or on error."
     )
@@ -244,7 +244,7 @@ class ContactCourseOfferRevokePayload(ContactClientPortalPayload):
     description="Result of contactCommunityGroupAssign. Assigning a group the contact is "
     "already in succeeds and changes nothing: `communityGroup` is the existing assignment."
 )
-class ContactCommunityGroupAssignPayload(ContactClientPortalPayload):
+class ContactCommunityGroupAssignPayload(ContactClientPortalMutationPayload):
     community_group: ContactCommunityGroup | None = strawberry.field(
         description="The assignment; null on error."
     )
@@ -254,7 +254,7 @@ class ContactCommunityGroupAssignPayload(ContactClientPortalPayload):
     description="Result of contactCommunityGroupRemove. Removing a group the contact is "
     "not in succeeds and changes nothing: `communityGroup` is then null."
 )
-class ContactCommunityGroupRemovePayload(ContactClientPortalPayload):
+class ContactCommunityGroupRemovePayload(ContactClientPortalMutationPayload):
     community_group: ContactCommunityGroup | None = strawberry.field(
         description="The assignment that was removed; null if there was none, or on error."
     )
@@ -275,14 +275,14 @@ class ClientPortalMutation:
         "again keeps the first grant)."
     )
     async def contact_course_offer_grant(
-        self, info: Info, input: ContactCourseOfferGrantInput
+        self, info: Info, input: InputArg[ContactCourseOfferGrantInput]
     ) -> ContactCourseOfferGrantPayload:
         contact_id = str(input.contact_id)
         outcome = await r.add(
             info, PortalKind.COURSE_OFFER, contact_id, str(input.offer_id), input.offer_name
         )
         return ContactCourseOfferGrantPayload(
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             course_offer=_offer(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )
@@ -292,12 +292,12 @@ class ClientPortalMutation:
         "offer the contact does not have changes nothing)."
     )
     async def contact_course_offer_revoke(
-        self, info: Info, input: ContactCourseOfferRevokeInput
+        self, info: Info, input: InputArg[ContactCourseOfferRevokeInput]
     ) -> ContactCourseOfferRevokePayload:
         contact_id = str(input.contact_id)
         outcome = await r.remove(info, PortalKind.COURSE_OFFER, contact_id, str(input.offer_id))
         return ContactCourseOfferRevokePayload(
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             course_offer=_offer(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )
@@ -307,14 +307,14 @@ class ClientPortalMutation:
         "keeps the first assignment)."
     )
     async def contact_community_group_assign(
-        self, info: Info, input: ContactCommunityGroupAssignInput
+        self, info: Info, input: InputArg[ContactCommunityGroupAssignInput]
     ) -> ContactCommunityGroupAssignPayload:
         contact_id = str(input.contact_id)
         outcome = await r.add(
             info, PortalKind.COMMUNITY_GROUP, contact_id, str(input.group_id), input.group_name
         )
         return ContactCommunityGroupAssignPayload(
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             community_group=_group(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )
@@ -324,12 +324,12 @@ class ClientPortalMutation:
         "the contact is not in changes nothing)."
     )
     async def contact_community_group_remove(
-        self, info: Info, input: ContactCommunityGroupRemoveInput
+        self, info: Info, input: InputArg[ContactCommunityGroupRemoveInput]
     ) -> ContactCommunityGroupRemovePayload:
         contact_id = str(input.contact_id)
         outcome = await r.remove(info, PortalKind.COMMUNITY_GROUP, contact_id, str(input.group_id))
         return ContactCommunityGroupRemovePayload(
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             community_group=_group(outcome.value),
             _contact_id=_contact_id(outcome.errors, contact_id),
         )

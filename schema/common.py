@@ -10,12 +10,12 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from domain.errors import UserError
-from schema.enums import ErrorCode
+from domain.errors import UserError as DomainUserError
+from schema.enums import ErrorCode, graphql_enum
 
 
 @strawberry.type(description="Input a mutation refused, and why.")
-class ContactUserError:
+class UserError:
     field: list[str] = strawberry.field(
         description="Path to the offending input field, e.g. ['input', 'phones', '2', 'number']"
     )
@@ -23,16 +23,19 @@ class ContactUserError:
     code: ErrorCode = strawberry.field(description="What is wrong, for programs.")
 
     @classmethod
-    def all_of(cls, errors: Sequence[UserError]) -> list[ContactUserError]:
+    def all_of(cls, errors: Sequence[DomainUserError]) -> list[UserError]:
         """A payload's `userErrors`."""
         return [cls.from_domain(e) for e in errors]
 
     @classmethod
-    def from_domain(cls, e: UserError) -> ContactUserError:
+    def from_domain(cls, e: DomainUserError) -> UserError:
         return cls(field=["input", *e.field], message=e.message, code=e.code)
 
 
-@strawberry.type(description="Where a page sits in its list.")
+@strawberry.federation.type(
+    shareable=True,
+    description="Where a page sits in its list (Relay's shape; other subgraphs define it too).",
+)
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
     has_previous_page: bool = strawberry.field(
@@ -42,10 +45,19 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
-@strawberry.enum(description="Sort direction.")
 class SortDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+graphql_enum(
+    SortDirection,
+    "Sort direction.",
+    {
+        SortDirection.ASC: "Smallest, earliest or A first.",
+        SortDirection.DESC: "Largest, latest or Z first.",
+    },
+)
 
 
 def aware(value: datetime | None, path: str) -> datetime | None:
@@ -68,6 +80,12 @@ AfterArg = Annotated[
     str | None, strawberry.argument(description="`endCursor` of the previous page.")
 ]
 """The `after` argument of every connection field."""
+InputT = TypeVar("InputT")
+InputArg = Annotated[
+    InputT,
+    strawberry.argument(description="What to change; each field is described on its type."),
+]
+"""The one `input` argument of every mutation: `input: InputArg[ContactNoteAddInput]`."""
 
 NodeT = TypeVar("NodeT")
 

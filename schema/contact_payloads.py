@@ -8,7 +8,7 @@ import strawberry
 
 from domain import contact as d
 from resolvers.common import Outcome
-from schema.common import ContactUserError
+from schema.common import UserError
 from schema.contact import Contact
 
 
@@ -17,7 +17,7 @@ class ContactMutationPayload:
     contact: Contact | None = strawberry.field(
         description="The contact as it is after the change; null when the input was refused."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
         "changed nothing."
     )
@@ -27,7 +27,7 @@ class ContactMutationPayload:
         value = outcome.value[0] if isinstance(outcome.value, tuple) else outcome.value
         return cls(
             contact=Contact.from_domain(value) if isinstance(value, d.Contact) else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             **extra,
         )
 

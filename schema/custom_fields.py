@@ -9,7 +9,7 @@ import strawberry
 
 from domain import custom_fields as cf
 from resolvers.common import Outcome
-from schema.common import ContactUserError
+from schema.common import UserError
 from schema.enums import CustomFieldType
 
 
@@ -46,7 +46,11 @@ class CustomFieldNumber:
     number: float = strawberry.field(description="The number.")
 
 
-@strawberry.type(description="An amount of money in minor units (cents) of a currency.")
+@strawberry.federation.type(
+    shareable=True,
+    description="An amount of money in minor units (cents) of a currency (other subgraphs "
+    "define it too).",
+)
 class Money:
     amount: int = strawberry.field(description="Minor units, e.g. 1999 for 19.99.")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
@@ -230,7 +234,7 @@ class CustomFieldMutationPayload:
     custom_field: CustomFieldDefinition | None = strawberry.field(
         description="The field as it is now (as it was, for a delete); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -240,7 +244,7 @@ class CustomFieldMutationPayload:
             custom_field=CustomFieldDefinition.from_domain(outcome.value)
             if outcome.value
             else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 

@@ -1,12 +1,18 @@
 """Every GraphQL enum, registered once from the domain's own enums.
 
 `strawberry.enum` decorates a class in place, so the domain class *is* the GraphQL enum:
-annotations use it directly and resolvers need no conversion.
+annotations use it directly and resolvers need no conversion. `graphql_enum` does the same
+and gives every value its description here, so `domain/` stays free of strawberry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
+from typing import TypeVar
+
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
 from domain.contact import ContactType, DndChannel, EmailLabel, PhoneLabel
 from domain.contact_query import ContactSortField
@@ -14,27 +20,173 @@ from domain.custom_fields import CustomFieldType
 from domain.errors import ErrorCode
 from domain.events import EventKind
 
-strawberry.enum(ContactType, description="Lead or customer.")
-strawberry.enum(
-    PhoneLabel, description="Label of a phone number; each label on at most one number per contact."
+EnumT = TypeVar("EnumT", bound=Enum)
+
+
+def graphql_enum(
+    cls: type[EnumT], description: str, values: Mapping[EnumT, str], *, name: str | None = None
+) -> type[EnumT]:
+    """`strawberry.enum(cls, name=, description=)` with a description for each value; a
+    member without one (or a stray key) fails at import, before a schema is built."""
+    missing = [m.name for m in cls if m not in values]
+    stray = [str(k) for k in values if not isinstance(k, cls)]
+    if missing or stray:
+        raise ValueError(f"{cls.__name__}: describe {missing}; not members: {stray}")
+    registered: object = strawberry.enum(cls, name=name, description=description)
+    assert has_enum_definition(registered)
+    for value in registered.__strawberry_definition__.values:
+        value.description = values[cls(value.value)]
+    return cls
+
+
+graphql_enum(
+    ContactType,
+    "Lead or customer.",
+    {
+        ContactType.LEAD: "A prospect that has not bought yet.",
+        ContactType.CUSTOMER: "Someone who has bought.",
+    },
 )
-strawberry.enum(
+graphql_enum(
+    PhoneLabel,
+    "Label of a phone number; each label on at most one number per contact.",
+    {
+        PhoneLabel.HOME: "A home number.",
+        PhoneLabel.LANDLINE: "A fixed line.",
+        PhoneLabel.MOBILE: "A mobile number.",
+        PhoneLabel.WORK: "A work number.",
+    },
+)
+graphql_enum(
     EmailLabel,
-    description="Label of an email address; each label on at most one address per contact.",
+    "Label of an email address; each label on at most one address per contact.",
+    {
+        EmailLabel.HOME: "A personal address.",
+        EmailLabel.WORK: "A work address.",
+        EmailLabel.OTHER: "Any other address.",
+    },
 )
-strawberry.enum(
-    DndChannel, description="A channel Do-Not-Disturb can block; ALL blocks every channel."
+graphql_enum(
+    DndChannel,
+    "A channel Do-Not-Disturb can block; ALL blocks every channel.",
+    {
+        DndChannel.ALL: "Every channel at once.",
+        DndChannel.SMS: "Text messages.",
+        DndChannel.CALL: "Phone calls.",
+        DndChannel.EMAIL: "Email.",
+        DndChannel.FACEBOOK: "Facebook messages.",
+        DndChannel.GMB: "Google Business Profile (formerly Google My Business) messages.",
+        DndChannel.WHATSAPP: "WhatsApp messages.",
+    },
 )
-strawberry.enum(ContactSortField, description="What contacts sort by.")
-strawberry.enum(
-    CustomFieldType, description="Data type of a custom field; a value must match its field's type."
+graphql_enum(
+    ContactSortField,
+    "What contacts sort by.",
+    {
+        ContactSortField.CREATED_AT: "When the contact was created.",
+        ContactSortField.UPDATED_AT: "When the contact last changed.",
+        ContactSortField.FIRST_NAME: "First name.",
+        ContactSortField.LAST_NAME: "Last name.",
+        ContactSortField.BUSINESS_NAME: "Business name.",
+    },
 )
-strawberry.enum(
+graphql_enum(
+    CustomFieldType,
+    "Data type of a custom field; a value must match its field's type.",
+    {
+        CustomFieldType.TEXT: "One line of text, at most 255 characters (CustomFieldText).",
+        CustomFieldType.LARGE_TEXT: "Longer text, at most 10,000 characters (CustomFieldText).",
+        CustomFieldType.NUMBER: "A number (CustomFieldNumber).",
+        CustomFieldType.MONETARY: "An amount of money in minor units (CustomFieldMoney).",
+        CustomFieldType.PHONE: "A phone number, stored as E.164 (CustomFieldText).",
+        CustomFieldType.EMAIL: "An email address (CustomFieldText).",
+        CustomFieldType.DATE: "A calendar date without a time (CustomFieldDate).",
+        CustomFieldType.CHECKBOX: "Ticked or not (CustomFieldCheckbox).",
+        CustomFieldType.SINGLE_OPTION: "One of the field's options (CustomFieldOption).",
+        CustomFieldType.MULTIPLE_OPTIONS: "Any of the field's options (CustomFieldOptions).",
+        CustomFieldType.FILE_UPLOAD: "Files in the file store (CustomFieldFiles).",
+    },
+)
+graphql_enum(
     ErrorCode,
+    "Why a mutation refused its input. A payload with errors changed nothing.",
+    {
+        ErrorCode.NOT_FOUND: "The id names nothing the viewer may see (missing, in another "
+        "location, or not visible: never FORBIDDEN for that).",
+        ErrorCode.REQUIRED: "A required value is missing, null or blank.",
+        ErrorCode.INVALID_VALUE: "The value breaks a rule (a range, a format, a date in the "
+        "future, ...); the message says which.",
+        ErrorCode.INVALID_PHONE: "Not a phone number that can be dialled.",
+        ErrorCode.INVALID_EMAIL: "Not an email address.",
+        ErrorCode.TOO_LONG: "Longer than the field allows; the message gives the limit.",
+        ErrorCode.LIMIT_EXCEEDED: "More items than allowed (phones, tags, followers, options, "
+        "...); the message gives the limit.",
+        ErrorCode.DUPLICATE: "Already there (the same phone or email on the contact, a "
+        "repeated option, a taken key, a workflow the contact is already running).",
+        ErrorCode.LABEL_TAKEN: "Another phone or email of the contact has this label.",
+        ErrorCode.PRIMARY_NOT_DELETABLE: "The primary phone or email cannot be removed while "
+        "others exist: make another one primary first.",
+        ErrorCode.WRONG_VALUE_TYPE: "The value does not match the type the field takes.",
+        ErrorCode.UNKNOWN_OPTION: "Not one of the custom field's options.",
+        ErrorCode.FORBIDDEN: "The viewer may see this but not change it (e.g. admin only).",
+        ErrorCode.CONFLICT: "Others kept changing the contact at the same time; try again.",
+        ErrorCode.SLOT_UNAVAILABLE: "The time is not a free slot of the calendar (any more).",
+        ErrorCode.IN_USE: "Still used by other records, so it cannot be deleted.",
+    },
     name="UserErrorCode",
-    description="Why a mutation refused its input. A payload with errors changed nothing.",
 )
-strawberry.enum(EventKind, name="ContactEventKind", description="What kind of change happened.")
+graphql_enum(
+    EventKind,
+    "What kind of change happened.",
+    {
+        EventKind.CONTACT_CREATED: "The contact was created.",
+        EventKind.CONTACT_UPDATED: "The contact's own fields changed (update or upsert).",
+        EventKind.CONTACT_ARCHIVED: "The contact was archived.",
+        EventKind.CONTACT_RESTORED: "The archived contact was restored.",
+        EventKind.PHONE_ADDED: "A phone number was added.",
+        EventKind.PHONE_UPDATED: "A phone number, its label or which one is primary changed.",
+        EventKind.PHONE_REMOVED: "A phone number was removed.",
+        EventKind.EMAIL_ADDED: "An email address was added.",
+        EventKind.EMAIL_UPDATED: "An email address, its label or which one is primary changed.",
+        EventKind.EMAIL_REMOVED: "An email address was removed.",
+        EventKind.TAGS_ADDED: "Tags were added.",
+        EventKind.TAGS_REMOVED: "Tags were removed.",
+        EventKind.OWNER_CHANGED: "The owner changed.",
+        EventKind.FOLLOWERS_ADDED: "Followers were added.",
+        EventKind.FOLLOWERS_REMOVED: "Followers were removed.",
+        EventKind.DND_CHANGED: "Do-Not-Disturb changed on one or more channels.",
+        EventKind.CUSTOM_FIELDS_CHANGED: "Custom field values changed.",
+        EventKind.NOTE_ADDED: "A note was added.",
+        EventKind.NOTE_EDITED: "A note was edited.",
+        EventKind.NOTE_DELETED: "A note was deleted.",
+        EventKind.TASK_ADDED: "A task was added.",
+        EventKind.TASK_UPDATED: "A task was edited.",
+        EventKind.TASK_COMPLETED: "A task was completed.",
+        EventKind.TASK_REOPENED: "A completed task was reopened.",
+        EventKind.TASK_DELETED: "A task was deleted.",
+        EventKind.INTERACTION_RECORDED: "An interaction (visit, form, call, email, ...) was "
+        "recorded.",
+        EventKind.ATTRIBUTION_RESET: "The first and latest attribution were forgotten; the "
+        "interactions stay.",
+        EventKind.WORKFLOW_ENROLLED: "The contact was enrolled in a workflow.",
+        EventKind.WORKFLOW_STOPPED: "Someone took the contact out of a workflow.",
+        EventKind.WORKFLOW_COMPLETED: "A workflow finished for the contact.",
+        EventKind.COURSE_OFFER_GRANTED: "A course offer of the client portal was granted.",
+        EventKind.COURSE_OFFER_REVOKED: "A course offer of the client portal was revoked.",
+        EventKind.COMMUNITY_GROUP_ASSIGNED: "The contact was put in a community group.",
+        EventKind.COMMUNITY_GROUP_REMOVED: "The contact was taken out of a community group.",
+        EventKind.APPOINTMENT_BOOKED: "An appointment was booked.",
+        EventKind.APPOINTMENT_RESCHEDULED: "An appointment moved to another time.",
+        EventKind.APPOINTMENT_UPDATED: "An appointment's details or status changed.",
+        EventKind.APPOINTMENT_CANCELLED: "An appointment was cancelled.",
+        EventKind.ASSOCIATION_ADDED: "The contact was linked to a record.",
+        EventKind.ASSOCIATION_LABELS_CHANGED: "The labels of a link changed.",
+        EventKind.ASSOCIATION_REMOVED: "A link to a record was removed.",
+        EventKind.OPPORTUNITY_CREATED: "An opportunity linked to the contact was created.",
+        EventKind.OPPORTUNITY_UPDATED: "An opportunity linked to the contact changed.",
+    },
+    name="ContactEventKind",
+)
 
 __all__ = [
     "ContactSortField",
@@ -45,4 +197,5 @@ __all__ = [
     "ErrorCode",
     "EventKind",
     "PhoneLabel",
+    "graphql_enum",
 ]

@@ -14,46 +14,89 @@ from domain.events import ContactEvent, EventKind
 from resolvers import interactions as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ContactActivity, register_activity
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection, aware
+from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError, aware
+from schema.enums import graphql_enum
 from schema.user import User
 
 if TYPE_CHECKING:
     from schema.contact import Contact
 
-strawberry.enum(
+graphql_enum(
     d.InteractionKind,
-    name="ContactInteractionKind",
-    description="What kind of outside interaction: a website visit, a form or survey "
+    "What kind of outside interaction: a website visit, a form or survey "
     "submission, a call, an email, an SMS or a purchase.",
+    {
+        d.InteractionKind.WEBSITE_VISIT: "A visit to a page of the website.",
+        d.InteractionKind.FORM_SUBMISSION: "A form was submitted.",
+        d.InteractionKind.SURVEY_SUBMISSION: "A survey was submitted.",
+        d.InteractionKind.CALL: "A phone call.",
+        d.InteractionKind.EMAIL: "An email.",
+        d.InteractionKind.SMS: "A text message.",
+        d.InteractionKind.PURCHASE: "A purchase.",
+    },
+    name="ContactInteractionKind",
 )
-strawberry.enum(
+graphql_enum(
     d.InteractionOrigin,
-    name="ContactInteractionOrigin",
-    description="Who reported an interaction: INTEGRATION (an outside system; the default) "
+    "Who reported an interaction: INTEGRATION (an outside system; the default) "
     "or CRM_UI (a team member logged it in the CRM).",
+    {
+        d.InteractionOrigin.INTEGRATION: "An outside system reported it (the default).",
+        d.InteractionOrigin.CRM_UI: "A team member logged it in the CRM.",
+    },
+    name="ContactInteractionOrigin",
 )
-strawberry.enum(
+graphql_enum(
     d.Direction,
+    "INBOUND (from the contact) or OUTBOUND (to the contact).",
+    {
+        d.Direction.INBOUND: "From the contact.",
+        d.Direction.OUTBOUND: "To the contact.",
+    },
     name="ContactInteractionDirection",
-    description="INBOUND (from the contact) or OUTBOUND (to the contact).",
 )
-strawberry.enum(
+graphql_enum(
     d.CallOutcome,
+    "How a call ended: ANSWERED, MISSED, VOICEMAIL, BUSY or FAILED.",
+    {
+        d.CallOutcome.ANSWERED: "Someone answered.",
+        d.CallOutcome.MISSED: "Nobody answered.",
+        d.CallOutcome.VOICEMAIL: "It went to voicemail.",
+        d.CallOutcome.BUSY: "The line was busy.",
+        d.CallOutcome.FAILED: "The call did not go through.",
+    },
     name="ContactCallOutcome",
-    description="How a call ended: ANSWERED, MISSED, VOICEMAIL, BUSY or FAILED.",
 )
-strawberry.enum(
+graphql_enum(
     a.SessionSource,
-    name="ContactSessionSource",
-    description="Where an interaction's session came from: CRM_UI, PAID_SEARCH, "
+    "Where an interaction's session came from: CRM_UI, PAID_SEARCH, "
     "PAID_SOCIAL, DIRECT_TRAFFIC, ORGANIC_SEARCH, SOCIAL_MEDIA, REFERRAL or OTHER (SMS, "
     "email, calls, third-party integrations). Classified from the UTM data, click ids, url "
     "and referrer unless the sender gave it; the rules are in the README.",
+    {
+        a.SessionSource.CRM_UI: "A team member entered it in the CRM, with no campaign signal.",
+        a.SessionSource.PAID_SEARCH: "A paid search ad (gclid, msclkid, or a paid medium "
+        "from a search engine).",
+        a.SessionSource.PAID_SOCIAL: "A paid social ad (a paid-social medium, or a paid "
+        "medium from a social network).",
+        a.SessionSource.DIRECT_TRAFFIC: "A url with no campaign signal: typed in or bookmarked.",
+        a.SessionSource.ORGANIC_SEARCH: "An unpaid search result (utm_medium organic or a "
+        "search engine).",
+        a.SessionSource.SOCIAL_MEDIA: "An unpaid social network link (or an fbclid).",
+        a.SessionSource.REFERRAL: "A link on another site (utm_medium referral or an outside "
+        "referrer).",
+        a.SessionSource.OTHER: "Anything else: SMS, email, calls, third-party integrations.",
+    },
+    name="ContactSessionSource",
 )
-strawberry.enum(
+graphql_enum(
     d.InteractionSortField,
+    "What a contact's interactions sort by.",
+    {
+        d.InteractionSortField.OCCURRED_AT: "When the interaction happened.",
+        d.InteractionSortField.RECORDED_AT: "When it was recorded here.",
+    },
     name="ContactInteractionSortField",
-    description="What a contact's interactions sort by.",
 )
 
 
@@ -613,7 +656,7 @@ class ContactInteractionRecordPayload:
     duplicate: bool = strawberry.field(
         description="True when `externalId` had been recorded already: nothing was written."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
         "changed nothing."
     )
@@ -631,14 +674,14 @@ class ContactInteractionRecordPayload:
         return cls(
             interaction=ContactInteraction.from_domain(v.interaction) if v else None,
             duplicate=bool(v and v.duplicate),
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             _contact_id=v.interaction.contact_id if v else None,
         )
 
 
 @strawberry.type(description="Result of contactAttributionReset.")
 class ContactAttributionResetPayload:
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
         "changed nothing."
     )
@@ -666,7 +709,7 @@ class InteractionsMutation:
         "the id was recorded for another contact."
     )
     async def contact_interaction_record(
-        self, info: Info, input: ContactInteractionRecordInput
+        self, info: Info, input: InputArg[ContactInteractionRecordInput]
     ) -> ContactInteractionRecordPayload:
         return ContactInteractionRecordPayload.from_outcome(await r.record(info, input.to_domain()))
 
@@ -676,10 +719,10 @@ class InteractionsMutation:
         "becomes both."
     )
     async def contact_attribution_reset(
-        self, info: Info, input: ContactAttributionResetInput
+        self, info: Info, input: InputArg[ContactAttributionResetInput]
     ) -> ContactAttributionResetPayload:
         outcome = await r.reset(info, str(input.contact_id))
         return ContactAttributionResetPayload(
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
             _contact_id=outcome.value,
         )

@@ -11,6 +11,7 @@ from resolvers.common import Info
 from schema import contact_inputs as i
 from schema import contact_payloads as p
 from schema import custom_fields as cf
+from schema.common import InputArg
 
 
 @strawberry.type(
@@ -20,7 +21,7 @@ from schema import custom_fields as cf
 class Mutation:
     @strawberry.mutation(description="Create a contact.")
     async def contact_create(
-        self, info: Info, input: i.ContactCreateInput
+        self, info: Info, input: InputArg[i.ContactCreateInput]
     ) -> p.ContactCreatePayload:
         return p.ContactCreatePayload.from_outcome(await r.create(info, input.to_draft()))
 
@@ -29,7 +30,7 @@ class Mutation:
         "input (emails first), or create one."
     )
     async def contact_upsert(
-        self, info: Info, input: i.ContactUpsertInput
+        self, info: Info, input: InputArg[i.ContactUpsertInput]
     ) -> p.ContactUpsertPayload:
         outcome = await r.upsert(info, input.to_draft())
         created = bool(outcome.value and outcome.value[1])
@@ -37,23 +38,27 @@ class Mutation:
 
     @strawberry.mutation(description="Change a contact's own fields (patch: omitted fields stay).")
     async def contact_update(
-        self, info: Info, input: i.ContactUpdateInput
+        self, info: Info, input: InputArg[i.ContactUpdateInput]
     ) -> p.ContactUpdatePayload:
         return p.ContactUpdatePayload.from_outcome(
             await r.update(info, str(input.contact_id), input.profile_patch())
         )
 
     @strawberry.mutation(description="Archive a contact (it leaves the default lists).")
-    async def contact_archive(self, info: Info, input: i.ContactIdInput) -> p.ContactArchivePayload:
+    async def contact_archive(
+        self, info: Info, input: InputArg[i.ContactIdInput]
+    ) -> p.ContactArchivePayload:
         return p.ContactArchivePayload.from_outcome(await r.archive(info, str(input.contact_id)))
 
     @strawberry.mutation(description="Bring an archived contact back.")
-    async def contact_restore(self, info: Info, input: i.ContactIdInput) -> p.ContactRestorePayload:
+    async def contact_restore(
+        self, info: Info, input: InputArg[i.ContactIdInput]
+    ) -> p.ContactRestorePayload:
         return p.ContactRestorePayload.from_outcome(await r.restore(info, str(input.contact_id)))
 
     @strawberry.mutation(description="Add a phone number (at most 11; each label once).")
     async def contact_phone_add(
-        self, info: Info, input: i.ContactPhoneAddInput
+        self, info: Info, input: InputArg[i.ContactPhoneAddInput]
     ) -> p.ContactPhoneAddPayload:
         return p.ContactPhoneAddPayload.from_outcome(
             await r.add_phone(info, str(input.contact_id), input.to_domain())
@@ -61,7 +66,7 @@ class Mutation:
 
     @strawberry.mutation(description="Change a phone number's digits or label.")
     async def contact_phone_update(
-        self, info: Info, input: i.ContactPhoneUpdateInput
+        self, info: Info, input: InputArg[i.ContactPhoneUpdateInput]
     ) -> p.ContactPhoneUpdatePayload:
         return p.ContactPhoneUpdatePayload.from_outcome(
             await r.update_point(info, str(input.contact_id), "phone", input.to_domain())
@@ -69,7 +74,7 @@ class Mutation:
 
     @strawberry.mutation(description="Make a phone number the primary one.")
     async def contact_phone_set_primary(
-        self, info: Info, input: i.ContactPhoneIdInput
+        self, info: Info, input: InputArg[i.ContactPhoneIdInput]
     ) -> p.ContactPhoneSetPrimaryPayload:
         return p.ContactPhoneSetPrimaryPayload.from_outcome(
             await r.set_primary(info, str(input.contact_id), "phone", str(input.phone_id))
@@ -80,7 +85,7 @@ class Mutation:
         "while other numbers exist."
     )
     async def contact_phone_remove(
-        self, info: Info, input: i.ContactPhoneIdInput
+        self, info: Info, input: InputArg[i.ContactPhoneIdInput]
     ) -> p.ContactPhoneRemovePayload:
         return p.ContactPhoneRemovePayload.from_outcome(
             await r.remove_point(info, str(input.contact_id), "phone", str(input.phone_id))
@@ -88,7 +93,7 @@ class Mutation:
 
     @strawberry.mutation(description="Add an email address (at most 11).")
     async def contact_email_add(
-        self, info: Info, input: i.ContactEmailAddInput
+        self, info: Info, input: InputArg[i.ContactEmailAddInput]
     ) -> p.ContactEmailAddPayload:
         return p.ContactEmailAddPayload.from_outcome(
             await r.add_email(info, str(input.contact_id), input.to_domain())
@@ -96,7 +101,7 @@ class Mutation:
 
     @strawberry.mutation(description="Change an email address or its label.")
     async def contact_email_update(
-        self, info: Info, input: i.ContactEmailUpdateInput
+        self, info: Info, input: InputArg[i.ContactEmailUpdateInput]
     ) -> p.ContactEmailUpdatePayload:
         return p.ContactEmailUpdatePayload.from_outcome(
             await r.update_point(info, str(input.contact_id), "email", input.to_domain())
@@ -104,7 +109,7 @@ class Mutation:
 
     @strawberry.mutation(description="Make an email address the primary one.")
     async def contact_email_set_primary(
-        self, info: Info, input: i.ContactEmailIdInput
+        self, info: Info, input: InputArg[i.ContactEmailIdInput]
     ) -> p.ContactEmailSetPrimaryPayload:
         return p.ContactEmailSetPrimaryPayload.from_outcome(
             await r.set_primary(info, str(input.contact_id), "email", str(input.email_id))
@@ -115,7 +120,7 @@ class Mutation:
         "while other addresses exist."
     )
     async def contact_email_remove(
-        self, info: Info, input: i.ContactEmailIdInput
+        self, info: Info, input: InputArg[i.ContactEmailIdInput]
     ) -> p.ContactEmailRemovePayload:
         return p.ContactEmailRemovePayload.from_outcome(
             await r.remove_point(info, str(input.contact_id), "email", str(input.email_id))
@@ -123,7 +128,7 @@ class Mutation:
 
     @strawberry.mutation(description="Add tags; tags already there are kept once.")
     async def contact_tags_add(
-        self, info: Info, input: i.ContactTagsInput
+        self, info: Info, input: InputArg[i.ContactTagsInput]
     ) -> p.ContactTagsAddPayload:
         return p.ContactTagsAddPayload.from_outcome(
             await r.add_tags(info, str(input.contact_id), input.tags)
@@ -131,7 +136,7 @@ class Mutation:
 
     @strawberry.mutation(description="Remove tags; other tags stay.")
     async def contact_tags_remove(
-        self, info: Info, input: i.ContactTagsInput
+        self, info: Info, input: InputArg[i.ContactTagsInput]
     ) -> p.ContactTagsRemovePayload:
         return p.ContactTagsRemovePayload.from_outcome(
             await r.remove_tags(info, str(input.contact_id), input.tags)
@@ -139,7 +144,7 @@ class Mutation:
 
     @strawberry.mutation(description="Set or clear the owner.")
     async def contact_owner_set(
-        self, info: Info, input: i.ContactOwnerSetInput
+        self, info: Info, input: InputArg[i.ContactOwnerSetInput]
     ) -> p.ContactOwnerSetPayload:
         owner = str(input.owner_id) if input.owner_id is not None else None
         return p.ContactOwnerSetPayload.from_outcome(
@@ -148,7 +153,7 @@ class Mutation:
 
     @strawberry.mutation(description="Add followers (at most 10 in all).")
     async def contact_followers_add(
-        self, info: Info, input: i.ContactFollowersInput
+        self, info: Info, input: InputArg[i.ContactFollowersInput]
     ) -> p.ContactFollowersAddPayload:
         return p.ContactFollowersAddPayload.from_outcome(
             await r.add_followers(info, str(input.contact_id), [str(u) for u in input.user_ids])
@@ -156,7 +161,7 @@ class Mutation:
 
     @strawberry.mutation(description="Remove followers.")
     async def contact_followers_remove(
-        self, info: Info, input: i.ContactFollowersInput
+        self, info: Info, input: InputArg[i.ContactFollowersInput]
     ) -> p.ContactFollowersRemovePayload:
         return p.ContactFollowersRemovePayload.from_outcome(
             await r.remove_followers(info, str(input.contact_id), [str(u) for u in input.user_ids])
@@ -164,7 +169,7 @@ class Mutation:
 
     @strawberry.mutation(description="Switch Do-Not-Disturb on or off per channel.")
     async def contact_dnd_set(
-        self, info: Info, input: i.ContactDndSetInput
+        self, info: Info, input: InputArg[i.ContactDndSetInput]
     ) -> p.ContactDndSetPayload:
         settings = {s.channel: s.enabled for s in input.settings}
         return p.ContactDndSetPayload.from_outcome(
@@ -175,7 +180,7 @@ class Mutation:
         description="Set or clear custom field values, each checked against its field's type."
     )
     async def contact_custom_field_values_set(
-        self, info: Info, input: i.ContactCustomFieldValuesSetInput
+        self, info: Info, input: InputArg[i.ContactCustomFieldValuesSetInput]
     ) -> p.ContactCustomFieldValuesSetPayload:
         return p.ContactCustomFieldValuesSetPayload.from_outcome(
             await r.set_custom_values(info, str(input.contact_id), input.to_domain())
@@ -183,14 +188,14 @@ class Mutation:
 
     @strawberry.mutation(description="Define a custom field (admins only).")
     async def custom_field_create(
-        self, info: Info, input: cf.CustomFieldCreateInput
+        self, info: Info, input: InputArg[cf.CustomFieldCreateInput]
     ) -> cf.CustomFieldCreatePayload:
         command = NewCustomField(input.key, input.name, input.data_type, tuple(input.options))
         return cf.CustomFieldCreatePayload.from_outcome(await rcf.create(info, command))
 
     @strawberry.mutation(description="Rename a custom field or add options (admins only).")
     async def custom_field_update(
-        self, info: Info, input: cf.CustomFieldUpdateInput
+        self, info: Info, input: InputArg[cf.CustomFieldUpdateInput]
     ) -> cf.CustomFieldUpdatePayload:
         return cf.CustomFieldUpdatePayload.from_outcome(
             await rcf.update(info, str(input.id), input.name, input.options)
@@ -198,6 +203,6 @@ class Mutation:
 
     @strawberry.mutation(description="Delete a custom field and all its values (admins only).")
     async def custom_field_delete(
-        self, info: Info, input: cf.CustomFieldDeleteInput
+        self, info: Info, input: InputArg[cf.CustomFieldDeleteInput]
     ) -> cf.CustomFieldDeletePayload:
         return cf.CustomFieldDeletePayload.from_outcome(await rcf.delete(info, str(input.id)))

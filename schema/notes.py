@@ -12,11 +12,18 @@ from domain.events import ContactEvent, EventKind
 from resolvers import notes as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
+from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError
+from schema.enums import graphql_enum
 from schema.user import User
 
-strawberry.enum(
-    n.NoteSortField, name="ContactNoteSortField", description="What a contact's notes sort by."
+graphql_enum(
+    n.NoteSortField,
+    "What a contact's notes sort by.",
+    {
+        n.NoteSortField.CREATED_AT: "When the note was added.",
+        n.NoteSortField.UPDATED_AT: "When the note was last edited.",
+    },
+    name="ContactNoteSortField",
 )
 
 
@@ -153,7 +160,7 @@ class ContactNoteMutationPayload:
     note: ContactNote | None = strawberry.field(
         description="The note after the change (as it was, for a delete); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -161,7 +168,7 @@ class ContactNoteMutationPayload:
     def from_outcome(cls, outcome: Outcome[n.Note]) -> Self:
         return cls(
             note=ContactNote.from_domain(outcome.value) if outcome.value else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 
@@ -184,7 +191,7 @@ class ContactNoteDeletePayload(ContactNoteMutationPayload):
 class NotesMutation:
     @strawberry.mutation(description="Add a note to a contact.")
     async def contact_note_add(
-        self, info: Info, input: ContactNoteAddInput
+        self, info: Info, input: InputArg[ContactNoteAddInput]
     ) -> ContactNoteAddPayload:
         return ContactNoteAddPayload.from_outcome(
             await r.add(info, str(input.contact_id), input.body)
@@ -192,7 +199,7 @@ class NotesMutation:
 
     @strawberry.mutation(description="Edit a note's text; its creation time stays.")
     async def contact_note_update(
-        self, info: Info, input: ContactNoteUpdateInput
+        self, info: Info, input: InputArg[ContactNoteUpdateInput]
     ) -> ContactNoteUpdatePayload:
         return ContactNoteUpdatePayload.from_outcome(
             await r.edit(info, str(input.note_id), input.body)
@@ -200,6 +207,6 @@ class NotesMutation:
 
     @strawberry.mutation(description="Delete a note.")
     async def contact_note_delete(
-        self, info: Info, input: ContactNoteDeleteInput
+        self, info: Info, input: InputArg[ContactNoteDeleteInput]
     ) -> ContactNoteDeletePayload:
         return ContactNoteDeletePayload.from_outcome(await r.delete(info, str(input.note_id)))

@@ -27,7 +27,11 @@ class Query:
         description="One contact by id; null when it does not exist, belongs "
         "to another location, or the viewer may not see it."
     )
-    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
+    async def contact(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The contact's id.")],
+    ) -> Contact | None:
         found = await r.contact(info, str(id))
         return Contact.from_domain(found) if found else None
 

@@ -14,7 +14,7 @@ from domain import smart_lists as s
 from resolvers import contact as rc
 from resolvers import smart_lists as r
 from resolvers.common import Info, Outcome, given
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection
+from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError
 from schema.contact_filters import ContactFilter, ContactOrderBy
 from schema.enums import ContactSortField
 from schema.user import User
@@ -250,7 +250,11 @@ class SmartListsQuery:
     @strawberry.field(
         description="One smart list by id; null when it does not exist in the location."
     )
-    async def smart_list(self, info: Info, id: strawberry.ID) -> SmartList | None:
+    async def smart_list(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The list's id.")],
+    ) -> SmartList | None:
         found = await r.smart_list(info, str(id))
         return SmartList.from_domain(info, found) if found else None
 
@@ -299,7 +303,7 @@ class SmartListMutationPayload:
     smart_list: SmartList | None = strawberry.field(
         description="The list after the change (as it was, for a delete); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
         "changed nothing."
     )
@@ -308,7 +312,7 @@ class SmartListMutationPayload:
     def from_outcome(cls, info: Info, outcome: Outcome[s.SmartList]) -> Self:
         return cls(
             smart_list=SmartList.from_domain(info, outcome.value) if outcome.value else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 
@@ -337,7 +341,7 @@ class SmartListsMutation:
         description="Save a smart list. DUPLICATE when the location has one of that name."
     )
     async def smart_list_create(
-        self, info: Info, input: SmartListCreateInput
+        self, info: Info, input: InputArg[SmartListCreateInput]
     ) -> SmartListCreatePayload:
         outcome = await r.create(
             info,
@@ -352,7 +356,7 @@ class SmartListsMutation:
         "admin may (FORBIDDEN otherwise)."
     )
     async def smart_list_update(
-        self, info: Info, input: SmartListUpdateInput
+        self, info: Info, input: InputArg[SmartListUpdateInput]
     ) -> SmartListUpdatePayload:
         changes: dict[str, Any] = {}
         if given(input.name):
@@ -369,6 +373,6 @@ class SmartListsMutation:
         "otherwise). Its contacts are not touched."
     )
     async def smart_list_delete(
-        self, info: Info, input: SmartListDeleteInput
+        self, info: Info, input: InputArg[SmartListDeleteInput]
     ) -> SmartListDeletePayload:
         return SmartListDeletePayload.from_outcome(info, await r.delete(info, str(input.id)))

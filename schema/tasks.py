@@ -14,19 +14,31 @@ from resolvers import tasks as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection, aware
+from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError, aware
 from schema.contact_filters import DateTimeRange
+from schema.enums import graphql_enum
 from schema.user import User
 
 UNSET: Any = strawberry.UNSET
 
-strawberry.enum(
+graphql_enum(
     t.TaskStatus,
+    "Whether a task is still to do (OPEN) or done (COMPLETED).",
+    {
+        t.TaskStatus.OPEN: "Still to do.",
+        t.TaskStatus.COMPLETED: "Done.",
+    },
     name="ContactTaskStatus",
-    description="Whether a task is still to do (OPEN) or done (COMPLETED).",
 )
-strawberry.enum(
-    t.TaskSortField, name="ContactTaskSortField", description="What a contact's tasks sort by."
+graphql_enum(
+    t.TaskSortField,
+    "What a contact's tasks sort by.",
+    {
+        t.TaskSortField.DUE_AT: "When the task is due.",
+        t.TaskSortField.CREATED_AT: "When the task was added.",
+        t.TaskSortField.UPDATED_AT: "When the task last changed.",
+    },
+    name="ContactTaskSortField",
 )
 
 
@@ -291,7 +303,7 @@ class ContactTaskMutationPayload:
     task: ContactTask | None = strawberry.field(
         description="The task after the change (as it was, for a delete); null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success."
     )
 
@@ -299,7 +311,7 @@ class ContactTaskMutationPayload:
     def from_outcome(cls, outcome: Outcome[t.Task]) -> Self:
         return cls(
             task=ContactTask.from_domain(outcome.value) if outcome.value else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 
@@ -334,7 +346,7 @@ class TasksMutation:
         description="Add an open task to a contact (records TASK_ADDED on the contact)."
     )
     async def contact_task_add(
-        self, info: Info, input: ContactTaskAddInput
+        self, info: Info, input: InputArg[ContactTaskAddInput]
     ) -> ContactTaskAddPayload:
         return ContactTaskAddPayload.from_outcome(
             await r.add(
@@ -352,7 +364,7 @@ class TasksMutation:
         "TASK_UPDATED with the changed fields; an edit that changes nothing records nothing)."
     )
     async def contact_task_update(
-        self, info: Info, input: ContactTaskUpdateInput
+        self, info: Info, input: InputArg[ContactTaskUpdateInput]
     ) -> ContactTaskUpdatePayload:
         return ContactTaskUpdatePayload.from_outcome(
             await r.update(info, str(input.task_id), input.to_domain())
@@ -364,7 +376,7 @@ class TasksMutation:
         "first completion and records no event."
     )
     async def contact_task_complete(
-        self, info: Info, input: ContactTaskCompleteInput
+        self, info: Info, input: InputArg[ContactTaskCompleteInput]
     ) -> ContactTaskCompletePayload:
         return ContactTaskCompletePayload.from_outcome(await r.complete(info, str(input.task_id)))
 
@@ -373,12 +385,12 @@ class TasksMutation:
         "TASK_REOPENED). Reopening an open task is a no-op and records no event."
     )
     async def contact_task_reopen(
-        self, info: Info, input: ContactTaskReopenInput
+        self, info: Info, input: InputArg[ContactTaskReopenInput]
     ) -> ContactTaskReopenPayload:
         return ContactTaskReopenPayload.from_outcome(await r.reopen(info, str(input.task_id)))
 
     @strawberry.mutation(description="Delete a task (records TASK_DELETED).")
     async def contact_task_delete(
-        self, info: Info, input: ContactTaskDeleteInput
+        self, info: Info, input: InputArg[ContactTaskDeleteInput]
     ) -> ContactTaskDeletePayload:
         return ContactTaskDeletePayload.from_outcome(await r.delete(info, str(input.task_id)))

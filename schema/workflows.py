@@ -14,20 +14,28 @@ from domain.events import ContactEvent, EventKind
 from resolvers import workflows as r
 from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg
+from schema.common import AfterArg, Connection, FirstArg, InputArg, UserError
+from schema.enums import graphql_enum
 from schema.user import User
 
-strawberry.enum(
+graphql_enum(
     w.WorkflowState,
+    "Which of a contact's workflow enrolments: ACTIVE (running) or PAST (completed or stopped).",
+    {
+        w.WorkflowState.ACTIVE: "Still running.",
+        w.WorkflowState.PAST: "Ended: completed or stopped.",
+    },
     name="ContactWorkflowState",
-    description="Which of a contact's workflow enrolments: ACTIVE (running) or PAST "
-    "(completed or stopped).",
 )
-strawberry.enum(
+graphql_enum(
     w.WorkflowEndReason,
-    name="ContactWorkflowEndReason",
-    description="How an enrolment ended: COMPLETED (the workflow finished) or STOPPED "
+    "How an enrolment ended: COMPLETED (the workflow finished) or STOPPED "
     "(someone took the contact out).",
+    {
+        w.WorkflowEndReason.COMPLETED: "The workflow finished for the contact.",
+        w.WorkflowEndReason.STOPPED: "Someone took the contact out before the end.",
+    },
+    name="ContactWorkflowEndReason",
 )
 
 
@@ -185,7 +193,7 @@ class ContactWorkflowMutationPayload:
     enrollment: ContactWorkflowEnrollment | None = strawberry.field(
         description="The enrolment after the change; null on error."
     )
-    user_errors: list[ContactUserError] = strawberry.field(
+    user_errors: list[UserError] = strawberry.field(
         description="Why the input was refused; empty on success. A payload with errors "
         "changed nothing."
     )
@@ -196,7 +204,7 @@ class ContactWorkflowMutationPayload:
             enrollment=ContactWorkflowEnrollment.from_domain(outcome.value)
             if outcome.value
             else None,
-            user_errors=ContactUserError.all_of(outcome.errors),
+            user_errors=UserError.all_of(outcome.errors),
         )
 
 
@@ -222,7 +230,7 @@ class WorkflowsMutation:
         "that workflow gets DUPLICATE; after an enrolment ended it may be enrolled again."
     )
     async def contact_workflow_enroll(
-        self, info: Info, input: ContactWorkflowEnrollInput
+        self, info: Info, input: InputArg[ContactWorkflowEnrollInput]
     ) -> ContactWorkflowEnrollPayload:
         return ContactWorkflowEnrollPayload.from_outcome(
             await r.enroll(info, str(input.contact_id), str(input.workflow_id), input.workflow_name)
@@ -233,7 +241,7 @@ class WorkflowsMutation:
         "PAST as STOPPED. NOT_FOUND when it is not actively enrolled."
     )
     async def contact_workflow_stop(
-        self, info: Info, input: ContactWorkflowStopInput
+        self, info: Info, input: InputArg[ContactWorkflowStopInput]
     ) -> ContactWorkflowStopPayload:
         return ContactWorkflowStopPayload.from_outcome(
             await r.end(
@@ -246,7 +254,7 @@ class WorkflowsMutation:
         "the enrolment moves to PAST as COMPLETED. NOT_FOUND when it is not actively enrolled."
     )
     async def contact_workflow_complete(
-        self, info: Info, input: ContactWorkflowCompleteInput
+        self, info: Info, input: InputArg[ContactWorkflowCompleteInput]
     ) -> ContactWorkflowCompletePayload:
         return ContactWorkflowCompletePayload.from_outcome(
             await r.end(

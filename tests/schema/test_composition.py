@@ -3,7 +3,8 @@
 
 The Node side lives in tools/federation (`make test` installs it with `npm ci`):
 - compose.mjs composes schema.graphql with reviews.graphql using @apollo/composition and
-  @theguild/federation-composition and reports both outcomes as JSON;
+  @theguild/federation-composition and reports both outcomes as JSON; with billing.graphql,
+  whose own PageInfo and Money meet ours (@shareable on both sides);
 - gateway-check.mjs serves the reviews subgraph, composes the supergraph, starts
   @apollo/gateway (forwarding the caller's Authorization header) and runs queries that cross
   both subgraphs against a real contact-graph server, which the `server` fixture (conftest.py)
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from federation_support import (
+    ROOT,
     SEED_CONTACTS,
     Server,
     direct,
@@ -83,6 +85,48 @@ def test_conflicting_subgraph_does_not_compose(node: str, tmp_path: Path, code: 
     for composer in ("apollo", "guild"):
         assert report[composer]["ok"] is False
         assert code in {e["code"] for e in report[composer]["errors"]}, report[composer]
+
+
+# billing.graphql defines its own Relay PageInfo and Money, @shareable as Federation 2 asks of
+# a value type in every subgraph that defines it.
+VALUE_TYPES = {"PageInfo", "Money"}
+
+
+def test_shared_value_types_compose_with_both_composers(node: str) -> None:
+    status, report, stderr = run_node(
+        node, "compose.mjs", "--other-sdl", "billing.graphql", "--other-name", "billing"
+    )
+
+    assert report == {
+        "apollo": {"ok": True, "errors": []},
+        "guild": {"ok": True, "errors": []},
+    }, stderr
+    assert status == 0
+
+
+def test_value_types_need_shareable_on_our_side(node: str, tmp_path: Path) -> None:
+    """Without our @shareable the same pair fails: the test above proves something."""
+    ours = (ROOT / "schema.graphql").read_text()
+    assert all(f"type {name} @shareable {{" in ours for name in VALUE_TYPES)
+    unshared = tmp_path / "unshared.graphql"
+    unshared.write_text(ours.replace(" @shareable {", " {"))
+
+    status, report, _ = run_node(
+        node,
+        "compose.mjs",
+        "--contact-sdl",
+        str(unshared),
+        "--other-sdl",
+        "billing.graphql",
+        "--other-name",
+        "billing",
+    )
+
+    assert status == 1
+    for composer in ("apollo", "guild"):
+        errors = report[composer]["errors"]
+        assert {e["code"] for e in errors} == {"INVALID_FIELD_SHARING"}, report[composer]
+        assert {e["message"].split('"')[1].split(".")[0] for e in errors} == VALUE_TYPES
 
 
 # --- end to end through @apollo/gateway -------------------------------------------------------

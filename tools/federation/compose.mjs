@@ -8,9 +8,11 @@
 // Each error is {"code", "message"}. Exit status: 0 when both compose, 1 when either fails,
 // 2 on a usage or I/O error.
 //
-// Usage: node compose.mjs [--contact-sdl FILE] [--other-sdl FILE] [--supergraph-out FILE]
+// Usage: node compose.mjs [--contact-sdl FILE] [--other-sdl FILE] [--other-name NAME]
+//                         [--supergraph-out FILE]
 //   --contact-sdl     our SDL (default: ../../schema.graphql, i.e. the committed export)
 //   --other-sdl       the second subgraph (default: reviews.graphql next to this script)
+//   --other-name      its name in the composition and its errors (default: reviews)
 //   --supergraph-out  write Apollo's supergraph SDL there (when it composes)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +36,12 @@ function describe(error) {
 
 /** Load the two subgraphs as service definitions (name, url, parsed typeDefs). */
 export function loadServices({ contactSdl = DEFAULT_CONTACT_SDL, otherSdl = DEFAULT_OTHER_SDL,
+                               otherName = 'reviews',
                                contactUrl = 'http://contact-graph.invalid/graphql',
-                               otherUrl = 'http://reviews.invalid/graphql' } = {}) {
+                               otherUrl = `http://${otherName}.invalid/graphql` } = {}) {
   return [
     { name: 'contacts', url: contactUrl, typeDefs: parse(readFileSync(contactSdl, 'utf8')) },
-    { name: 'reviews', url: otherUrl, typeDefs: parse(readFileSync(otherSdl, 'utf8')) },
+    { name: otherName, url: otherUrl, typeDefs: parse(readFileSync(otherSdl, 'utf8')) },
   ];
 }
 
@@ -72,10 +75,15 @@ function main() {
       options: {
         'contact-sdl': { type: 'string', default: DEFAULT_CONTACT_SDL },
         'other-sdl': { type: 'string', default: DEFAULT_OTHER_SDL },
+        'other-name': { type: 'string', default: 'reviews' },
         'supergraph-out': { type: 'string' },
       },
     }));
-    load = () => loadServices({ contactSdl: args['contact-sdl'], otherSdl: args['other-sdl'] });
+    load = () => loadServices({
+      contactSdl: args['contact-sdl'],
+      otherSdl: args['other-sdl'],
+      otherName: args['other-name'],
+    });
     load();
   } catch (error) {
     console.error(`compose.mjs: ${error.message}`);
