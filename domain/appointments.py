@@ -309,6 +309,14 @@ def _event(
     )
 
 
+def _cancelled() -> DomainError:
+    return DomainError.single(
+        ErrorCode.INVALID_VALUE,
+        "a cancelled appointment cannot be changed; book a new one",
+        "appointmentId",
+    )
+
+
 def _missing() -> DomainError:
     return DomainError.single(ErrorCode.NOT_FOUND, "no appointment with this id", "appointmentId")
 
@@ -412,12 +420,6 @@ async def update_appointment(
     async def run() -> Appointment:
         async with svc.uow() as uow:
             appointment = await _visible_appointment(uow, viewer, appointment_id)
-            if appointment.status is AppointmentStatus.CANCELLED:
-                raise DomainError.single(
-                    ErrorCode.INVALID_VALUE,
-                    "a cancelled appointment cannot be changed; book a new one",
-                    "appointmentId",
-                )
             if patch.calendar_id is KEEP:
                 calendar = await visible_calendar(uow, viewer, appointment.calendar_id)
             else:
@@ -429,6 +431,8 @@ async def update_appointment(
             changed = [k for k in after if after[k] != before[k]]
             if not changed:
                 return appointment
+            if before["status"] == AppointmentStatus.CANCELLED.value:
+                raise _cancelled()  # nothing was written: the change is rolled back
             appointment.updated_at = now
             await uow.appointments.save(appointment)
             kind = (
@@ -479,8 +483,10 @@ async def _apply(
                 calendar.time_zone if zone is None else check_zone(zone, "timeZone")
             )
 
+    cancelled = a.status is AppointmentStatus.CANCELLED
+
     def status() -> None:
-        if patch.status is not KEEP:
+        if patch.status is not KEEP and not (cancelled and patch.status is a.status):
             values["status"] = _bookable_status(patch.status)
 
     def member() -> None:
@@ -514,6 +520,8 @@ async def _apply(
         moved = True
         if "member" not in values and wanted not in calendar.team_member_ids:
             wanted = None
+    if moved and cancelled:
+        raise _cancelled()
     if moved:
         slot, team_member_id = await _reserve(uow, calendar, start, wanted, now, exclude_id=a.id)
         a.calendar_id, a.team_member_id = calendar.id, team_member_id

@@ -31,7 +31,7 @@ from domain.custom_fields import Money, value_to_json
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import UnitOfWork, new_id
-from domain.services import Services, create_in, visible_contact_id
+from domain.services import Services, create_in, retrying, visible_contact_id
 from domain.values import MAX_TEXT, clean_text
 from domain.viewer import Viewer
 
@@ -421,6 +421,13 @@ class AssociationLabel:
             )
         self.name, self.inverse_name = new_name, new_inverse
 
+    def same_definition(self, other: AssociationLabel) -> bool:
+        """Creating ``other`` asks for exactly this label: same kind and names."""
+        return self.fits(other.object_type, other.object_key) and (
+            self.name,
+            self.inverse_name,
+        ) == (other.name, other.inverse_name)
+
     def same_name(self, other: AssociationLabel) -> bool:
         return (
             self.id != other.id
@@ -739,43 +746,51 @@ async def add_association(
     """Link the contact to an existing record or to one created in the same unit of work.
 
     The new record is written before the labels are checked: a refused label rolls the
-    whole change back, so a failure creates nothing.
+    whole change back, so a failure creates nothing. An existing record the contact is
+    already linked to (from either side) is no change: that link is returned as it is,
+    with its own labels -- the labels commands change those.
     """
     if len(targets) != 1:
         raise DomainError.single(ErrorCode.INVALID_VALUE, f"give exactly one of {TARGET_MEMBERS}")
     given = targets[0]
-    async with svc.uow() as uow:
-        await visible_contact_id(uow, viewer, contact_id)
-        now = svc.clock.now()
-        object_id, object_type, object_key, record = await _target(
-            uow, svc, viewer, contact_id, given, now
-        )
-        if isinstance(given.target, ExistingRecord) and await uow.associations.find(
-            viewer.location_id, contact_id, object_type, object_id
-        ):
-            raise DomainError.single(
-                ErrorCode.DUPLICATE,
-                "the contact is already linked to this record; change the link's labels instead",
-                *given.path,
+
+    async def run() -> Linked:
+        async with svc.uow() as uow:
+            await visible_contact_id(uow, viewer, contact_id)
+            now = svc.clock.now()
+            object_id, object_type, object_key, record = await _target(
+                uow, svc, viewer, contact_id, given, now
             )
-        link = AssociationLink(
-            location_id=viewer.location_id,
-            contact_id=contact_id,
-            object_type=object_type,
-            object_id=object_id,
-            object_key=object_key,
-            created_at=now,
-        )
-        link.add_labels(await _labels(uow, viewer, label_ids), reverse=False)
-        await uow.associations.add(link)
-        if isinstance(record, Opportunity):
-            change = FieldChange("opportunities", None, record.summary())
-            uow.record(_event(EventKind.OPPORTUNITY_CREATED, contact_id, viewer, now, [change]))
-        for side in link.sides():
-            change = FieldChange("associations", None, side.summary(link.labels))
-            uow.record(_event(EventKind.ASSOCIATION_ADDED, side.contact_id, viewer, now, [change]))
-        await uow.commit()
-        return Linked(link.sides()[0], tuple(link.labels), record)
+            link = AssociationLink(
+                location_id=viewer.location_id,
+                contact_id=contact_id,
+                object_type=object_type,
+                object_id=object_id,
+                object_key=object_key,
+                created_at=now,
+            )
+            link.add_labels(await _labels(uow, viewer, label_ids), reverse=False)
+            if isinstance(given.target, ExistingRecord):
+                existing = await uow.associations.find(
+                    viewer.location_id, contact_id, object_type, object_id
+                )
+                if existing is not None:
+                    side = next(s for s in existing.sides() if s.contact_id == contact_id)
+                    return Linked(side, tuple(existing.labels), record)
+            await uow.associations.add(link)  # ConcurrencyConflict: linked meanwhile
+            if isinstance(record, Opportunity):
+                change = FieldChange("opportunities", None, record.summary())
+                uow.record(_event(EventKind.OPPORTUNITY_CREATED, contact_id, viewer, now, [change]))
+            for side in link.sides():
+                change = FieldChange("associations", None, side.summary(link.labels))
+                uow.record(
+                    _event(EventKind.ASSOCIATION_ADDED, side.contact_id, viewer, now, [change])
+                )
+            await uow.commit()
+            return Linked(link.sides()[0], tuple(link.labels), record)
+
+    result: Linked = await retrying(run)
+    return result
 
 
 async def create_opportunity(
@@ -879,21 +894,29 @@ async def update_opportunity(
 # -- label definitions (admins only) -----------------------------------------------------------
 
 
-async def _check_unique(uow: UnitOfWork, label: AssociationLabel) -> None:
-    for other in await uow.associations.labels(label.location_id):
-        if label.same_name(other):
-            raise DomainError.single(
-                ErrorCode.DUPLICATE,
-                f"a {label.connects()} label named '{other.name}' exists",
-                "name",
-            )
+async def _same_name(uow: UnitOfWork, label: AssociationLabel) -> AssociationLabel | None:
+    """Another label of the location that ``label`` may not share its name with."""
+    others = await uow.associations.labels(label.location_id)
+    return next((o for o in others if label.same_name(o)), None)
+
+
+def _name_taken(label: AssociationLabel, other: AssociationLabel) -> DomainError:
+    return DomainError.single(
+        ErrorCode.DUPLICATE, f"a {label.connects()} label named '{other.name}' exists", "name"
+    )
 
 
 async def create_label(svc: Services, viewer: Viewer, new: NewAssociationLabel) -> AssociationLabel:
+    """Define a label. A label of the same name, kind and inverse name is returned as it is
+    (a retried create); one of that name that differs otherwise is DUPLICATE."""
     viewer.require_admin("association labels")
     async with svc.uow() as uow:
         label = AssociationLabel.create(viewer.location_id, new, svc.clock.now())
-        await _check_unique(uow, label)
+        other = await _same_name(uow, label)
+        if other is not None:
+            if other.same_definition(label):
+                return other
+            raise _name_taken(label, other)
         await uow.associations.add_label(label)
         await uow.commit()
         return label
@@ -913,8 +936,13 @@ async def update_label(
     viewer.require_admin("association labels")
     async with svc.uow() as uow:
         label = await _label(uow, viewer, label_id)
+        before = (label.name, label.inverse_name)
         label.rename(name, inverse_name)
-        await _check_unique(uow, label)
+        if (label.name, label.inverse_name) == before:
+            return label  # the names it has: nothing to write
+        other = await _same_name(uow, label)
+        if other is not None:
+            raise _name_taken(label, other)
         await uow.associations.save_label(label)
         await uow.commit()
         return label

@@ -452,14 +452,18 @@ async def create_calendar(svc: Services, viewer: Viewer, patch: CalendarPatch) -
 async def update_calendar(
     svc: Services, viewer: Viewer, calendar_id: str, patch: CalendarPatch
 ) -> Calendar:
-    """Appointments already booked keep their times and team member."""
+    """Appointments already booked keep their times and team member. Settings that match
+    what the calendar has write nothing (``updatedAt`` stays)."""
     viewer.require_admin("calendars")
     settings = _checked(patch)
     async with svc.uow() as uow:
         calendar = await uow.calendars.get(viewer.location_id, calendar_id)
         if calendar is None:
             raise _missing()
-        for key, value in settings.items():
+        changed = {k: v for k, v in settings.items() if getattr(calendar, k) != v}
+        if not changed:
+            return calendar
+        for key, value in changed.items():
             setattr(calendar, key, value)
         calendar.updated_at = svc.clock.now()
         await uow.calendars.save(calendar)

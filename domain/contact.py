@@ -161,6 +161,12 @@ class ContactPoints(Generic[LabelT]):
     def add(
         self, value: str, label: LabelT | None, primary: bool, path: tuple[str, ...] = ()
     ) -> tuple[ContactPoint, list[FieldChange]]:
+        """Add ``value`` (already normalised). A value the list already has (any case, for
+        an email) is no change: the existing item is returned as it is, label and primary
+        untouched -- ``update`` and ``set_primary`` change those."""
+        existing = next((p for p in self.items if self._key(p.value) == self._key(value)), None)
+        if existing is not None:
+            return existing, []
         if len(self.items) >= self.limit:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,

@@ -126,6 +126,15 @@ class CustomFieldDefinition:
             )
         return tuple(cleaned)
 
+    def same_definition(self, other: CustomFieldDefinition) -> bool:
+        """Same key, name, type and options: creating ``other`` again is no change."""
+        return (self.key, self.name, self.data_type, self.options) == (
+            other.key,
+            other.name,
+            other.data_type,
+            other.options,
+        )
+
     def rename(self, name: str) -> None:
         self.name = self.check_name(name)
 

@@ -154,6 +154,11 @@ class WorkflowRepository(Protocol):
     ) -> WorkflowEnrollment | None:
         """The contact's running enrolment in the workflow, if any."""
 
+    async def last_ended(
+        self, location_id: str, contact_id: str, workflow_id: str
+    ) -> WorkflowEnrollment | None:
+        """The contact's enrolment in the workflow that ended last, if any."""
+
     async def add(self, enrollment: WorkflowEnrollment) -> bool:
         """Store a new active enrolment; False (and nothing written) when the contact is
         already actively enrolled in that workflow -- decided by the store, so two
@@ -180,8 +185,12 @@ class PortalRepository(Protocol):
 class SmartListRepository(Protocol):
     async def get(self, location_id: str, smart_list_id: str) -> SmartList | None: ...
 
-    async def add(self, smart_list: SmartList) -> None:
-        """Raises DomainError(DUPLICATE) when the location has a list of that name."""
+    async def by_name(self, location_id: str, name: str) -> SmartList | None:
+        """The location's list of this name (names are unique regardless of case)."""
+
+    async def add(self, smart_list: SmartList) -> bool:
+        """Store a new list; False (nothing written) when the location has one of that
+        name, even one committed concurrently."""
 
     async def save(self, smart_list: SmartList) -> None:
         """Raises DomainError(DUPLICATE) when the location has a list of that name."""
@@ -304,7 +313,8 @@ class AssociationRepository(Protocol):
         self, location_id: str, object_type: AssociationObjectType, object_id: str
     ) -> list[str]: ...
 
-    async def add(self, link: AssociationLink) -> None: ...
+    async def add(self, link: AssociationLink) -> None:
+        """Store a new link; ConcurrencyConflict when its pair was linked meanwhile."""
 
     async def save_labels(self, link: AssociationLink) -> None: ...
 

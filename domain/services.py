@@ -136,16 +136,13 @@ async def apply_draft(
 ) -> list[FieldChange]:
     """Apply every part of a draft through the aggregate's own rules, in input order."""
     changes = contact.update_profile(draft.profile, now.date())
+    # a number or address the contact already has (or the draft gave before) stays as it is
     for i, phone in enumerate(draft.phones):
-        existing = next((p for p in contact.phones.items if p.value == phone.value), None)
-        if existing is None:
-            changes += contact.add_phone(
-                phone.value, phone.label, phone.primary, svc.phone_region, ("phones", str(i))
-            )[1]
+        changes += contact.add_phone(
+            phone.value, phone.label, phone.primary, svc.phone_region, ("phones", str(i))
+        )[1]
     for i, email in enumerate(draft.emails):
-        changes += _add_email_once(
-            contact, email.value, email.label, email.primary, ("emails", str(i))
-        )
+        changes += contact.add_email(email.value, email.label, email.primary, ("emails", str(i)))[1]
     changes += contact.add_tags(draft.tags)
     if draft.owner_id is not KEEP:
         changes += contact.set_owner(draft.owner_id)
@@ -153,17 +150,6 @@ async def apply_draft(
     changes += contact.set_dnd(draft.dnd, viewer.user_id, now)
     changes += await _set_custom_values(contact, draft.custom_values, svc, uow, ("customFields",))
     return changes
-
-
-def _add_email_once(
-    contact: Contact, raw: str, label: EmailLabel | None, primary: bool, path: tuple[str, ...]
-) -> list[FieldChange]:
-    from domain.values import email_key, normalize_email
-
-    address = normalize_email(raw, *path, contact.emails.value_field)
-    if any(email_key(e.value) == email_key(address) for e in contact.emails.items):
-        return []
-    return contact.add_email(address, label, primary, path)[1]
 
 
 async def create_contact(svc: Services, viewer: Viewer, draft: ContactDraft) -> Contact:
@@ -217,11 +203,6 @@ async def upsert_contact(
         normalize_phone(p.value, svc.phone_region, "phones", str(i), "number")
         for i, p in enumerate(draft.phones)
     ]
-    # stored numbers are E.164: apply_draft then skips the ones the match already has
-    normalized = replace(
-        draft,
-        phones=tuple(replace(p, value=n) for p, n in zip(draft.phones, numbers, strict=True)),
-    )
 
     async def run() -> tuple[Contact, bool]:
         async with svc.uow() as uow:
@@ -238,7 +219,7 @@ async def upsert_contact(
                 created = await create_in(uow, svc, viewer, draft, now)
                 await uow.commit()
                 return created, True
-            changes = await apply_draft(match, normalized, svc, viewer, now, uow)
+            changes = await apply_draft(match, draft, svc, viewer, now, uow)
             if changes:
                 match.updated_at = now
                 await uow.contacts.save(match)
@@ -429,13 +410,11 @@ async def set_custom_values(
 async def create_custom_field(
     svc: Services, viewer: Viewer, cmd: NewCustomField
 ) -> CustomFieldDefinition:
+    """Define a field. The key names it: a field with this key and the same name, type and
+    options is returned as it is (a retried create); one that differs is DUPLICATE."""
     viewer.require_admin("custom field definitions")
     async with svc.uow() as uow:
         key = CustomFieldDefinition.check_key(cmd.key)
-        if await uow.custom_fields.by_keys(viewer.location_id, [key]):
-            raise DomainError.single(
-                ErrorCode.DUPLICATE, f"a custom field with key '{key}' exists", "key"
-            )
         definition = CustomFieldDefinition(
             location_id=viewer.location_id,
             key=key,
@@ -444,28 +423,46 @@ async def create_custom_field(
             options=CustomFieldDefinition.check_options(cmd.data_type, cmd.options),
             created_at=svc.clock.now(),
         )
-        if not await uow.custom_fields.add(definition):  # a concurrent create won the key
+        existing = await _field_with_key(uow, viewer, key)
+        if existing is None:
+            if await uow.custom_fields.add(definition):
+                await uow.commit()
+                return definition
+            existing = await _field_with_key(uow, viewer, key)  # a concurrent create won
+            if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+                raise AssertionError("conflicting custom field not found")
+        if not existing.same_definition(definition):
             raise DomainError.single(
-                ErrorCode.DUPLICATE, f"a custom field with key '{key}' exists", "key"
+                ErrorCode.DUPLICATE,
+                f"a custom field with key '{key}' exists with another name, type or options",
+                "key",
             )
-        await uow.commit()
-        return definition
+        return existing
+
+
+async def _field_with_key(
+    uow: UnitOfWork, viewer: Viewer, key: str
+) -> CustomFieldDefinition | None:
+    return (await uow.custom_fields.by_keys(viewer.location_id, [key])).get(key)
 
 
 async def update_custom_field(
     svc: Services, viewer: Viewer, field_id: str, name: str | None, options: list[str] | None
 ) -> CustomFieldDefinition:
+    """A rename or options that match what the field has write nothing."""
     viewer.require_admin("custom field definitions")
     async with svc.uow() as uow:
         definition = await uow.custom_fields.get(viewer.location_id, field_id)
         if definition is None:
             raise DomainError.single(ErrorCode.NOT_FOUND, "no custom field with this id", "id")
+        before = (definition.name, definition.options)
         if name is not None:
             definition.rename(name)
         if options is not None:
             definition.replace_options(options)
-        await uow.custom_fields.save(definition)
-        await uow.commit()
+        if (definition.name, definition.options) != before:
+            await uow.custom_fields.save(definition)
+            await uow.commit()
         return definition
 
 

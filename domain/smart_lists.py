@@ -63,10 +63,20 @@ class SmartList:
             )
         return f
 
+    def same_definition(self, other: SmartList) -> bool:
+        """Creating ``other`` asks for exactly this list: same name, filter and order."""
+        return (self.name, self.filter, self.order) == (other.name, other.filter, other.order)
+
     def may_be_changed_by(self, viewer: Viewer) -> bool:
         return viewer.is_admin or (
             self.created_by is not None and self.created_by == viewer.user_id
         )
+
+
+def name_taken() -> DomainError:
+    return DomainError.single(
+        ErrorCode.DUPLICATE, "the location already has a smart list with this name", "name"
+    )
 
 
 def _missing() -> DomainError:
@@ -93,6 +103,8 @@ async def create_smart_list(
     contact_filter: ContactFilter | None,
     order: ContactOrder,
 ) -> SmartList:
+    """Save a list. The name names it: a list of this name with the same filter and order is
+    returned as it is (a retried create); one that differs is DUPLICATE."""
     text = SmartList.check_name(name)
     SmartList.check_filter(contact_filter)
     async with svc.uow() as uow:
@@ -106,9 +118,15 @@ async def create_smart_list(
             created_at=now,
             updated_at=now,
         )
-        await uow.smart_lists.add(smart_list)
-        await uow.commit()
-        return smart_list
+        existing = await uow.smart_lists.by_name(viewer.location_id, text)
+        if existing is None and await uow.smart_lists.add(smart_list):
+            await uow.commit()
+            return smart_list
+        if existing is None:  # a concurrent create won the name
+            existing = await uow.smart_lists.by_name(viewer.location_id, text)
+        if existing is None or not existing.same_definition(smart_list):
+            raise name_taken()
+        return existing
 
 
 async def update_smart_list(

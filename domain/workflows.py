@@ -6,7 +6,8 @@ A workflow belongs to another system (the automation builder); this subgraph kee
 contact's *enrolments*: which workflow (its id, and its name as it was when enrolled), when
 the contact was enrolled and by whom, and -- once it is over -- when and how it ended. A
 contact is actively enrolled in a workflow at most once; after it ended it may be enrolled
-again, which starts a new enrolment.
+again, which starts a new enrolment. Enrolling a contact that is running the workflow, or
+stopping (completing) one whose enrolment already stopped (completed), changes nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import DomainError, ErrorCode
+from domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import new_id
-from domain.services import Services, visible_contact_id
+from domain.services import Services, retrying, visible_contact_id
 from domain.viewer import Viewer
 
 MAX_REF_ID_LENGTH = 64
@@ -109,11 +110,15 @@ def _event(
 async def enroll(
     svc: Services, viewer: Viewer, contact_id: str, workflow_id: str, workflow_name: str
 ) -> WorkflowEnrollment:
-    """Add the contact to a workflow. Already running for this contact: DUPLICATE."""
+    """Add the contact to a workflow. Already running for this contact: the running
+    enrolment is returned as it is (its name as enrolled), and nothing is recorded."""
     ref = check_ref(workflow_id, "workflow", "workflowId")
     name = check_name(workflow_name, "workflow", "workflowName")
     async with svc.uow() as uow:
         await visible_contact_id(uow, viewer, contact_id)
+        running = await uow.workflows.active(viewer.location_id, contact_id, ref)
+        if running is not None:
+            return running
         now = svc.clock.now()
         enrollment = WorkflowEnrollment(
             location_id=viewer.location_id,
@@ -123,15 +128,20 @@ async def enroll(
             enrolled_at=now,
             enrolled_by=viewer.user_id,
         )
-        if not await uow.workflows.add(enrollment):
-            raise DomainError.single(
-                ErrorCode.DUPLICATE,
-                "the contact is already actively enrolled in this workflow",
-                "workflowId",
-            )
+        if not await uow.workflows.add(enrollment):  # a concurrent enrolment won
+            running = await uow.workflows.active(viewer.location_id, contact_id, ref)
+            if running is None:  # pragma: no cover - it cannot end before it committed
+                raise AssertionError("conflicting enrolment not found")
+            return running
         uow.record(_event(EventKind.WORKFLOW_ENROLLED, enrollment, viewer, now, None))
         await uow.commit()
         return enrollment
+
+
+def _not_enrolled() -> DomainError:
+    return DomainError.single(
+        ErrorCode.NOT_FOUND, "the contact was never enrolled in this workflow", "workflowId"
+    )
 
 
 async def end(
@@ -141,31 +151,43 @@ async def end(
     workflow_id: str,
     reason: WorkflowEndReason,
 ) -> WorkflowEnrollment:
-    """Stop (a user) or complete (the automation system) the contact's active enrolment."""
+    """Stop (a user) or complete (the automation system) the contact's active enrolment.
+
+    With none running, the latest enrolment decides: ended the same way, it is returned as
+    it is (a retried stop or complete changes nothing); ended the other way, CONFLICT (a
+    stopped enrolment cannot have completed, nor the reverse); never enrolled, NOT_FOUND.
+    """
     ref = check_ref(workflow_id, "workflow", "workflowId")
-    async with svc.uow() as uow:
-        await visible_contact_id(uow, viewer, contact_id)
-        enrollment = await uow.workflows.active(viewer.location_id, contact_id, ref)
-        if enrollment is None:
-            raise DomainError.single(
-                ErrorCode.NOT_FOUND,
-                "the contact is not actively enrolled in this workflow",
-                "workflowId",
+
+    async def run() -> WorkflowEnrollment:
+        async with svc.uow() as uow:
+            await visible_contact_id(uow, viewer, contact_id)
+            enrollment = await uow.workflows.active(viewer.location_id, contact_id, ref)
+            if enrollment is None:
+                ended = await uow.workflows.last_ended(viewer.location_id, contact_id, ref)
+                if ended is None:
+                    raise _not_enrolled()
+                if ended.end_reason is not reason:
+                    how = ended.end_reason.value.lower() if ended.end_reason else "ended"
+                    raise DomainError.single(
+                        ErrorCode.CONFLICT,
+                        f"the contact's enrolment in this workflow has already {how}",
+                        "workflowId",
+                    )
+                return ended
+            before = enrollment.summary()
+            now = svc.clock.now()
+            enrollment.end(reason, viewer.user_id, now)
+            if not await uow.workflows.end(enrollment):
+                raise ConcurrencyConflict(enrollment.id)  # ended meanwhile: decide again
+            kind = (
+                EventKind.WORKFLOW_COMPLETED
+                if reason is WorkflowEndReason.COMPLETED
+                else EventKind.WORKFLOW_STOPPED
             )
-        before = enrollment.summary()
-        now = svc.clock.now()
-        enrollment.end(reason, viewer.user_id, now)
-        if not await uow.workflows.end(enrollment):
-            raise DomainError.single(
-                ErrorCode.NOT_FOUND,
-                "the contact is not actively enrolled in this workflow",
-                "workflowId",
-            )
-        kind = (
-            EventKind.WORKFLOW_COMPLETED
-            if reason is WorkflowEndReason.COMPLETED
-            else EventKind.WORKFLOW_STOPPED
-        )
-        uow.record(_event(kind, enrollment, viewer, now, before))
-        await uow.commit()
-        return enrollment
+            uow.record(_event(kind, enrollment, viewer, now, before))
+            await uow.commit()
+            return enrollment
+
+    result: WorkflowEnrollment = await retrying(run)
+    return result

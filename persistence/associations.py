@@ -43,7 +43,7 @@ from domain.associations import (
     OpportunityStatus,
 )
 from domain.custom_fields import Money
-from domain.errors import DomainError, ErrorCode
+from domain.errors import ConcurrencyConflict
 from domain.viewer import Viewer
 from persistence.mappers import RowLike
 from persistence.paging import encode_cursor
@@ -435,10 +435,8 @@ class SqlAssociationRepository:
     async def add(self, link: AssociationLink) -> None:
         try:
             await self.conn.execute(insert(A), side_rows(link))
-        except IntegrityError as exc:  # a concurrent request linked the same pair first
-            raise DomainError.single(
-                ErrorCode.DUPLICATE, "the contact is already linked to this record"
-            ) from exc
+        except IntegrityError as exc:  # a concurrent request linked the same pair first:
+            raise ConcurrencyConflict(link.id) from exc  # the command runs again and finds it
         await self._insert_labels(link)
 
     async def _insert_labels(self, link: AssociationLink) -> None:

@@ -28,8 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.contact_query import ContactOrder, ContactQuery, ContactSortField
-from domain.errors import DomainError, ErrorCode
-from domain.smart_lists import SmartList
+from domain.smart_lists import SmartList, name_taken
 from domain.viewer import Viewer
 from persistence.contact_filter_json import filter_from_json, filter_to_json
 from persistence.contact_search import SORT_COLUMNS, Page, where_clause
@@ -76,12 +75,6 @@ def smart_list_from_row(r: RowLike) -> SmartList:
     )
 
 
-def _name_taken() -> DomainError:
-    return DomainError.single(
-        ErrorCode.DUPLICATE, "the location already has a smart list with this name", "name"
-    )
-
-
 class SqlSmartListRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -91,9 +84,13 @@ class SqlSmartListRepository:
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else smart_list_from_row(row)
 
-    async def add(self, smart_list: SmartList) -> None:
-        if not await insert_new(self.conn, SMART_LIST, smart_list_row(smart_list)):
-            raise _name_taken()
+    async def by_name(self, location_id: str, name: str) -> SmartList | None:
+        stmt = select(SMART_LIST).where(S.location_id == location_id, S.name_key == name_key(name))
+        row = (await self.conn.execute(stmt)).mappings().first()
+        return None if row is None else smart_list_from_row(row)
+
+    async def add(self, smart_list: SmartList) -> bool:
+        return await insert_new(self.conn, SMART_LIST, smart_list_row(smart_list))
 
     async def save(self, smart_list: SmartList) -> None:
         row = smart_list_row(smart_list)
@@ -103,11 +100,11 @@ class SqlSmartListRepository:
             S.id != smart_list.id,
         )
         if (await self.conn.execute(taken)).first() is not None:
-            raise _name_taken()
+            raise name_taken()
         try:
             await self.conn.execute(update(SMART_LIST).where(S.id == smart_list.id).values(row))
         except IntegrityError as exc:  # renamed concurrently to the same name
-            raise _name_taken() from exc
+            raise name_taken() from exc
 
     async def delete(self, smart_list: SmartList) -> None:
         await self.conn.execute(delete(SMART_LIST).where(S.id == smart_list.id))

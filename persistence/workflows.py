@@ -70,6 +70,23 @@ class SqlWorkflowRepository:
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else enrollment_from_row(row)
 
+    async def last_ended(
+        self, location_id: str, contact_id: str, workflow_id: str
+    ) -> WorkflowEnrollment | None:
+        stmt = (
+            select(WORKFLOW)
+            .where(
+                W.location_id == location_id,
+                W.contact_id == contact_id,
+                W.workflow_id == workflow_id,
+                W.ended_at.is_not(None),
+            )
+            .order_by(W.ended_at.desc(), W.id.desc())
+            .limit(1)
+        )
+        row = (await self.conn.execute(stmt)).mappings().first()
+        return None if row is None else enrollment_from_row(row)
+
     async def add(self, enrollment: WorkflowEnrollment) -> bool:
         # the partial unique index (contact, workflow) where ended_at is null decides
         return await insert_new(self.conn, WORKFLOW, enrollment_row(enrollment))

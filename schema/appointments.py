@@ -391,7 +391,7 @@ class AppointmentsMutation:
     @strawberry.mutation(
         description="Book an appointment for a contact on a free slot. Two bookings of one "
         "team member's time cannot both succeed: the later gets SLOT_UNAVAILABLE. Records "
-        "APPOINTMENT_BOOKED."
+        "APPOINTMENT_BOOKED. Every successful call books a new appointment."
     )
     async def contact_appointment_book(
         self, info: Info, input: InputArg[ContactAppointmentBookInput]
@@ -400,8 +400,8 @@ class AppointmentsMutation:
 
     @strawberry.mutation(
         description="Edit an appointment: reschedule (APPOINTMENT_RESCHEDULED) or change its "
-        "details and status (APPOINTMENT_UPDATED). A change that alters nothing records "
-        "nothing."
+        "details and status (APPOINTMENT_UPDATED). A change that alters nothing writes and "
+        "records nothing. A cancelled appointment cannot change (INVALID_VALUE)."
     )
     async def contact_appointment_update(
         self, info: Info, input: InputArg[ContactAppointmentUpdateInput]
@@ -413,7 +413,8 @@ class AppointmentsMutation:
     @strawberry.mutation(
         description="Cancel an appointment: its status becomes CANCELLED, the team member's "
         "time is free again, and APPOINTMENT_CANCELLED is recorded for the workflows that "
-        "react to cancellations. Cancelling again changes nothing."
+        "react to cancellations. Cancelling a cancelled appointment returns it unchanged and "
+        "records nothing."
     )
     async def contact_appointment_cancel(
         self, info: Info, input: InputArg[ContactAppointmentCancelInput]

@@ -713,7 +713,10 @@ class AssociationsMutation:
     @strawberry.mutation(
         description="Link a contact to another contact, an opportunity, a company or a "
         "custom-object record -- an existing one or one created in the same change -- with "
-        "up to 10 labels. Both contacts of a contact-to-contact link see it."
+        "up to 10 labels. Both contacts of a contact-to-contact link see it. An existing "
+        "record the contact is already linked to (from either side) is no change: that link "
+        "is returned as it is, with its own labels (contactAssociationLabelsAdd|Set change "
+        "those). A `create…` member creates a new record on every call."
     )
     async def contact_association_add(
         self, info: Info, input: InputArg[ContactAssociationAddInput]
@@ -721,7 +724,9 @@ class AssociationsMutation:
         outcome = await r.add(info, str(input.contact_id), input.targets(), _ids(input.label_ids))
         return ContactAssociationAddPayload.from_linked(outcome)
 
-    @strawberry.mutation(description="Add labels to a link (at most 10 in all).")
+    @strawberry.mutation(
+        description="Add labels to a link (at most 10 in all); labels it has stay once."
+    )
     async def contact_association_labels_add(
         self, info: Info, input: InputArg[ContactAssociationLabelsAddInput]
     ) -> ContactAssociationLabelsAddPayload:
@@ -730,7 +735,9 @@ class AssociationsMutation:
         )
         return ContactAssociationLabelsAddPayload.from_outcome(outcome)
 
-    @strawberry.mutation(description="Remove labels from a link; other labels stay.")
+    @strawberry.mutation(
+        description="Remove labels from a link; other labels stay, labels it lacks are ignored."
+    )
     async def contact_association_labels_remove(
         self, info: Info, input: InputArg[ContactAssociationLabelsRemoveInput]
     ) -> ContactAssociationLabelsRemovePayload:
@@ -749,7 +756,8 @@ class AssociationsMutation:
         return ContactAssociationLabelsSetPayload.from_outcome(outcome)
 
     @strawberry.mutation(
-        description="Remove a link from both of its sides; the linked record stays."
+        description="Remove a link from both of its sides; the linked record stays. "
+        "NOT_FOUND once the link is gone (a retried removal)."
     )
     async def contact_association_remove(
         self, info: Info, input: InputArg[ContactAssociationRemoveInput]
@@ -758,7 +766,8 @@ class AssociationsMutation:
         return ContactAssociationRemovePayload.from_outcome(outcome)
 
     @strawberry.mutation(
-        description="Create an opportunity and link it to a contact, in one change."
+        description="Create an opportunity and link it to a contact, in one change; every "
+        "call creates a new opportunity."
     )
     async def contact_opportunity_create(
         self, info: Info, input: InputArg[ContactOpportunityCreateInput]
@@ -781,7 +790,11 @@ class AssociationsMutation:
             user_errors=_errors(outcome),
         )
 
-    @strawberry.mutation(description="Define an association label (admins only).")
+    @strawberry.mutation(
+        description="Define an association label (admins only). The same name, kind and "
+        "inverse name again returns the existing label; the name (any case) with anything "
+        "else is DUPLICATE."
+    )
     async def contact_association_label_create(
         self, info: Info, input: InputArg[ContactAssociationLabelCreateInput]
     ) -> ContactAssociationLabelCreatePayload:
@@ -801,7 +814,7 @@ class AssociationsMutation:
 
     @strawberry.mutation(
         description="Delete an association label (admins only); every link carrying it "
-        "loses it, and its contacts record the change."
+        "loses it, and its contacts record the change. NOT_FOUND once it is gone."
     )
     async def contact_association_label_delete(
         self, info: Info, input: InputArg[ContactAssociationLabelDeleteInput]

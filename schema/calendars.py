@@ -333,7 +333,7 @@ class CalendarDeletePayload(CalendarMutationPayload):
 
 @strawberry.type
 class CalendarsMutation:
-    @strawberry.mutation(description="Create a calendar (admins only).")
+    @strawberry.mutation(description="Create a calendar (admins only); every call creates one.")
     async def calendar_create(
         self, info: Info, input: InputArg[CalendarCreateInput]
     ) -> CalendarCreatePayload:
@@ -341,7 +341,8 @@ class CalendarsMutation:
 
     @strawberry.mutation(
         description="Change a calendar's settings (admins only). Appointments already "
-        "booked keep their time and team member."
+        "booked keep their time and team member. Settings it already has write nothing "
+        "(updatedAt stays)."
     )
     async def calendar_update(
         self, info: Info, input: InputArg[CalendarUpdateInput]
@@ -352,7 +353,7 @@ class CalendarsMutation:
 
     @strawberry.mutation(
         description="Delete a calendar (admins only); IN_USE once anything was booked on it, "
-        "so appointments keep their history."
+        "so appointments keep their history. NOT_FOUND once it is gone."
     )
     async def calendar_delete(
         self, info: Info, input: InputArg[CalendarDeleteInput]

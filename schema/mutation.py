@@ -19,7 +19,10 @@ from schema.common import InputArg
     "instead of changing anything when its input breaks a rule."
 )
 class Mutation:
-    @strawberry.mutation(description="Create a contact.")
+    @strawberry.mutation(
+        description="Create a contact. Every call creates one: a contact has no natural "
+        "identity here (contactUpsert matches by email or phone instead)."
+    )
     async def contact_create(
         self, info: Info, input: InputArg[i.ContactCreateInput]
     ) -> p.ContactCreatePayload:
@@ -56,7 +59,11 @@ class Mutation:
     ) -> p.ContactRestorePayload:
         return p.ContactRestorePayload.from_outcome(await r.restore(info, str(input.contact_id)))
 
-    @strawberry.mutation(description="Add a phone number (at most 11; each label once).")
+    @strawberry.mutation(
+        description="Add a phone number (at most 11; each label once). A number the contact "
+        "already has, in any formatting, is no change: it stays as it is, with its label and "
+        "primary flag (contactPhoneUpdate and contactPhoneSetPrimary change those)."
+    )
     async def contact_phone_add(
         self, info: Info, input: InputArg[i.ContactPhoneAddInput]
     ) -> p.ContactPhoneAddPayload:
@@ -91,7 +98,12 @@ class Mutation:
             await r.remove_point(info, str(input.contact_id), "phone", str(input.phone_id))
         )
 
-    @strawberry.mutation(description="Add an email address (at most 11).")
+    @strawberry.mutation(
+        description="Add an email address (at most 11; each label once). An address the "
+        "contact already has, in any case, is no change: it stays as it is, with its label "
+        "and primary flag (contactEmailUpdate changes its label, contactEmailSetPrimary "
+        "makes it primary)."
+    )
     async def contact_email_add(
         self, info: Info, input: InputArg[i.ContactEmailAddInput]
     ) -> p.ContactEmailAddPayload:
@@ -186,7 +198,11 @@ class Mutation:
             await r.set_custom_values(info, str(input.contact_id), input.to_domain())
         )
 
-    @strawberry.mutation(description="Define a custom field (admins only).")
+    @strawberry.mutation(
+        description="Define a custom field (admins only). The key names it: the same key, "
+        "name, type and options again returns the existing field; the key with anything "
+        "else is DUPLICATE."
+    )
     async def custom_field_create(
         self, info: Info, input: InputArg[cf.CustomFieldCreateInput]
     ) -> cf.CustomFieldCreatePayload:
@@ -201,7 +217,10 @@ class Mutation:
             await rcf.update(info, str(input.id), input.name, input.options)
         )
 
-    @strawberry.mutation(description="Delete a custom field and all its values (admins only).")
+    @strawberry.mutation(
+        description="Delete a custom field and all its values (admins only); NOT_FOUND once "
+        "it is gone."
+    )
     async def custom_field_delete(
         self, info: Info, input: InputArg[cf.CustomFieldDeleteInput]
     ) -> cf.CustomFieldDeletePayload:

@@ -189,7 +189,10 @@ class ContactNoteDeletePayload(ContactNoteMutationPayload):
 
 @strawberry.type
 class NotesMutation:
-    @strawberry.mutation(description="Add a note to a contact.")
+    @strawberry.mutation(
+        description="Add a note to a contact; every call adds one (the same text twice makes "
+        "two notes)."
+    )
     async def contact_note_add(
         self, info: Info, input: InputArg[ContactNoteAddInput]
     ) -> ContactNoteAddPayload:
@@ -205,7 +208,9 @@ class NotesMutation:
             await r.edit(info, str(input.note_id), input.body)
         )
 
-    @strawberry.mutation(description="Delete a note.")
+    @strawberry.mutation(
+        description="Delete a note; NOT_FOUND once it is gone (a retried delete: done)."
+    )
     async def contact_note_delete(
         self, info: Info, input: InputArg[ContactNoteDeleteInput]
     ) -> ContactNoteDeletePayload:

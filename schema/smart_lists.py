@@ -338,7 +338,9 @@ def _order(order_by: ContactOrderBy | None) -> q.ContactOrder:
 @strawberry.type
 class SmartListsMutation:
     @strawberry.mutation(
-        description="Save a smart list. DUPLICATE when the location has one of that name."
+        description="Save a smart list. The name names it: the same name, filter and order "
+        "again returns the existing list; the name (any case) with another filter or order "
+        "is DUPLICATE."
     )
     async def smart_list_create(
         self, info: Info, input: InputArg[SmartListCreateInput]
@@ -370,7 +372,7 @@ class SmartListsMutation:
 
     @strawberry.mutation(
         description="Delete a smart list; only its creator or an admin may (FORBIDDEN "
-        "otherwise). Its contacts are not touched."
+        "otherwise). Its contacts are not touched. NOT_FOUND once it is gone."
     )
     async def smart_list_delete(
         self, info: Info, input: InputArg[SmartListDeleteInput]

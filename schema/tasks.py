@@ -343,7 +343,8 @@ class ContactTaskDeletePayload(ContactTaskMutationPayload):
 @strawberry.type
 class TasksMutation:
     @strawberry.mutation(
-        description="Add an open task to a contact (records TASK_ADDED on the contact)."
+        description="Add an open task to a contact (records TASK_ADDED on the contact); every "
+        "call adds one."
     )
     async def contact_task_add(
         self, info: Info, input: InputArg[ContactTaskAddInput]
@@ -389,7 +390,10 @@ class TasksMutation:
     ) -> ContactTaskReopenPayload:
         return ContactTaskReopenPayload.from_outcome(await r.reopen(info, str(input.task_id)))
 
-    @strawberry.mutation(description="Delete a task (records TASK_DELETED).")
+    @strawberry.mutation(
+        description="Delete a task (records TASK_DELETED); NOT_FOUND once it is gone (a "
+        "retried delete: done)."
+    )
     async def contact_task_delete(
         self, info: Info, input: InputArg[ContactTaskDeleteInput]
     ) -> ContactTaskDeletePayload:

@@ -226,8 +226,9 @@ class ContactWorkflowCompletePayload(ContactWorkflowMutationPayload):
 @strawberry.type
 class WorkflowsMutation:
     @strawberry.mutation(
-        description="Add a contact to a workflow. A contact already actively enrolled in "
-        "that workflow gets DUPLICATE; after an enrolment ended it may be enrolled again."
+        description="Add a contact to a workflow. A contact already running it is no "
+        "change: the running enrolment is returned as it is (with its name as enrolled). After "
+        "an enrolment ended the contact may be enrolled again, which starts a new one."
     )
     async def contact_workflow_enroll(
         self, info: Info, input: InputArg[ContactWorkflowEnrollInput]
@@ -238,7 +239,8 @@ class WorkflowsMutation:
 
     @strawberry.mutation(
         description="Take a contact out of a workflow it is running: the enrolment moves to "
-        "PAST as STOPPED. NOT_FOUND when it is not actively enrolled."
+        "PAST as STOPPED. If its latest enrolment already stopped, that one is returned "
+        "unchanged; CONFLICT if it completed; NOT_FOUND if it was never enrolled."
     )
     async def contact_workflow_stop(
         self, info: Info, input: InputArg[ContactWorkflowStopInput]
@@ -251,7 +253,9 @@ class WorkflowsMutation:
 
     @strawberry.mutation(
         description="Report that a contact finished a workflow (for the automation system): "
-        "the enrolment moves to PAST as COMPLETED. NOT_FOUND when it is not actively enrolled."
+        "the enrolment moves to PAST as COMPLETED. If its latest enrolment already completed, "
+        "that one is returned unchanged; CONFLICT if it was stopped; NOT_FOUND if it was "
+        "never enrolled."
     )
     async def contact_workflow_complete(
         self, info: Info, input: InputArg[ContactWorkflowCompleteInput]

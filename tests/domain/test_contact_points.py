@@ -151,6 +151,18 @@ def test_twelfth_is_refused_and_eleven_remain(contact: Contact, kind: Kind, refu
     assert primaries(kind.points(contact)) == [kind.stored(0)]
 
 
+def test_adding_one_it_has_is_no_change_even_at_the_limit(contact: Contact, kind: Kind) -> None:
+    """A repeated add names a state that holds: the existing item comes back as it is (its
+    label and primary flag too), nothing changes, nothing is reported for the audit log."""
+    points = [kind.add(contact, i, label=kind.labels[0] if i == 3 else None)[0] for i in range(11)]
+    before = contact.snapshot()
+
+    again, changes = kind.add(contact, 3, label=kind.labels[1], primary=True)
+
+    assert (again, changes) == (points[3], [])
+    assert contact == before
+
+
 def test_removing_one_makes_room_again(contact: Contact, kind: Kind) -> None:
     points = [kind.add(contact, i)[0] for i in range(11)]
     kind.points(contact).remove(points[5].id)
@@ -376,20 +388,20 @@ def test_invalid_phone_is_refused(contact: Contact, raw: str, refused) -> None:
         contact.add_phone(raw, PhoneLabel.MOBILE, True, "US")
 
 
-def test_same_number_in_another_format_is_a_duplicate(contact: Contact, refused) -> None:
-    contact.add_phone("+1 415-555-0100", PhoneLabel.MOBILE, False, "US")
+def test_same_number_in_another_format_is_the_same_number(contact: Contact) -> None:
+    first, _ = contact.add_phone("+1 415-555-0100", PhoneLabel.MOBILE, False, "US")
+    before = contact.snapshot()
 
-    with refused(contact, ErrorCode.DUPLICATE, ("number",)):
-        contact.add_phone("(415) 555-0100", PhoneLabel.WORK, False, "US")
-
-    assert [p.value for p in contact.phones.items] == ["+14155550100"]
+    assert contact.add_phone("(415) 555-0100", PhoneLabel.WORK, True, "US") == (first, [])
+    assert contact == before
+    assert [(p.value, p.label) for p in contact.phones.items] == [("+14155550100", "MOBILE")]
 
 
 def test_error_path_follows_the_input(contact: Contact, refused) -> None:
-    contact.add_phone("+1 415-555-0100", None, False, "US")
+    contact.add_phone("+1 415-555-0100", PhoneLabel.MOBILE, False, "US")
 
-    with refused(contact, ErrorCode.DUPLICATE, ("phones", "3", "number")):
-        contact.add_phone("4155550100", None, False, "US", ("phones", "3"))
+    with refused(contact, ErrorCode.LABEL_TAKEN, ("phones", "3", "label")):
+        contact.add_phone("4155550101", PhoneLabel.MOBILE, False, "US", ("phones", "3"))
 
 
 def test_error_paths_name_the_input_fields_inside_an_item(contact: Contact, refused) -> None:
@@ -441,11 +453,12 @@ def test_invalid_email_is_refused(contact: Contact, raw: str, refused) -> None:
 
 
 @pytest.mark.parametrize("again", ["JANE@EXAMPLE.COM", "Jane@example.com", " jane@Example.com "])
-def test_emails_are_compared_case_insensitively(contact: Contact, again: str, refused) -> None:
-    contact.add_email("jane@example.com", None, False)
+def test_emails_are_compared_case_insensitively(contact: Contact, again: str) -> None:
+    first, _ = contact.add_email("jane@example.com", None, False)
+    before = contact.snapshot()
 
-    with refused(contact, ErrorCode.DUPLICATE, ("address",)):
-        contact.add_email(again, None, False)
+    assert contact.add_email(again, EmailLabel.WORK, True) == (first, [])
+    assert contact == before
 
 
 def test_update_to_a_case_variant_of_another_email_is_refused(contact: Contact, refused) -> None:

@@ -37,6 +37,16 @@ async def refused(
     return error
 
 
+async def unchanged(t: Tenant, mutation: str, input: dict[str, Any], contact_id: str) -> None:
+    """Run a mutation whose state already holds: it succeeds, returns the contact as it is,
+    and writes and records nothing."""
+    before = await record(t, contact_id)
+    payload = await t.mutate(mutation, input)
+    assert payload["userErrors"] == []
+    assert payload["contact"]["updatedAt"] == before["updatedAt"]
+    assert await record(t, contact_id) == before
+
+
 async def test_eleven_phones_then_the_twelfth_is_refused(tenant: Tenant) -> None:
     c = await tenant.create_contact(firstName="Many")
     for i in range(11):
@@ -81,8 +91,12 @@ async def test_phone_labels_are_unique_and_primary_rules_hold(tenant: Tenant) ->
         cid,
         "LABEL_TAKEN",
     )
-    await refused(
-        tenant, "contactPhoneAdd", {"contactId": cid, "number": "(415) 555-0100"}, cid, "DUPLICATE"
+    # a number it has, in another format and with another label: it stays as it is
+    await unchanged(
+        tenant,
+        "contactPhoneAdd",
+        {"contactId": cid, "number": "(415) 555-0100", "label": "WORK"},
+        cid,
     )
     # the primary cannot be deleted until another number is primary
     await refused(
@@ -125,8 +139,11 @@ async def test_emails_have_one_primary_and_match_case_insensitively(tenant: Tena
         ("b@example.org", True),
     ]
     assert added["contact"]["primaryEmail"] == {"address": "b@example.org"}
-    await refused(
-        tenant, "contactEmailAdd", {"contactId": cid, "address": "A@EXAMPLE.org"}, cid, "DUPLICATE"
+    await unchanged(
+        tenant,
+        "contactEmailAdd",
+        {"contactId": cid, "address": "A@EXAMPLE.org", "primary": True},
+        cid,
     )
     await refused(
         tenant,
@@ -170,7 +187,6 @@ async def test_error_paths_name_the_fields_of_each_input(tenant: Tenant) -> None
     (phone, other_phone), (email, other_email) = c["phones"], c["emails"]
     cases: list[tuple[str, dict[str, Any], list[str], str]] = [
         ("contactPhoneAdd", {"number": "12"}, ["input", "number"], "INVALID_PHONE"),
-        ("contactPhoneAdd", {"number": "415 555 0100"}, ["input", "number"], "DUPLICATE"),
         (
             "contactPhoneAdd",
             {"number": "+14155550102", "label": "MOBILE"},
@@ -205,7 +221,6 @@ async def test_error_paths_name_the_fields_of_each_input(tenant: Tenant) -> None
             "PRIMARY_NOT_DELETABLE",
         ),
         ("contactEmailAdd", {"address": "nope@"}, ["input", "address"], "INVALID_EMAIL"),
-        ("contactEmailAdd", {"address": "A@example.org"}, ["input", "address"], "DUPLICATE"),
         (
             "contactEmailAdd",
             {"address": "c@example.org", "label": "WORK"},
@@ -246,9 +261,14 @@ async def test_error_paths_name_the_fields_of_each_input(tenant: Tenant) -> None
     for draft, field, code in [
         ({"phones": [{"number": "12"}]}, ["input", "phones", "0", "number"], "INVALID_PHONE"),
         (
-            {"phones": [{"number": "+14155550150"}, {"number": "(415) 555-0150"}]},
-            ["input", "phones", "1", "number"],
-            "DUPLICATE",
+            {
+                "phones": [
+                    {"number": "+14155550150", "label": "HOME"},
+                    {"number": "+14155550151", "label": "HOME"},
+                ]
+            },
+            ["input", "phones", "1", "label"],
+            "LABEL_TAKEN",
         ),
         (
             {

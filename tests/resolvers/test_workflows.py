@@ -1,5 +1,5 @@
 """Workflows in the Actions panel: enrol, stop, complete; the Active and Past tabs; one
-active enrolment per workflow; tenancy and visibility."""
+active enrolment per workflow; repeats that change nothing; tenancy and visibility."""
 
 from __future__ import annotations
 
@@ -115,17 +115,16 @@ async def test_enrol_then_stop_moves_the_enrolment_from_active_to_past(tenant: T
     assert events[0]["changes"][0]["after"]["status"] == "STOPPED"
 
 
-async def test_enrolling_twice_while_active_is_a_duplicate_and_changes_nothing(
+async def test_enrolling_twice_while_active_returns_the_running_enrolment_unchanged(
     tenant: Tenant,
 ) -> None:
     c = await tenant.create_contact(firstName="Twice")
-    assert (await enroll(tenant, c["id"], "wf-1", "Nurture"))["userErrors"] == []
+    first = await enroll(tenant, c["id"], "wf-1", "Nurture")
+    assert first["userErrors"] == []
     before = await snapshot(tenant, c["id"])
     again = await enroll(tenant, c["id"], "wf-1", "Nurture (renamed)")
-    assert again["enrollment"] is None
-    assert [(x["field"], x["code"]) for x in again["userErrors"]] == [
-        (["input", "workflowId"], "DUPLICATE")
-    ]
+    assert again["userErrors"] == []
+    assert again["enrollment"] == first["enrollment"]  # its name as enrolled, its time
     assert await snapshot(tenant, c["id"]) == before
     # another workflow is fine, and so is the same one for another contact
     assert (await enroll(tenant, c["id"], "wf-2", "Other"))["userErrors"] == []
@@ -160,17 +159,33 @@ async def test_after_an_enrolment_ended_the_contact_can_be_enrolled_again(
     ]
 
 
-async def test_stopping_or_completing_what_is_not_running_is_not_found(tenant: Tenant) -> None:
+async def test_ending_an_ended_enrolment_again_the_same_way_changes_nothing(
+    tenant: Tenant,
+) -> None:
     c = await tenant.create_contact(firstName="Idle")
     await enroll(tenant, c["id"], "wf-1", "Drip")
-    await end(tenant, "Stop", c["id"], "wf-1")
+    stopped = (await end(tenant, "Stop", c["id"], "wf-1"))["enrollment"]
+    await enroll(tenant, c["id"], "wf-2", "Course")
+    completed = (await end(tenant, "Complete", c["id"], "wf-2"))["enrollment"]
     before = await snapshot(tenant, c["id"])
-    for verb, workflow_id in (("Stop", "wf-1"), ("Complete", "wf-1"), ("Stop", "wf-never")):
+    # the state asked for holds: the ended enrolment comes back as it is
+    for verb, workflow_id, ended in (("Stop", "wf-1", stopped), ("Complete", "wf-2", completed)):
+        payload = await end(tenant, verb, c["id"], workflow_id)
+        assert payload["userErrors"] == []
+        assert payload["enrollment"] == ended
+    # it ended the other way (CONFLICT), or it never ran (NOT_FOUND)
+    for verb, workflow_id, code in (
+        ("Complete", "wf-1", "CONFLICT"),
+        ("Stop", "wf-2", "CONFLICT"),
+        ("Stop", "wf-never", "NOT_FOUND"),
+        ("Complete", "wf-never", "NOT_FOUND"),
+    ):
         payload = await end(tenant, verb, c["id"], workflow_id)
         assert payload["enrollment"] is None
         assert [(x["field"], x["code"]) for x in payload["userErrors"]] == [
-            (["input", "workflowId"], "NOT_FOUND")
-        ]
+            (["input", "workflowId"], code)
+        ], (verb, workflow_id)
+        assert payload["userErrors"][0]["message"]
     assert await snapshot(tenant, c["id"]) == before
 
 
@@ -210,16 +225,27 @@ async def test_active_and_past_are_paged_newest_first(tenant: Tenant) -> None:
     assert seen == ["W4", "W0", "W3"]
 
 
-async def test_concurrent_enrolments_in_one_workflow_let_exactly_one_through(
+async def test_concurrent_enrolments_in_one_workflow_make_one_enrolment(
     tenant: Tenant,
 ) -> None:
     c = await tenant.create_contact(firstName="Raced")
     results = await asyncio.gather(*(enroll(tenant, c["id"], "wf-1", "Race") for _ in range(10)))
-    codes = sorted(tuple(x["code"] for x in r["userErrors"]) for r in results)
-    assert codes == [()] + [("DUPLICATE",)] * 9
+    assert all(r["userErrors"] == [] for r in results), results
+    assert len({r["enrollment"]["id"] for r in results}) == 1
     assert (await workflows(tenant, c["id"], "ACTIVE"))["totalCount"] == 1
     kinds = [x["kind"] for x in await audit(tenant, c["id"])]
     assert kinds.count("WORKFLOW_ENROLLED") == 1
+
+
+async def test_concurrent_stops_end_the_enrolment_once(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Stopped")
+    enrolled = (await enroll(tenant, c["id"], "wf-1", "Race"))["enrollment"]
+    results = await asyncio.gather(*(end(tenant, "Stop", c["id"], "wf-1") for _ in range(10)))
+    assert all(r["userErrors"] == [] for r in results), results
+    assert {r["enrollment"]["id"] for r in results} == {enrolled["id"]}
+    assert len({r["enrollment"]["endedAt"] for r in results}) == 1
+    kinds = [x["kind"] for x in await audit(tenant, c["id"])]
+    assert kinds.count("WORKFLOW_STOPPED") == 1
 
 
 async def test_workflows_follow_tenancy_and_visibility(tenant: Tenant, engine: AsyncEngine) -> None:
