@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from enum import Enum, StrEnum
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 
-from domain.errors import UserError
+from domain.errors import DomainError, UserError
+from domain.values import TimeRange
+from resolvers.common import bad_input
 from schema.enums import ErrorCode
+
+E = TypeVar("E", bound=Enum)
 
 
 @strawberry.type(description="Input a mutation refused, and why.")
@@ -53,11 +56,54 @@ def aware(value: datetime | None, path: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise GraphQLError(
-            f"`{path}` needs a time zone, e.g. 2026-05-01T00:00:00Z",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
+        raise bad_input(f"`{path}` needs a time zone, e.g. 2026-05-01T00:00:00Z")
     return value.astimezone(UTC)
+
+
+def described_enum(
+    cls: type[E], *, name: str, description: str, values: Mapping[E, str]
+) -> type[E]:
+    """`strawberry.enum` with a description for every value (strawberry reads value
+    descriptions only from `strawberry.enum_value` members, which the domain's plain enums
+    cannot have). A value left undescribed is a TypeError at import."""
+    missing = [m.name for m in cls if m not in values]
+    if missing:
+        raise TypeError(f"{name}: no description for {missing}")
+    strawberry.enum(cls, name=name, description=description)
+    definition: Any = getattr(cls, "__strawberry_definition__")  # noqa: B009
+    for value in definition.values:
+        value.description = values[cls[value.name]]
+    return cls
+
+
+@strawberry.input(
+    description="A span of time: `from` inclusive, `to` exclusive; leave out an end to leave "
+    "it open. `from` must be before `to`, and both need a time zone (e.g. "
+    "2026-05-01T09:00:00-04:00) unless the field says how it reads a time without one. A "
+    "range that breaks these rules is refused, not guessed at: a list answers BAD_USER_INPUT."
+)
+class DateTimeRange:
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Start, inclusive: at or after this time."
+    )
+    to: datetime | None = strawberry.field(
+        default=None, description="End, exclusive: before this time."
+    )
+
+    def to_domain(self) -> TimeRange:
+        """As given; the field it bounds decides how it is checked (see `time_range`)."""
+        return TimeRange(self.from_, self.to)
+
+
+def time_range(value: DateTimeRange | None, path: str) -> TimeRange | None:
+    """A list filter's range, in UTC. An end without a zone, or `from` not before `to`, is a
+    request error (BAD_USER_INPUT) naming ``path`` (e.g. `filter.dueAt`)."""
+    if value is None:
+        return None
+    try:
+        return value.to_domain().checked(*path.split("."))
+    except DomainError as exc:
+        raise bad_input(str(exc)) from exc
 
 
 FirstArg = Annotated[

@@ -14,8 +14,15 @@ from resolvers import tasks as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
-from schema.common import AfterArg, Connection, ContactUserError, FirstArg, SortDirection, aware
-from schema.contact_filters import DateTimeRange
+from schema.common import (
+    AfterArg,
+    Connection,
+    ContactUserError,
+    DateTimeRange,
+    FirstArg,
+    SortDirection,
+    aware,
+)
 from schema.user import User
 
 UNSET: Any = strawberry.UNSET
