@@ -22,7 +22,7 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
   workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
   courseOffers { offerName } communityGroups { groupName }
-  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } }
+  appointments(filter: {when: UPCOMING}, first: 3) { totalCount edges { node { title startAt } } }
   associations(first: 3) { totalCount edges { node { objectType labels { name }
     record { __typename ... on Contact { fullName } ... on Opportunity { name }
       ... on Company { name } ... on CustomObjectRecord { name } } } } }
