@@ -133,11 +133,16 @@ class TimeRange:
             return False
         return self.after >= self.before
 
-    def checked(self, *path: str) -> TimeRange:
+    def checked(self, *path: str, closed: bool = False) -> TimeRange:
         """The range in UTC. Raises INVALID_VALUE at ``path`` for an end without a zone (it
-        names no instant) or an empty range."""
+        names no instant) or an empty range, and REQUIRED for an open end when the range
+        must be ``closed``."""
         where = "".join(f"{p}." for p in path)
         for end, value in (("from", self.after), ("to", self.before)):
+            if closed and value is None:
+                raise DomainError.single(
+                    ErrorCode.REQUIRED, f"`{where}{end}` is required", *path, end
+                )
             if is_naive(value):
                 raise DomainError.single(
                     ErrorCode.INVALID_VALUE,

@@ -36,9 +36,9 @@ TAB = """query($id: ID!, $filter: ContactAppointmentFilter, $orderBy: ContactApp
   $first: Int, $after: String) { contact(id: $id) { appointments(filter: $filter,
   orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node { id title status startAt } } } } }"""
-SLOTS = """query($cal: ID!, $from: DateTime!, $to: DateTime!, $tz: String, $member: ID) {
-  freeSlots(calendarId: $cal, from: $from, to: $to, timeZone: $tz, teamMemberId: $member) {
-  start end localDate localTime teamMembers { id } } }"""
+SLOTS = """query($cal: ID!, $from: DateTime, $to: DateTime, $tz: String, $members: [ID!]) {
+  freeSlots(calendarId: $cal, filter: {start: {from: $from, to: $to}, teamMemberIds: $members},
+  timeZone: $tz) { start end localDate localTime teamMembers { id } } }"""
 AUDIT = """query($id: ID!) { contact(id: $id) { auditLog(first: 50) { edges { node {
   kind actor { id } changes { field before after } } } } } }"""
 
@@ -311,9 +311,18 @@ async def test_free_slots_hide_booked_times_and_name_who_is_free(tenant: Tenant)
         ("10:00", ["ann", "bob"]),
         ("10:30", ["ann", "bob"]),
     ]
-    only_ann = await free(tenant, cal["id"], start, end, member="ann")
+    only_ann = await free(tenant, cal["id"], start, end, members=["ann"])
     assert [s["localTime"] for s in only_ann] == ["09:00", "10:00", "10:30"]
-    assert await free(tenant, cal["id"], start, end, member="carl") == []
+    assert all(s["teamMembers"] == [{"id": "ann"}] for s in only_ann)
+    assert await free(tenant, cal["id"], start, end, members=["carl"]) == []
+    assert await free(tenant, cal["id"], start, end, members=[]) == []
+    # members off the calendar's team are ignored; the slot names only those asked about
+    ann_or_carl = await free(tenant, cal["id"], start, end, members=["carl", "ann"])
+    assert ann_or_carl == only_ann
+    both = await free(tenant, cal["id"], start, end, members=["bob", "ann"])
+    assert [(s["localTime"], [m["id"] for m in s["teamMembers"]]) for s in both] == [
+        (s["localTime"], [m["id"] for m in s["teamMembers"]]) for s in after
+    ]
     # shown in the client's zone: same instants, Paris offsets and wall times
     paris = await free(tenant, cal["id"], start, end, tz="Europe/Paris")
     assert [at(s["start"]) for s in paris] == [at(s["start"]) for s in after]
@@ -343,6 +352,17 @@ async def test_free_slots_reject_long_ranges_and_unknown_zones(tenant: Tenant) -
         tenant.admin,
     )
     assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    refusals = [
+        ({"from": day(2, 0), "to": day(2, 0)}, "`filter.start.from` must be before"),
+        ({"from": day(3, 0), "to": day(2, 0)}, "`filter.start.from` must be before"),
+        ({"from": day(2, 0)}, "`filter.start.to` is required"),
+        ({"to": day(2, 0)}, "`filter.start.from` is required"),
+    ]
+    for bounds, message in refusals:
+        variables = {"cal": cal["id"], **{k: v.isoformat() for k, v in bounds.items()}}
+        refused = await tenant.raw(SLOTS, variables, tenant.admin)
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bounds
+        assert message in refused["errors"][0]["message"], bounds
     # a naive range is read in the display zone; slots that have begun are not offered
     naive_from = datetime.now(NY).replace(tzinfo=None, microsecond=0) - timedelta(days=1)
     data = await tenant.gql(
