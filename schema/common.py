@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -49,15 +49,6 @@ class PageInfo:
 class SortDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
-
-
-def aware(value: datetime | None, path: str) -> datetime | None:
-    """A filter's time must say its zone: a naive one is a request error, not a guess."""
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise bad_input(f"`{path}` needs a time zone, e.g. 2026-05-01T00:00:00Z")
-    return value.astimezone(UTC)
 
 
 def described_enum(
