@@ -33,7 +33,7 @@ from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services, retrying, visible_contact_id, visible_item
-from domain.values import clean_text
+from domain.values import TimeRange, clean_text
 from domain.viewer import Viewer
 
 MAX_ATTENDEES = 20
@@ -60,15 +60,25 @@ class AppointmentWhen(StrEnum):
     PAST = "PAST"
 
 
+class AppointmentSortField(StrEnum):
+    START_AT = "START_AT"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
 @dataclass(frozen=True)
 class AppointmentFilter:
     """Hashable, so it can be part of a loader key. ``boundary`` is "now", taken once per
     request so every page and count of one response splits upcoming and past alike: an
-    appointment is upcoming until it ends."""
+    appointment is upcoming until it ends. Every other member given must hold too:
+    ``statuses`` (an empty tuple matches nothing), ``start`` (``start_at`` in that range),
+    ``search`` (case-insensitive text in the title, description or meeting location)."""
 
     when: AppointmentWhen
     boundary: datetime
     search: str | None = None
+    statuses: tuple[AppointmentStatus, ...] | None = None
+    start: TimeRange | None = None
 
 
 @dataclass

@@ -23,7 +23,7 @@ from domain.contact import KEEP
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services
-from domain.values import check_time_zone, clean_text
+from domain.values import TimeRange, check_time_zone, clean_text
 from domain.viewer import Viewer
 
 MIN_SLOT_MINUTES = 5
@@ -299,15 +299,19 @@ class FreeSlot:
     team_member_ids: tuple[str, ...]
 
 
-def check_slot_range(start: datetime, end: datetime) -> None:
-    if end <= start:
-        raise DomainError.single(ErrorCode.INVALID_VALUE, "`to` must be after `from`", "to")
-    if end - start > MAX_SLOT_RANGE:
+def check_slot_range(span: TimeRange, *path: str) -> tuple[datetime, datetime]:
+    """The start and end (UTC) of a free-slots question: both given, with a zone (read a
+    naive one in a zone first), ``after`` before ``before``, at most 31 days apart."""
+    checked = span.checked(*path, closed=True)
+    assert checked.after is not None and checked.before is not None
+    if checked.before - checked.after > MAX_SLOT_RANGE:
         raise DomainError.single(
             ErrorCode.INVALID_VALUE,
             f"ask for at most {MAX_SLOT_RANGE.days} days of slots at once",
+            *path,
             "to",
         )
+    return checked.after, checked.before
 
 
 # -- the calendar ----------------------------------------------------------------------------

@@ -6,11 +6,14 @@ Plain data, decoded from the API by the resolvers and compiled to SQL by persist
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from domain.contact import ContactType, DndChannel
+from domain.values import TimeRange as TimeRange  # re-exported: a member of the filter tree
+from domain.values import is_naive
 
 MAX_PAGE = 100
 """Largest ``first`` a connection accepts (style guide: connections are capped)."""
@@ -40,14 +43,6 @@ class TextMatch:
     equals: str | None = None
     contains: str | None = None
     starts_with: str | None = None
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    """``after`` inclusive, ``before`` exclusive."""
-
-    after: datetime | None = None
-    before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -96,24 +91,36 @@ class ContactFilter:
     updated: TimeRange | None = None
     custom_fields: tuple[CustomFieldMatch, ...] = ()
     archived: bool | None = None
+    search: str | None = None
+    """Free text over name, business name, email addresses and phone digits."""
+
+
+def _parts(value: object) -> Iterator[object]:
+    """``value`` and everything inside it (dataclass members, tuple items), depth first."""
+    yield value
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _parts(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _parts(getattr(value, f.name))
 
 
 def has_naive_times(value: object) -> bool:
     """Whether a time without a zone hides anywhere in a filter tree: such a filter has no
     answer (SQL would compare it as UTC or fail), so callers refuse it."""
-    if isinstance(value, datetime):
-        return value.tzinfo is None or value.utcoffset() is None
-    if isinstance(value, tuple):
-        return any(has_naive_times(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return any(has_naive_times(getattr(value, f.name)) for f in dataclasses.fields(value))
-    return False
+    return any(isinstance(p, datetime) and is_naive(p) for p in _parts(value))
+
+
+def has_empty_ranges(value: object) -> bool:
+    """Whether a filter tree holds a time range whose `from` is not before its `to`: it
+    matches nothing, which is never what was meant, so callers refuse it."""
+    return any(isinstance(p, TimeRange) and p.is_empty for p in _parts(value))
 
 
 @dataclass(frozen=True)
 class ContactQuery:
     filter: ContactFilter | None = None
-    search: str | None = None
     order: ContactOrder = ContactOrder()
     include_archived: bool = False
     phone_region: str = "US"

@@ -26,7 +26,7 @@ from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import new_id
 from domain.services import Services, visible_contact_id
-from domain.values import MAX_TEXT
+from domain.values import MAX_TEXT, TimeRange
 from domain.viewer import Viewer
 
 MAX_EXTERNAL_ID = 255
@@ -358,12 +358,11 @@ class RecordedInteraction:
 
 @dataclass(frozen=True)
 class InteractionFilter:
-    """``kinds``: only these (an empty tuple matches nothing); ``occurred_from`` (inclusive)
-    and ``occurred_to`` (exclusive) bound ``occurred_at``."""
+    """``kinds``: only these (an empty tuple matches nothing); ``occurred``: ``occurred_at``
+    in that range. Hashable: it is part of a loader key."""
 
     kinds: tuple[InteractionKind, ...] | None = None
-    occurred_from: datetime | None = None
-    occurred_to: datetime | None = None
+    occurred: TimeRange | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.contact import KEEP
-from domain.contact_query import ContactFilter, ContactOrder, has_naive_times
+from domain.contact_query import ContactFilter, ContactOrder, has_empty_ranges, has_naive_times
 from domain.errors import DomainError, ErrorCode
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services
@@ -59,6 +59,13 @@ class SmartList:
             raise DomainError.single(
                 ErrorCode.INVALID_VALUE,
                 "times in a smart list's filter need a zone, e.g. 2026-01-01T00:00:00Z",
+                "filter",
+            )
+        if f is not None and has_empty_ranges(f):
+            raise DomainError.single(
+                ErrorCode.INVALID_VALUE,
+                "a time range in a smart list's filter needs `from` before `to` (`to` is "
+                "exclusive)",
                 "filter",
             )
         return f

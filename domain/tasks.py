@@ -21,6 +21,7 @@ from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services, retrying, visible_contact_id, visible_item
+from domain.values import TimeRange
 from domain.viewer import Viewer
 
 MAX_TITLE_LENGTH = 255
@@ -46,15 +47,14 @@ class TaskSortField(StrEnum):
 class TaskFilter:
     """Which of a contact's tasks to list; every member given must hold.
 
-    ``assignee_ids``: assigned to one of them (an empty tuple matches nothing).
-    ``due_from`` inclusive, ``due_to`` exclusive. ``search``: case-insensitive text that the
-    title or the description contains. Hashable: it is part of a loader key.
+    ``statuses``: in one of them; ``assignee_ids``: assigned to one of them (an empty tuple
+    matches nothing, for either). ``due``: due in that range. ``search``: case-insensitive
+    text that the title or the description contains. Hashable: it is part of a loader key.
     """
 
-    status: TaskStatus | None = None
+    statuses: tuple[TaskStatus, ...] | None = None
     assignee_ids: tuple[str, ...] | None = None
-    due_from: datetime | None = None
-    due_to: datetime | None = None
+    due: TimeRange | None = None
     search: str | None = None
 
 

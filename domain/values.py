@@ -1,9 +1,12 @@
-"""Value objects shared by the contact's rules: phone numbers, email addresses, text limits."""
+"""Value objects shared by the contact's rules: phone numbers, email addresses, text limits,
+and the time range every list is bounded by."""
 
 from __future__ import annotations
 
 import re
 import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import phonenumbers
@@ -102,3 +105,60 @@ def check_website(value: str | None, *path: str) -> str | None:
     if scheme.lower() not in ("http", "https") or not rest or " " in rest or "." not in rest:
         raise DomainError.single(ErrorCode.INVALID_VALUE, f"'{value}' is not a web address", *path)
     return value
+
+
+def is_naive(value: datetime | None) -> bool:
+    """A time without a zone: no instant, only a wall-clock reading."""
+    return value is not None and (value.tzinfo is None or value.utcoffset() is None)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A span of time a list is bounded by: ``after`` inclusive, ``before`` exclusive; ``None``
+    leaves that end open. The API's `DateTimeRange { from, to }`. Hashable, so it can be part
+    of a loader key; persistence compiles it once for every list (``persistence.filters``)."""
+
+    after: datetime | None = None
+    before: datetime | None = None
+
+    @property
+    def is_naive(self) -> bool:
+        return is_naive(self.after) or is_naive(self.before)
+
+    @property
+    def is_empty(self) -> bool:
+        """Both ends given and ``after`` not before ``before``: nothing fits, so whoever asked
+        made a mistake. (A range with a naive end is not compared: see ``is_naive``.)"""
+        if self.after is None or self.before is None or self.is_naive:
+            return False
+        return self.after >= self.before
+
+    def checked(self, *path: str, closed: bool = False) -> TimeRange:
+        """The range in UTC. Raises INVALID_VALUE at ``path`` for an end without a zone (it
+        names no instant) or an empty range, and REQUIRED for an open end when the range
+        must be ``closed``."""
+        where = "".join(f"{p}." for p in path)
+        for end, value in (("from", self.after), ("to", self.before)):
+            if closed and value is None:
+                raise DomainError.single(
+                    ErrorCode.REQUIRED, f"`{where}{end}` is required", *path, end
+                )
+            if is_naive(value):
+                raise DomainError.single(
+                    ErrorCode.INVALID_VALUE,
+                    f"`{where}{end}` needs a time zone, e.g. 2026-05-01T00:00:00Z",
+                    *path,
+                    end,
+                )
+        if self.is_empty:
+            raise DomainError.single(
+                ErrorCode.INVALID_VALUE,
+                f"`{where}from` must be before `{where}to` (`to` is exclusive)",
+                *path,
+                "from",
+            )
+        return TimeRange(_utc(self.after), _utc(self.before))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.activity import ActivityFilter
 from domain.events import ContactEvent
+from persistence.filters import in_range, one_of
 from persistence.mappers import event_from_row
 from persistence.tables import EVENT
 
@@ -17,14 +18,7 @@ REPLAY_BATCH = 200
 def activity_filter(f: ActivityFilter | None) -> ColumnElement[bool]:
     if f is None:
         return true()
-    parts: list[ColumnElement[bool]] = []
-    if f.kinds is not None:
-        parts.append(E.kind.in_([k.value for k in f.kinds]))
-    if f.since is not None:
-        parts.append(E.occurred_at >= f.since)
-    if f.until is not None:
-        parts.append(E.occurred_at < f.until)
-    return and_(true(), *parts)
+    return and_(one_of(E.kind, f.kinds), in_range(E.occurred_at, f.occurred))
 
 
 async def last_sequence(conn: AsyncConnection, contact_id: str) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +20,7 @@ from domain.appointments import (
 )
 from domain.calendars import Busy
 from domain.errors import ConcurrencyConflict
+from persistence.filters import contains_text, in_range, one_of
 from persistence.mappers import RowLike
 from persistence.tables import APPOINTMENT, BOOKING_LOCK
 
@@ -79,18 +80,13 @@ def appointment_filter(f: AppointmentFilter | None) -> ColumnElement[bool]:
     ``search``: case-insensitive text in the title, description or meeting location."""
     if f is None:
         return true()
-    clause = A.end_at > f.boundary if f.when is AppointmentWhen.UPCOMING else A.end_at <= f.boundary
-    text = (f.search or "").strip()
-    if text:
-        clause = and_(
-            clause,
-            or_(
-                A.title.icontains(text, autoescape=True),
-                A.description.icontains(text, autoescape=True),
-                A.meeting_location.icontains(text, autoescape=True),
-            ),
-        )
-    return clause
+    when = A.end_at > f.boundary if f.when is AppointmentWhen.UPCOMING else A.end_at <= f.boundary
+    return and_(
+        when,
+        one_of(A.status, f.statuses),
+        in_range(A.start_at, f.start),
+        contains_text(f.search, A.title, A.description, A.meeting_location),
+    )
 
 
 async def busy_times(

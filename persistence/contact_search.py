@@ -28,11 +28,11 @@ from domain.contact_query import (
     CustomFieldMatch,
     DndMatch,
     TextMatch,
-    TimeRange,
 )
 from domain.errors import DomainError
 from domain.values import email_key, normalize_phone
 from domain.viewer import Viewer
+from persistence.filters import in_range
 from persistence.paging import encode_cursor, keyset_after
 from persistence.queries import C, visible_to
 from persistence.tables import CONTACT, CUSTOM_FIELD, CUSTOM_VALUE, DND, EMAIL, FOLLOWER, PHONE, TAG
@@ -64,15 +64,6 @@ def _text(column: Any, m: TextMatch) -> ColumnElement[bool]:
         parts.append(column.icontains(m.contains, autoescape=True))
     if m.starts_with is not None:
         parts.append(column.istartswith(m.starts_with, autoescape=True))
-    return and_(true(), *parts)
-
-
-def _range(column: Any, r: TimeRange) -> ColumnElement[bool]:
-    parts = []
-    if r.after is not None:
-        parts.append(column >= r.after)
-    if r.before is not None:
-        parts.append(column < r.before)
     return and_(true(), *parts)
 
 
@@ -180,13 +171,13 @@ def compile_filter(f: ContactFilter, location_id: str, region: str) -> ColumnEle
         parts.extend(_dnd(f.dnd))
     if f.types is not None:
         parts.append(C.contact_type.in_([t.value for t in f.types]))
-    if f.created is not None:
-        parts.append(_range(C.created_at, f.created))
-    if f.updated is not None:
-        parts.append(_range(C.updated_at, f.updated))
+    parts.append(in_range(C.created_at, f.created))
+    parts.append(in_range(C.updated_at, f.updated))
     parts.extend(_custom(m, location_id) for m in f.custom_fields)
     if f.archived is not None:
         parts.append(C.archived_at.is_not(None) if f.archived else C.archived_at.is_(None))
+    if f.search and f.search.strip():
+        parts.append(_search(f.search.strip()))
     return and_(true(), *parts)
 
 
@@ -195,10 +186,12 @@ def _tags(tags: tuple[str, ...]) -> list[str]:
 
 
 def _search(text: str) -> ColumnElement[bool]:
-    """Free text over name, business name, email addresses and phone digits."""
+    """Free text over name, business name, email addresses and phone digits. Never NULL (a
+    contact without a business name does not match, rather than match unknown), so `not`
+    inverts it."""
     conditions = [
         FULL_NAME.icontains(text, autoescape=True),
-        C.business_name.icontains(text, autoescape=True),
+        func.coalesce(C.business_name, "").icontains(text, autoescape=True),
         exists().where(EM.contact_id == C.id, EM.address_key.icontains(text, autoescape=True)),
     ]
     digits = _digits(text)
@@ -215,8 +208,6 @@ def where_clause(viewer: Viewer, q: ContactQuery) -> ColumnElement[bool]:
         parts.append(compile_filter(q.filter, viewer.location_id, q.phone_region))
     if not q.include_archived and (q.filter is None or q.filter.archived is None):
         parts.append(C.archived_at.is_(None))
-    if q.search and q.search.strip():
-        parts.append(_search(q.search.strip()))
     return and_(*parts)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Insert, Table, and_, false, or_, select, true, update
+from sqlalchemy import ColumnElement, Insert, Table, and_, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +19,7 @@ from domain.interactions import (
     InteractionOrigin,
     details_from_json,
 )
+from persistence.filters import in_range, one_of
 from persistence.mappers import RowLike
 from persistence.tables import ATTRIBUTION, INTERACTION
 
@@ -67,14 +68,7 @@ def interaction_from_row(r: RowLike) -> Interaction:
 def interaction_filter(f: InteractionFilter | None) -> ColumnElement[bool]:
     if f is None:
         return true()
-    clauses: list[ColumnElement[bool]] = []
-    if f.kinds is not None:
-        clauses.append(IC.kind.in_([k.value for k in f.kinds]) if f.kinds else false())
-    if f.occurred_from is not None:
-        clauses.append(IC.occurred_at >= f.occurred_from)
-    if f.occurred_to is not None:
-        clauses.append(IC.occurred_at < f.occurred_to)
-    return and_(true(), *clauses)
+    return and_(one_of(IC.kind, f.kinds), in_range(IC.occurred_at, f.occurred))
 
 
 def insert_ignoring_conflicts(conn: AsyncConnection, table: Table, *columns: str) -> Insert:

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, delete, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.notes import Note, NoteFilter
+from persistence.filters import contains_text
 from persistence.mappers import RowLike
 from persistence.tables import NOTE
 
@@ -37,9 +38,9 @@ def note_from_row(r: RowLike) -> Note:
 
 
 def note_filter(f: NoteFilter | None) -> ColumnElement[bool]:
-    if f is None or not f.search or not f.search.strip():
+    if f is None:
         return true()
-    return NOTE.c.body.icontains(f.search.strip(), autoescape=True)
+    return contains_text(f.search, NOTE.c.body)
 
 
 class SqlNoteRepository:

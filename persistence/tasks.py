@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import ConcurrencyConflict
 from domain.tasks import Task, TaskFilter, TaskStatus
+from persistence.filters import contains_text, in_range
 from persistence.mappers import RowLike
 from persistence.tables import TASK
 
@@ -55,25 +56,17 @@ def task_filter(f: TaskFilter | None) -> ColumnElement[bool]:
         return true()
     t = TASK.c
     parts: list[ColumnElement[bool]] = []
-    if f.status is TaskStatus.OPEN:
-        parts.append(t.completed_at.is_(None))
-    elif f.status is TaskStatus.COMPLETED:
-        parts.append(t.completed_at.is_not(None))
+    if f.statuses is not None:
+        # a status is not stored: open tasks are those without a completion time
+        states = {
+            TaskStatus.OPEN: t.completed_at.is_(None),
+            TaskStatus.COMPLETED: t.completed_at.is_not(None),
+        }
+        parts.append(or_(false(), *(states[s] for s in TaskStatus if s in f.statuses)))
     if f.assignee_ids is not None:
         parts.append(t.assignee_id.in_(f.assignee_ids) if f.assignee_ids else false())
-    if f.due_from is not None:
-        parts.append(t.due_at >= f.due_from)
-    if f.due_to is not None:
-        parts.append(t.due_at < f.due_to)
-    text = (f.search or "").strip()
-    if text:
-        # autoescape: % and _ typed by the user are literal characters, not wildcards
-        parts.append(
-            or_(
-                t.title.icontains(text, autoescape=True),
-                t.description.icontains(text, autoescape=True),
-            )
-        )
+    parts.append(in_range(t.due_at, f.due))
+    parts.append(contains_text(f.search, t.title, t.description))
     return and_(true(), *parts)
 
 

@@ -6,14 +6,14 @@ from collections.abc import AsyncGenerator
 
 from graphql import GraphQLError
 
-from domain.activity import ActivityFilter
+from domain.activity import ActivityFilter, EventSortField
 from domain.events import ContactEvent
 from domain.ports import contact_channel
 from persistence.activity import events_after, last_sequence
 from persistence.mappers import event_from_row
 from persistence.paging import InvalidCursor, decode_cursor, encode_cursor
 from persistence.tab_pages import PageRequest
-from resolvers.common import Info, bad_cursor, tab_page
+from resolvers.common import Info, bad_cursor, page_request, tab_page
 
 VISIBILITY_FIELDS = frozenset({"owner", "followers"})
 """A restricted viewer sees a contact as its owner or a follower: only events that change
@@ -28,6 +28,22 @@ def may_change_visibility(event: ContactEvent) -> bool:
 def cursor_of(event: ContactEvent) -> str:
     """The same cursor the timeline's edges carry, so either resumes a subscription."""
     return encode_cursor([event.sequence, event.id])
+
+
+SORT_COLUMNS = {EventSortField.OCCURRED_AT: "sequence"}
+"""The log's commit order: `occurredAt` order, exact (no ties), and the position every
+cursor carries -- so any item's cursor, in either direction, resumes the subscription."""
+
+
+def request(
+    first: int | None,
+    after: str | None,
+    f: ActivityFilter | None,
+    field: EventSortField,
+    descending: bool,
+) -> PageRequest:
+    """The timeline's or the audit log's page, checked before any loader sees it."""
+    return page_request(first, after, SORT_COLUMNS[field], descending, f)
 
 
 async def page(

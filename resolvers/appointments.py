@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from domain import appointments as a
 from domain.contact import Contact
@@ -10,23 +11,29 @@ from persistence.appointments import appointment_from_row
 from persistence.tab_pages import PageRequest
 from resolvers.common import Info, Outcome, page_request, run_write, tab_page
 
-SORT = "start_at"
+SORT_COLUMNS = {
+    a.AppointmentSortField.START_AT: "start_at",
+    a.AppointmentSortField.CREATED_AT: "created_at",
+    a.AppointmentSortField.UPDATED_AT: "updated_at",
+}
 
 
-def appointment_filter(
-    info: Info, when: a.AppointmentWhen, search: str | None
-) -> a.AppointmentFilter:
-    """The tab's filter, split at this request's "now" (the same for every contact)."""
-    boundary = info.context.loaders.appointments.boundary(info.context.svc.clock.now)
-    return a.AppointmentFilter(when=when, boundary=boundary, search=search)
+def boundary(info: Info) -> datetime:
+    """This request's "now", where upcoming and past split (the same for every contact)."""
+    return info.context.loaders.appointments.boundary(info.context.svc.clock.now)
 
 
 def request(
-    first: int | None, after: str | None, appointment_filter: a.AppointmentFilter
+    first: int | None,
+    after: str | None,
+    appointment_filter: a.AppointmentFilter,
+    field: a.AppointmentSortField = a.AppointmentSortField.START_AT,
+    descending: bool | None = None,
 ) -> PageRequest:
-    """Upcoming soonest first; past most recent first."""
-    descending = appointment_filter.when is a.AppointmentWhen.PAST
-    return page_request(first, after, SORT, descending, appointment_filter)
+    """By default upcoming soonest first, past most recent first."""
+    if descending is None:
+        descending = appointment_filter.when is a.AppointmentWhen.PAST
+    return page_request(first, after, SORT_COLUMNS[field], descending, appointment_filter)
 
 
 async def page(

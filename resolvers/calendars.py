@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from zoneinfo import ZoneInfo
-
-from graphql import GraphQLError
 
 from domain import calendars as c
 from domain.appointments import instant
 from domain.errors import DomainError
+from domain.values import TimeRange
 from persistence.appointments import busy_times
 from persistence.calendars import calendars_of
-from resolvers.common import Info, Outcome, run_write
+from resolvers.common import Info, Outcome, bad_input, run_write
 
 
 async def calendars(info: Info) -> list[c.Calendar]:
@@ -24,43 +24,41 @@ async def calendar(info: Info, calendar_id: str) -> c.Calendar | None:
     return await info.context.loaders.calendar.load(calendar_id)
 
 
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
 def display_zone(time_zone: str | None, default: str) -> ZoneInfo:
     """The zone a client shows times in; an unknown name is a request error."""
     try:
         return ZoneInfo(c.check_zone(time_zone or default, "timeZone"))
     except DomainError as exc:
-        raise _bad_input(str(exc)) from exc
+        raise bad_input(str(exc)) from exc
 
 
 async def free_slots(
     info: Info,
     calendar_id: str,
-    start: datetime,
-    end: datetime,
+    span: TimeRange,
     time_zone: str | None,
-    team_member_id: str | None,
+    team_member_ids: Sequence[str] | None,
 ) -> tuple[list[c.FreeSlot], ZoneInfo] | None:
-    """Free slots of a calendar in ``[start, end)`` and the zone to show them in; ``None``
+    """Free slots of a calendar starting in ``span`` and the zone to show them in; ``None``
     when the calendar does not exist in the viewer's location. Naive bounds are read in
-    the display zone. Slots that have begun are left out."""
+    the display zone. Slots that have begun are left out; with ``team_member_ids``, only
+    slots one of them (on the calendar's team) is free for."""
     found = await calendar(info, calendar_id)
     if found is None:
         return None
     zone = display_zone(time_zone, found.time_zone)
-    start, end = instant(start, zone.key), instant(end, zone.key)
+    read = TimeRange(
+        None if span.after is None else instant(span.after, zone.key),
+        None if span.before is None else instant(span.before, zone.key),
+    )
     try:
-        c.check_slot_range(start, end)
+        start, end = c.check_slot_range(read, "filter", "start")
     except DomainError as exc:
-        raise _bad_input(str(exc)) from exc
-    if team_member_id is None:
-        members = found.team_member_ids
-    elif team_member_id in found.team_member_ids:
-        members = (team_member_id,)
-    else:
+        raise bad_input(str(exc)) from exc
+    members = found.team_member_ids
+    if team_member_ids is not None:
+        members = tuple(m for m in members if m in team_member_ids)
+    if not members:
         return [], zone
     start = max(start, info.context.svc.clock.now())
     if start >= end:

@@ -52,19 +52,23 @@ async def run_write(info: Info, call: Awaitable[T]) -> Outcome[T]:
     return Outcome(value=value)
 
 
+def bad_input(message: str) -> GraphQLError:
+    """A request that cannot be answered as asked (BAD_USER_INPUT): a top-level error, and
+    nothing is read."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
 def page_size(first: int | None) -> int:
     """``first`` must be 0..100 (style guide cap); out of range is a request error."""
     if first is None:
         return DEFAULT_PAGE
     if not 0 <= first <= MAX_PAGE:
-        raise GraphQLError(
-            f"`first` must be between 0 and {MAX_PAGE}", extensions={"code": "BAD_USER_INPUT"}
-        )
+        raise bad_input(f"`first` must be between 0 and {MAX_PAGE}")
     return first
 
 
 def bad_cursor(exc: InvalidCursor) -> GraphQLError:
-    return GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"})
+    return bad_input(str(exc))
 
 
 def page_request(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from graphql import GraphQLError
-
 from domain.contact import Contact, ContactPoint, DndSetting
-from domain.contact_query import ContactQuery, has_naive_times
+from domain.contact_query import ContactQuery, has_empty_ranges, has_naive_times
 from domain.custom_fields import CustomFieldDefinition, CustomValue
 from persistence import contact_search
 from persistence.mappers import contact_from_rows
 from persistence.paging import InvalidCursor
-from resolvers.common import Info, bad_cursor, page_size
+from resolvers.common import Info, bad_cursor, bad_input, page_size
 
 
 async def contact(info: Info, contact_id: str) -> Contact | None:
@@ -26,10 +24,9 @@ async def contacts(
     """A page of visible contacts; rows are primed into the contact loader."""
     ctx = info.context
     if query.filter is not None and has_naive_times(query.filter):
-        raise GraphQLError(
-            "times in `filter` need a zone, e.g. 2026-01-01T00:00:00Z",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
+        raise bad_input("times in `filter` need a zone, e.g. 2026-01-01T00:00:00Z")
+    if query.filter is not None and has_empty_ranges(query.filter):
+        raise bad_input("a time range in `filter` needs `from` before `to` (`to` is exclusive)")
     size = page_size(first)
     try:
         async with ctx.engine.connect() as conn:

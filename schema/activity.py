@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain import events as ev
-from domain.activity import ActivityFilter
+from domain.activity import ActivityFilter, EventSortField
 from domain.contact import DndChannel
+from persistence.tab_pages import PageRequest
 from resolvers import activity as r
-from resolvers.common import Info, page_request
+from resolvers.common import Info
 from schema.audit import ContactFieldChange
-from schema.common import AfterArg, Connection, FirstArg, aware
+from schema.common import (
+    AfterArg,
+    Connection,
+    DateTimeRange,
+    FirstArg,
+    SortDirection,
+    time_range,
+)
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -220,26 +228,76 @@ CORE_TYPES: tuple[type, ...] = (
 )
 
 
-@strawberry.type(description="A page of a contact's activity, newest first.")
+@strawberry.type(description="A page of a contact's activity.")
 class ContactActivityConnection(Connection[ContactActivity]):
     pass
+
+
+graphql_enum(
+    EventSortField,
+    "What a contact's activity and audit log sort by.",
+    {
+        EventSortField.OCCURRED_AT: "When it happened (`occurredAt`), in the exact order the "
+        "events were recorded (no ties), so any item's cursor, in either direction, resumes "
+        "the `contactActivity` subscription.",
+    },
+    name="ContactEventSortField",
+)
 
 
 @strawberry.input(description="Which activity to list; every member given must hold.")
 class ContactActivityFilter:
     kinds: list[ev.EventKind] | None = strawberry.field(
-        default=None, description="Only these kinds."
+        default=None,
+        description="Only events of these kinds; an empty list matches none; every kind when "
+        "omitted.",
     )
-    since: datetime | None = strawberry.field(default=None, description="At or after.")
-    until: datetime | None = strawberry.field(default=None, description="Before.")
+    occurred_at: DateTimeRange | None = strawberry.field(
+        default=None,
+        description="Only those that happened in this range: `from` inclusive, `to` "
+        "exclusive; both need a time zone.",
+    )
 
     def to_domain(self) -> ActivityFilter:
-        kinds = tuple(self.kinds) if self.kinds is not None else None
         return ActivityFilter(
-            kinds=kinds,
-            since=aware(self.since, "filter.since"),
-            until=aware(self.until, "filter.until"),
+            kinds=tuple(dict.fromkeys(self.kinds)) if self.kinds is not None else None,
+            occurred=time_range(self.occurred_at, "filter.occurredAt"),
         )
+
+
+@strawberry.input(description="How to sort activity; default newest first.")
+class ContactActivityOrderBy:
+    field: EventSortField = strawberry.field(
+        default=EventSortField.OCCURRED_AT, description="What to sort by."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Which way."
+    )
+
+
+@strawberry.input(
+    description="Which audit-log entries to list (the same event log as the activity); "
+    "every member given must hold."
+)
+class ContactAuditFilter(ContactActivityFilter):
+    pass
+
+
+@strawberry.input(description="How to sort the audit log; default newest first.")
+class ContactAuditOrderBy(ContactActivityOrderBy):
+    pass
+
+
+def event_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactActivityFilter | None,
+    order_by: ContactActivityOrderBy | None,
+) -> tuple[PageRequest, ActivityFilter | None]:
+    """The page of the event log that `activity` or `auditLog` asked for, and its filter."""
+    f = filter.to_domain() if filter else None
+    order = order_by or ContactActivityOrderBy()
+    return r.request(first, after, f, order.field, order.direction == SortDirection.DESC), f
 
 
 @strawberry.type
@@ -249,8 +307,9 @@ class ContactActivityFields:
     id: strawberry.ID
 
     @strawberry.field(
-        description="Everything that happened to and with the contact, newest first, as "
-        "typed items. Use an item's `cursor` to resume the `contactActivity` subscription."
+        description="Everything that happened to and with the contact (newest first by "
+        "default), as typed items. Use an item's `cursor` to resume the `contactActivity` "
+        "subscription."
     )
     async def activity(
         self,
@@ -258,11 +317,15 @@ class ContactActivityFields:
         first: FirstArg = None,
         after: AfterArg = None,
         filter: Annotated[
-            ContactActivityFilter | None, strawberry.argument(description="Kinds and time.")
+            ContactActivityFilter | None,
+            strawberry.argument(description="Kinds and time; every event if omitted."),
+        ] = None,
+        order_by: Annotated[
+            ContactActivityOrderBy | None,
+            strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactActivityConnection:
-        f = filter.to_domain() if filter else None
-        request = page_request(first, after, "sequence", True, f)
+        request, f = event_request(first, after, filter, order_by)
         events, cursors, has_next = await r.page(info, str(self.id), request)
         contact_id = str(self.id)
 

@@ -16,7 +16,16 @@ from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
 from schema.calendars import Calendar
-from schema.common import AfterArg, Connection, FirstArg, InputArg, UserError
+from schema.common import (
+    AfterArg,
+    Connection,
+    DateTimeRange,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    time_range,
+)
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -52,6 +61,17 @@ graphql_enum(
         a.AppointmentWhen.PAST: "Over, most recent first (the tab's Previous).",
     },
     name="ContactAppointmentWhen",
+)
+graphql_enum(
+    a.AppointmentSortField,
+    "What a contact's appointments sort by; ties are broken by id.",
+    {
+        a.AppointmentSortField.START_AT: "When it starts (the default).",
+        a.AppointmentSortField.CREATED_AT: "When it was booked.",
+        a.AppointmentSortField.UPDATED_AT: "When it last changed (edited, rescheduled or "
+        "cancelled).",
+    },
+    name="ContactAppointmentSortField",
 )
 
 UNSET: Any = strawberry.UNSET
@@ -192,6 +212,56 @@ class ContactAppointmentConnection(Connection[ContactAppointment]):
     pass
 
 
+@strawberry.input(description="Which appointments to list. Every member given must hold.")
+class ContactAppointmentFilter:
+    when: a.AppointmentWhen = strawberry.field(
+        default=a.AppointmentWhen.UPCOMING,
+        description="New (UPCOMING: not over yet, ongoing ones included) or Previous (PAST: "
+        'over); default UPCOMING. "Now" is taken once per request.',
+    )
+    statuses: list[a.AppointmentStatus] | None = strawberry.field(
+        default=None,
+        description="Only appointments in one of these statuses (e.g. [CONFIRMED, "
+        "UNCONFIRMED] leaves out cancelled ones); an empty list matches none; any status "
+        "when omitted.",
+    )
+    start_at: DateTimeRange | None = strawberry.field(
+        default=None,
+        description="Only those starting in this range: `from` inclusive, `to` exclusive; "
+        "both need a time zone.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Only appointments whose title, description or meeting location contains "
+        "this (case-insensitive; % and _ match themselves); blank matches every appointment.",
+    )
+
+    def to_domain(self, boundary: datetime) -> a.AppointmentFilter:
+        """Split at ``boundary``, this request's "now"."""
+        statuses = self.statuses
+        return a.AppointmentFilter(
+            when=self.when,
+            boundary=boundary,
+            search=self.search,
+            statuses=None if statuses is None else tuple(dict.fromkeys(statuses)),
+            start=time_range(self.start_at, "filter.startAt"),
+        )
+
+
+@strawberry.input(
+    description="How to sort appointments; default UPCOMING soonest first, PAST most recent first."
+)
+class ContactAppointmentOrderBy:
+    field: a.AppointmentSortField = strawberry.field(
+        default=a.AppointmentSortField.START_AT, description="What to sort by."
+    )
+    direction: SortDirection | None = strawberry.field(
+        default=None,
+        description="Which way; default ASC (soonest first) for UPCOMING, DESC (most recent "
+        "first) for PAST.",
+    )
+
+
 @strawberry.type
 class ContactAppointmentsFields:
     """`Contact.appointments`; mixed into Contact (schema/contact.py)."""
@@ -199,29 +269,35 @@ class ContactAppointmentsFields:
     id: strawberry.ID
 
     @strawberry.field(
-        description="The contact's appointments (any status), as a cursor connection: "
-        "UPCOMING soonest first, or PAST most recent first."
+        description="The contact's appointments (any status unless filtered), as a cursor "
+        "connection: by default the UPCOMING ones, soonest first; `filter: {when: PAST}` "
+        "lists those that are over, most recent first."
     )
     async def appointments(
         self,
         info: Info,
-        when: Annotated[
-            a.AppointmentWhen,
-            strawberry.argument(description="New or Previous; default UPCOMING."),
-        ] = a.AppointmentWhen.UPCOMING,
-        search: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only appointments whose title, description or meeting location "
-                "contains this (case-insensitive)."
-            ),
-        ] = None,
         first: FirstArg = None,
         after: AfterArg = None,
+        filter: Annotated[
+            ContactAppointmentFilter | None,
+            strawberry.argument(
+                description="New or Previous, statuses, start time, text; default the "
+                "UPCOMING ones."
+            ),
+        ] = None,
+        order_by: Annotated[
+            ContactAppointmentOrderBy | None,
+            strawberry.argument(
+                description="Sort; default UPCOMING soonest first, PAST most recent first."
+            ),
+        ] = None,
     ) -> ContactAppointmentConnection:
         contact_id = str(self.id)
-        appointment_filter = r.appointment_filter(info, when, search)
-        request = r.request(first, after, appointment_filter)
+        appointment_filter = (filter or ContactAppointmentFilter()).to_domain(r.boundary(info))
+        order = order_by or ContactAppointmentOrderBy()
+        direction = order.direction
+        descending = None if direction is None else direction == SortDirection.DESC
+        request = r.request(first, after, appointment_filter, order.field, descending)
         found, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:

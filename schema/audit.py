@@ -8,8 +8,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import events as ev
+from domain.activity import ActivityFilter
+from persistence.tab_pages import PageRequest
 from resolvers import activity as r
-from resolvers.common import Info, page_request
+from resolvers.common import Info
 from schema.common import Connection
 from schema.user import User
 
@@ -45,19 +47,23 @@ class ContactAuditEvent:
         )
 
 
-@strawberry.type(description="A page of a contact's audit log, newest first.")
+@strawberry.type(description="A page of a contact's audit log.")
 class ContactAuditConnection(Connection[ContactAuditEvent]):
     @classmethod
     async def for_contact(
-        cls, info: Info, contact_id: str, first: int | None, after: str | None
+        cls, info: Info, contact_id: str, request: PageRequest, f: ActivityFilter | None
     ) -> ContactAuditConnection:
-        request = page_request(first, after, "sequence", True)
+        """``request`` and ``f`` as `schema.activity.event_request` made them."""
         events, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
-            return await r.count(info, contact_id, None)
+            return await r.count(info, contact_id, f)
 
         conn = cls.build(
-            [ContactAuditEvent.from_domain(e) for e in events], cursors, has_next, after, count
+            [ContactAuditEvent.from_domain(e) for e in events],
+            cursors,
+            has_next,
+            request.after,
+            count,
         )
         return conn  # type: ignore[return-value]

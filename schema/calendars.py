@@ -13,7 +13,7 @@ from domain import calendars as c
 from domain.contact import KEEP
 from resolvers import calendars as r
 from resolvers.common import Info, Outcome
-from schema.common import InputArg, UserError
+from schema.common import DateTimeRange, InputArg, UserError
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -129,6 +129,23 @@ class CalendarFreeSlot:
         )
 
 
+@strawberry.input(
+    description="Which free slots to list: when they start (required) and, optionally, who "
+    "takes them."
+)
+class CalendarFreeSlotFilter:
+    start: DateTimeRange = strawberry.field(
+        description="Slots starting in this range: `from` inclusive, `to` exclusive, both "
+        "required, at most 31 days apart. A time without an offset is read in `timeZone`."
+    )
+    team_member_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Only slots one of these team members is free for, naming only them (a "
+        "member who takes no bookings on the calendar is ignored; none of them, or an empty "
+        "list: no slots); default any of the calendar's team.",
+    )
+
+
 @strawberry.type(description="Calendars and their free slots.")
 class CalendarsQuery:
     @strawberry.field(description="The location's calendars (at most 100), by name.")
@@ -155,41 +172,25 @@ class CalendarsQuery:
         self,
         info: Info,
         calendar_id: Annotated[strawberry.ID, strawberry.argument(description="The calendar.")],
-        from_: Annotated[
-            datetime,
-            strawberry.argument(
-                name="from",
-                description="Slots starting at or after this; without an offset it is read "
-                "in `timeZone`.",
-            ),
-        ],
-        to: Annotated[
-            datetime,
-            strawberry.argument(
-                description="Slots starting before this; at most 31 days after `from`."
-            ),
+        filter: Annotated[
+            CalendarFreeSlotFilter,
+            strawberry.argument(description="When the slots start (required) and with whom."),
         ],
         time_zone: Annotated[
             str | None,
             strawberry.argument(
-                description="IANA zone the client shows times in; default the calendar's."
-            ),
-        ] = None,
-        team_member_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(
-                description="Only this team member's free slots (none if they take no "
-                "bookings on the calendar); default: any of the calendar's team."
+                description="IANA zone the client shows times in (and reads `filter.start` "
+                "times without an offset in); default the calendar's."
             ),
         ] = None,
     ) -> list[CalendarFreeSlot] | None:
+        members = filter.team_member_ids
         found = await r.free_slots(
             info,
             str(calendar_id),
-            from_,
-            to,
+            filter.start.to_domain(),
             time_zone,
-            str(team_member_id) if team_member_id is not None else None,
+            None if members is None else [str(m) for m in members],
         )
         if found is None:
             return None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 
+from domain.errors import DomainError
 from domain.errors import UserError as DomainUserError
+from domain.values import TimeRange
+from resolvers.common import bad_input
 from schema.enums import ErrorCode, graphql_enum
 
 
@@ -60,16 +62,34 @@ graphql_enum(
 )
 
 
-def aware(value: datetime | None, path: str) -> datetime | None:
-    """A filter's time must say its zone: a naive one is a request error, not a guess."""
+@strawberry.input(
+    description="A span of time: `from` inclusive, `to` exclusive; leave out an end to leave "
+    "it open. `from` must be before `to`, and both need a time zone (e.g. "
+    "2026-05-01T09:00:00-04:00) unless the field says how it reads a time without one. A "
+    "range that breaks these rules is refused, not guessed at: a list answers BAD_USER_INPUT."
+)
+class DateTimeRange:
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Start, inclusive: at or after this time."
+    )
+    to: datetime | None = strawberry.field(
+        default=None, description="End, exclusive: before this time."
+    )
+
+    def to_domain(self) -> TimeRange:
+        """As given; the field it bounds decides how it is checked (see `time_range`)."""
+        return TimeRange(self.from_, self.to)
+
+
+def time_range(value: DateTimeRange | None, path: str) -> TimeRange | None:
+    """A list filter's range, in UTC. An end without a zone, or `from` not before `to`, is a
+    request error (BAD_USER_INPUT) naming ``path`` (e.g. `filter.dueAt`)."""
     if value is None:
         return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise GraphQLError(
-            f"`{path}` needs a time zone, e.g. 2026-05-01T00:00:00Z",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
-    return value.astimezone(UTC)
+    try:
+        return value.to_domain().checked(*path.split("."))
+    except DomainError as exc:
+        raise bad_input(str(exc)) from exc
 
 
 FirstArg = Annotated[

@@ -11,7 +11,12 @@ import strawberry
 from domain import contact as d
 from resolvers import contact as r
 from resolvers.common import Info
-from schema.activity import ContactActivityFields
+from schema.activity import (
+    ContactActivityFields,
+    ContactAuditFilter,
+    ContactAuditOrderBy,
+    event_request,
+)
 from schema.appointments import ContactAppointmentsFields
 from schema.association_fields import ContactAssociationsFields
 from schema.client_portal import ContactClientPortalFields
@@ -251,7 +256,7 @@ class Contact(
         ]
 
     @strawberry.field(
-        description="Every change to the contact, newest first: who changed "
+        description="Every change to the contact (newest first by default): who changed "
         "which field from what to what."
     )
     async def audit_log(
@@ -259,7 +264,16 @@ class Contact(
         info: Info,
         first: FirstArg = None,
         after: AfterArg = None,
+        filter: Annotated[
+            ContactAuditFilter | None,
+            strawberry.argument(description="Kinds and time; every change if omitted."),
+        ] = None,
+        order_by: Annotated[
+            ContactAuditOrderBy | None,
+            strawberry.argument(description="Sort; default newest first."),
+        ] = None,
     ) -> Annotated[ContactAuditConnection, strawberry.lazy(".audit")]:
         from schema.audit import ContactAuditConnection
 
-        return await ContactAuditConnection.for_contact(info, self.id, first, after)
+        request, f = event_request(first, after, filter, order_by)
+        return await ContactAuditConnection.for_contact(info, self.id, request, f)

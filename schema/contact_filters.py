@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import strawberry
 
 from domain import contact_query as q
-from schema.common import SortDirection
+from schema.common import DateTimeRange, SortDirection
 from schema.enums import ContactSortField, ContactType, DndChannel
 
 
@@ -32,15 +32,6 @@ class StringMatch:
 
     def to_domain(self) -> q.TextMatch:
         return q.TextMatch(self.equals, self.contains, self.starts_with)
-
-
-@strawberry.input(description="A time range: `from` inclusive, `to` exclusive.")
-class DateTimeRange:
-    from_: datetime | None = strawberry.field(default=None, name="from", description="From.")
-    to: datetime | None = strawberry.field(default=None, description="Up to (exclusive).")
-
-    def to_domain(self) -> q.TimeRange:
-        return q.TimeRange(self.from_, self.to)
 
 
 @strawberry.input(description="Tags the contact has.")
@@ -136,9 +127,11 @@ class ContactFilter:
         default=None,
         description="Lead or customer.",
     )
-    created_at: DateTimeRange | None = strawberry.field(default=None, description="Creation time.")
+    created_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Created in this range (`from` inclusive, `to` exclusive)."
+    )
     updated_at: DateTimeRange | None = strawberry.field(
-        default=None, description="Last change time."
+        default=None, description="Last changed in this range (`from` inclusive, `to` exclusive)."
     )
     custom_fields: list[CustomFieldMatch] | None = strawberry.field(
         default=None, description="Custom field conditions (all must hold)."
@@ -146,6 +139,11 @@ class ContactFilter:
     archived: bool | None = strawberry.field(
         default=None,
         description="Only archived (true) or only active (false) contacts; active is the default.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Free text (case-insensitive) in the full name, business name or an "
+        "email address, or (3 digits or more) in a phone number; blank matches every contact.",
     )
 
     def to_domain(self) -> q.ContactFilter:
@@ -173,4 +171,5 @@ class ContactFilter:
             updated=self.updated_at.to_domain() if self.updated_at else None,
             custom_fields=tuple(m.to_domain() for m in self.custom_fields or ()),
             archived=self.archived,
+            search=self.search,
         )

@@ -14,7 +14,16 @@ from domain.events import ContactEvent, EventKind
 from resolvers import interactions as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ContactActivity, register_activity
-from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError, aware
+from schema.common import (
+    AfterArg,
+    Connection,
+    DateTimeRange,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    time_range,
+)
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -373,6 +382,26 @@ register_activity(
 )
 
 
+@strawberry.input(description="Which interactions to list. Every member given must hold.")
+class ContactInteractionFilter:
+    kinds: list[d.InteractionKind] | None = strawberry.field(
+        default=None,
+        description="Only interactions of these kinds; an empty list matches none; every kind "
+        "when omitted.",
+    )
+    occurred_at: DateTimeRange | None = strawberry.field(
+        default=None,
+        description="Only those that happened in this range: `from` inclusive, `to` "
+        "exclusive; both need a time zone.",
+    )
+
+    def to_domain(self) -> d.InteractionFilter:
+        return d.InteractionFilter(
+            kinds=tuple(dict.fromkeys(self.kinds)) if self.kinds is not None else None,
+            occurred=time_range(self.occurred_at, "filter.occurredAt"),
+        )
+
+
 @strawberry.input(description="How to sort interactions; default newest first by occurrence.")
 class ContactInteractionOrderBy:
     field: d.InteractionSortField = strawberry.field(
@@ -397,26 +426,17 @@ class ContactInteractionsFields:
         return ContactAttribution.from_domain(await r.attribution(info, str(self.id)))
 
     @strawberry.field(
-        description="The contact's outside interactions, newest first, as a cursor connection."
+        description="The contact's outside interactions (newest first by default), as a "
+        "cursor connection."
     )
     async def interactions(
         self,
         info: Info,
         first: FirstArg = None,
         after: AfterArg = None,
-        kinds: Annotated[
-            list[d.InteractionKind] | None,
-            strawberry.argument(description="Only these kinds (an empty list matches none)."),
-        ] = None,
-        from_: Annotated[
-            datetime | None,
-            strawberry.argument(
-                name="from", description="Only those that occurred at or after this time."
-            ),
-        ] = None,
-        to: Annotated[
-            datetime | None,
-            strawberry.argument(description="Only those that occurred before this time."),
+        filter: Annotated[
+            ContactInteractionFilter | None,
+            strawberry.argument(description="Kinds and time; every interaction if omitted."),
         ] = None,
         order_by: Annotated[
             ContactInteractionOrderBy | None,
@@ -424,11 +444,7 @@ class ContactInteractionsFields:
         ] = None,
     ) -> ContactInteractionConnection:
         order = order_by or ContactInteractionOrderBy()
-        interaction_filter = d.InteractionFilter(
-            kinds=tuple(dict.fromkeys(kinds)) if kinds is not None else None,
-            occurred_from=aware(from_, "from"),
-            occurred_to=aware(to, "to"),
-        )
+        interaction_filter = (filter or ContactInteractionFilter()).to_domain()
         request = page_request(
             first,
             after,

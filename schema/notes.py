@@ -84,6 +84,18 @@ class ContactNoteConnection(Connection[ContactNote]):
     pass
 
 
+@strawberry.input(description="Which notes to list. Every member given must hold.")
+class ContactNoteFilter:
+    search: str | None = strawberry.field(
+        default=None,
+        description="Only notes whose text contains this (case-insensitive; % and _ match "
+        "themselves); blank matches every note.",
+    )
+
+    def to_domain(self) -> n.NoteFilter:
+        return n.NoteFilter(search=self.search)
+
+
 @strawberry.input(description="How to sort notes; default newest first by creation.")
 class ContactNoteOrderBy:
     field: n.NoteSortField = strawberry.field(
@@ -106,11 +118,9 @@ class ContactNotesFields:
         info: Info,
         first: FirstArg = None,
         after: AfterArg = None,
-        search: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only notes whose text contains this (case-insensitive)."
-            ),
+        filter: Annotated[
+            ContactNoteFilter | None,
+            strawberry.argument(description="Which notes; all of them if omitted."),
         ] = None,
         order_by: Annotated[
             ContactNoteOrderBy | None,
@@ -118,7 +128,7 @@ class ContactNotesFields:
         ] = None,
     ) -> ContactNoteConnection:
         order = order_by or ContactNoteOrderBy()
-        note_filter = n.NoteFilter(search=search)
+        note_filter = (filter or ContactNoteFilter()).to_domain()
         request = page_request(
             first,
             after,

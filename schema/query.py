@@ -45,19 +45,18 @@ class Query:
         first: FirstArg = None,
         after: AfterArg = None,
         filter: Annotated[
-            ContactFilter | None, strawberry.argument(description="Which contacts.")
+            ContactFilter | None,
+            strawberry.argument(
+                description="Which contacts: conditions and free-text `search`; every active "
+                "contact the viewer may see if omitted."
+            ),
         ] = None,
         order_by: Annotated[
             ContactOrderBy | None, strawberry.argument(description="Sort; default newest first.")
         ] = None,
-        search: Annotated[
-            str | None,
-            strawberry.argument(description="Free text over name, business name, email and phone."),
-        ] = None,
     ) -> ContactConnection:
         query = ContactQuery(
             filter=filter.to_domain() if filter else None,
-            search=search,
             order=order_by.to_domain() if order_by else ContactQuery().order,
             phone_region=info.context.settings.phone_region,
         )

@@ -88,6 +88,7 @@ def filter_to_input(f: q.ContactFilter) -> dict[str, Any]:
             "updatedAt": _range(f.updated),
             "customFields": [_custom(m) for m in f.custom_fields] or None,
             "archived": f.archived,
+            "search": f.search,
         }
     )
 

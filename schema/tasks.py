@@ -14,8 +14,16 @@ from resolvers import tasks as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
-from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError, aware
-from schema.contact_filters import DateTimeRange
+from schema.common import (
+    AfterArg,
+    Connection,
+    DateTimeRange,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    time_range,
+)
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -68,7 +76,7 @@ class ContactTask:
 
     @strawberry.field(
         description="Open and due before now. To list overdue tasks, filter by "
-        "`status: OPEN` and `dueAt: { to: <now> }`."
+        "`statuses: [OPEN]` and `dueAt: { to: <now> }`."
     )
     def is_overdue(self, info: Info) -> bool:
         return self.completed_at is None and self.due_at < r.now(info)
@@ -136,8 +144,10 @@ class ContactTaskConnection(Connection[ContactTask]):
 
 @strawberry.input(description="Which tasks to list. Every member given must hold.")
 class ContactTaskFilter:
-    status: t.TaskStatus | None = strawberry.field(
-        default=None, description="Only open or only completed tasks; both when omitted."
+    statuses: list[t.TaskStatus] | None = strawberry.field(
+        default=None,
+        description="Only tasks in one of these statuses (e.g. [OPEN]); an empty list matches "
+        "no task; every status when omitted.",
     )
     assignee_ids: list[strawberry.ID] | None = strawberry.field(
         default=None,
@@ -145,18 +155,21 @@ class ContactTaskFilter:
     )
     due_at: DateTimeRange | None = strawberry.field(
         default=None,
-        description="Due time: `from` inclusive, `to` exclusive; both need a time zone.",
+        description="Due in this range: `from` inclusive, `to` exclusive; both need a time zone.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Only tasks whose title or description contains this (case-insensitive; "
+        "% and _ match themselves); blank matches every task.",
     )
 
-    def to_domain(self, search: str | None) -> t.TaskFilter:
-        due = self.due_at
-        assignees = self.assignee_ids
+    def to_domain(self) -> t.TaskFilter:
+        assignees, statuses = self.assignee_ids, self.statuses
         return t.TaskFilter(
-            status=self.status,
+            statuses=None if statuses is None else tuple(dict.fromkeys(statuses)),
             assignee_ids=None if assignees is None else tuple(sorted({str(a) for a in assignees})),
-            due_from=aware(due.from_, "filter.dueAt.from") if due else None,
-            due_to=aware(due.to, "filter.dueAt.to") if due else None,
-            search=search,
+            due=time_range(self.due_at, "filter.dueAt"),
+            search=self.search,
         )
 
 
@@ -184,13 +197,8 @@ class ContactTasksFields:
         after: AfterArg = None,
         filter: Annotated[
             ContactTaskFilter | None,
-            strawberry.argument(description="Status, assignees, due time; all tasks if omitted."),
-        ] = None,
-        search: Annotated[
-            str | None,
             strawberry.argument(
-                description="Only tasks whose title or description contains this "
-                "(case-insensitive; % and _ match themselves)."
+                description="Statuses, assignees, due time, text; all tasks if omitted."
             ),
         ] = None,
         order_by: Annotated[
@@ -199,7 +207,7 @@ class ContactTasksFields:
         ] = None,
     ) -> ContactTaskConnection:
         order = order_by or ContactTaskOrderBy()
-        task_filter = (filter or ContactTaskFilter()).to_domain(search)
+        task_filter = (filter or ContactTaskFilter()).to_domain()
         request = page_request(
             first,
             after,

@@ -52,6 +52,7 @@ EVERYTHING = ContactFilter(
         CustomFieldMatch("gone", is_set=False),
     ),
     archived=False,
+    search="acme",
 )
 
 

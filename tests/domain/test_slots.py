@@ -21,6 +21,7 @@ from domain.calendars import (
     local_day,
 )
 from domain.errors import DomainError, ErrorCode
+from domain.values import TimeRange
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -221,12 +222,22 @@ def test_availability_is_checked_and_sorted() -> None:
         assert [(e.code, e.field) for e in info.value.errors] == [(ErrorCode.INVALID_VALUE, path)]
 
 
-def test_slot_ranges_are_capped_at_31_days() -> None:
-    check_slot_range(utc(2026, 1, 1), utc(2026, 2, 1))
+def test_slot_ranges_are_closed_and_capped_at_31_days() -> None:
+    month = TimeRange(utc(2026, 1, 1), utc(2026, 2, 1))
+    assert check_slot_range(month, "filter", "start") == (utc(2026, 1, 1), utc(2026, 2, 1))
     for end in (utc(2026, 2, 1, 0, 1), utc(2026, 1, 1)):
         with pytest.raises(DomainError) as info:
-            check_slot_range(utc(2026, 1, 1), end)
+            check_slot_range(TimeRange(utc(2026, 1, 1), end), "filter", "start")
         assert info.value.errors[0].code is ErrorCode.INVALID_VALUE
+    for open_ended, end in (
+        (TimeRange(before=utc(2026, 1, 2)), "from"),
+        (TimeRange(utc(2026, 1, 1)), "to"),
+    ):
+        with pytest.raises(DomainError) as info:
+            check_slot_range(open_ended, "filter", "start")
+        assert [(e.code, e.field) for e in info.value.errors] == [
+            (ErrorCode.REQUIRED, ("filter", "start", end))
+        ]
 
 
 def test_a_naive_start_is_read_in_its_zone_and_a_skipped_time_is_refused() -> None:

@@ -22,11 +22,29 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
   workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
   courseOffers { offerName } communityGroups { groupName }
-  appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } }
+  appointments(filter: {when: UPCOMING}, first: 3) { totalCount edges { node { title startAt } } }
   associations(first: 3) { totalCount edges { node { objectType labels { name }
     record { __typename ... on Contact { fullName } ... on Opportunity { name }
       ... on Company { name } ... on CustomObjectRecord { name } } } } }
   opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
+  } } } }"""
+
+FILTERED_LISTS = """query($first: Int!, $from: DateTime!) { contacts(first: $first,
+  filter: {search: "example.org", createdAt: {from: $from}},
+  orderBy: {field: FIRST_NAME, direction: ASC}) {
+  totalCount edges { node {
+  auditLog(first: 2, filter: {kinds: [TAGS_ADDED], occurredAt: {from: $from}},
+    orderBy: {direction: ASC}) { totalCount edges { node { kind } } }
+  activity(first: 2, filter: {kinds: [NOTE_ADDED, TASK_ADDED], occurredAt: {from: $from}},
+    orderBy: {field: OCCURRED_AT, direction: ASC}) { totalCount edges { node { kind } } }
+  notes(first: 1, filter: {search: "NOTE"}, orderBy: {field: UPDATED_AT, direction: ASC}) {
+    totalCount edges { node { body } } }
+  tasks(first: 1, filter: {statuses: [OPEN], dueAt: {from: $from}, search: "task"},
+    orderBy: {field: CREATED_AT, direction: DESC}) { totalCount edges { node { title } } }
+  interactions(first: 1, filter: {kinds: [CALL], occurredAt: {from: "2025-01-01T00:00:00Z"}},
+    orderBy: {field: RECORDED_AT, direction: ASC}) { totalCount edges { node { kind } } }
+  appointments(first: 1, filter: {statuses: [CONFIRMED, UNCONFIRMED], startAt: {from: $from}},
+    orderBy: {field: CREATED_AT, direction: DESC}) { totalCount edges { node { title } } }
   } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
@@ -184,6 +202,26 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     # workflows, course offers, community groups and appointments, 8 for associations and
     # opportunities: one statement per list, whatever the number of contacts
     assert fifty == 32
+    # every list filtered (ranges, enum lists, search) and sorted another way: still one
+    # page and one count statement per list
+    since = {"from": (datetime.now(UTC) - timedelta(days=1)).isoformat()}
+    one = await count(engine, tenant, FILTERED_LISTS, {"first": 1, **since})
+    fifty = await count(engine, tenant, FILTERED_LISTS, {"first": 50, **since})
+    assert one == fifty == 14
+    data = await tenant.gql(FILTERED_LISTS, {"first": 50, **since})
+    assert data["contacts"]["totalCount"] == 50
+    for edge in data["contacts"]["edges"]:
+        lists = edge["node"]
+        counts = {name: found["totalCount"] for name, found in lists.items()}
+        assert counts == {
+            "auditLog": 1,  # contactTagsAdd (creation is CONTACT_CREATED)
+            "activity": 4,
+            "notes": 2,
+            "tasks": 2,
+            "interactions": 1,
+            "appointments": 2,
+        }
+        assert all(found["edges"] for found in lists.values())
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from support import Tenant
 
-TIMELINE = """query($id: ID!, $first: Int, $after: String, $filter: ContactActivityFilter) {
-  contact(id: $id) { activity(first: $first, after: $after, filter: $filter) {
+TIMELINE = """query($id: ID!, $first: Int, $after: String, $filter: ContactActivityFilter,
+  $orderBy: ContactActivityOrderBy) {
+  contact(id: $id) { activity(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node { __typename id cursor kind actor { id } occurredAt
       ... on ContactCreatedActivity { fields { field after } }
@@ -37,6 +38,10 @@ INTERACTION_FIELDS = """id contactId externalId kind origin occurredAt recordedA
   email { direction subject } sms { direction excerpt }
   purchase { amount currency productId productName description }"""
 TIMELINE = TIMELINE % INTERACTION_FIELDS
+AUDIT = """query($id: ID!, $first: Int, $after: String, $filter: ContactAuditFilter,
+  $orderBy: ContactAuditOrderBy) { contact(id: $id) { auditLog(first: $first, after: $after,
+  filter: $filter, orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { kind occurredAt changes { after } } } } } }"""
 
 
 async def timeline(t: Tenant, contact_id: str, **variables: Any) -> dict[str, Any]:
@@ -113,18 +118,111 @@ async def test_filter_by_kind_and_time_and_page(tenant: Tenant) -> None:
     tags_only = await timeline(tenant, cid, filter={"kinds": ["TAGS_ADDED"]})
     assert tags_only["totalCount"] == 3
     assert [e["node"]["tagsAdded"] for e in tags_only["edges"]] == [["c"], ["b"], ["a"]]
+    assert (await timeline(tenant, cid, filter={"kinds": []}))["totalCount"] == 0
     everything = await timeline(tenant, cid)
     second_tag_time = everything["edges"][1]["node"]["occurredAt"]
-    since = await timeline(tenant, cid, filter={"since": second_tag_time})
+    since = await timeline(tenant, cid, filter={"occurredAt": {"from": second_tag_time}})
     assert [e["node"]["kind"] for e in since["edges"]] == ["TAGS_ADDED", "TAGS_ADDED"]
-    until = await timeline(tenant, cid, filter={"until": second_tag_time})
+    until = await timeline(tenant, cid, filter={"occurredAt": {"to": second_tag_time}})
     assert [e["node"]["kind"] for e in until["edges"]] == ["TAGS_ADDED", "CONTACT_CREATED"]
+    created_time = everything["edges"][3]["node"]["occurredAt"]
+    both = {"kinds": ["TAGS_ADDED"], "occurredAt": {"from": created_time, "to": second_tag_time}}
+    assert [
+        e["node"]["tagsAdded"] for e in (await timeline(tenant, cid, filter=both))["edges"]
+    ] == [["a"]]
     first_page = await timeline(tenant, cid, first=2)
     assert first_page["pageInfo"]["hasNextPage"] is True
     rest = await timeline(tenant, cid, first=10, after=first_page["pageInfo"]["endCursor"])
     kinds = [e["node"]["kind"] for e in first_page["edges"] + rest["edges"]]
     assert kinds == ["TAGS_ADDED"] * 3 + ["CONTACT_CREATED"]
     assert first_page["edges"][0]["cursor"] == first_page["edges"][0]["node"]["cursor"]
+
+
+async def test_oldest_first_pages_with_cursors_that_resume_the_subscription(
+    tenant: Tenant,
+) -> None:
+    c = await tenant.create_contact(firstName="Oldest")
+    cid = c["id"]
+    for tag in ("a", "b", "c"):
+        await tenant.mutate("contactTagsAdd", {"contactId": cid, "tags": [tag]})
+    oldest = {"field": "OCCURRED_AT", "direction": "ASC"}
+    seen, after = [], None
+    while True:
+        page = await timeline(tenant, cid, first=1, after=after, orderBy=oldest)
+        assert page["totalCount"] == 4
+        # the same position the subscription's `after` takes, whichever the direction
+        assert [e["cursor"] for e in page["edges"]] == [e["node"]["cursor"] for e in page["edges"]]
+        seen += [e["node"].get("tagsAdded") or e["node"]["kind"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == ["CONTACT_CREATED", ["a"], ["b"], ["c"]]
+    tags = {"kinds": ["TAGS_ADDED"]}
+    page = await timeline(tenant, cid, first=2, filter=tags, orderBy=oldest)
+    rest = await timeline(
+        tenant, cid, filter=tags, orderBy=oldest, after=page["pageInfo"]["endCursor"]
+    )
+    assert [e["node"]["tagsAdded"] for e in page["edges"] + rest["edges"]] == [["a"], ["b"], ["c"]]
+    assert (page["totalCount"], rest["totalCount"]) == (3, 3)
+
+
+async def test_the_audit_log_filters_sorts_and_pages_like_the_timeline(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Audited")
+    cid = c["id"]
+    for tag in ("a", "b"):
+        await tenant.mutate("contactTagsAdd", {"contactId": cid, "tags": [tag]})
+    await tenant.mutate("contactUpdate", {"contactId": cid, "lastName": "Log"})
+
+    async def audit(**variables: Any) -> dict[str, Any]:
+        data = await tenant.gql(AUDIT, {"id": cid, **variables})
+        log: dict[str, Any] = data["contact"]["auditLog"]
+        return log
+
+    newest = await audit()
+    assert [e["node"]["kind"] for e in newest["edges"]] == [
+        "CONTACT_UPDATED",
+        "TAGS_ADDED",
+        "TAGS_ADDED",
+        "CONTACT_CREATED",
+    ]
+    tags = await audit(filter={"kinds": ["TAGS_ADDED"]}, orderBy={"direction": "ASC"})
+    assert [e["node"]["changes"][0]["after"] for e in tags["edges"]] == [["a"], ["a", "b"]]
+    assert tags["totalCount"] == 2
+    second = newest["edges"][2]["node"]["occurredAt"]
+    later = await audit(filter={"occurredAt": {"from": second}}, first=1)
+    assert (later["totalCount"], later["pageInfo"]["hasNextPage"]) == (3, True)
+    rest = await audit(
+        filter={"occurredAt": {"from": second}}, after=later["pageInfo"]["endCursor"]
+    )
+    assert [e["node"]["kind"] for e in later["edges"] + rest["edges"]] == [
+        "CONTACT_UPDATED",
+        "TAGS_ADDED",
+        "TAGS_ADDED",
+    ]
+
+
+async def test_activity_and_audit_ranges_that_cannot_be_answered_are_refused(
+    tenant: Tenant,
+) -> None:
+    c = await tenant.create_contact(firstName="Refused")
+    for query, occurred, message in (
+        (TIMELINE, {"from": "2026-01-01T00:00:00"}, "`filter.occurredAt.from` needs a time zone"),
+        (AUDIT, {"to": "2026-01-01T00:00:00"}, "`filter.occurredAt.to` needs a time zone"),
+        (
+            TIMELINE,
+            {"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            "`filter.occurredAt.from` must be before `filter.occurredAt.to`",
+        ),
+        (
+            AUDIT,
+            {"from": "2026-01-02T00:00:00+02:00", "to": "2026-01-01T00:00:00Z"},
+            "must be before",
+        ),
+    ):
+        variables = {"id": c["id"], "filter": {"occurredAt": occurred}}
+        body = await tenant.raw(query, variables, tenant.admin)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", occurred
+        assert message in body["errors"][0]["message"]
 
 
 async def test_activity_follows_visibility(tenant: Tenant) -> None:

@@ -32,13 +32,13 @@ APPOINTMENT_FIELDS = """id contactId type status title description meetingLocati
   startAt endAt cancelledAt teamMember { id } createdBy { id } calendar { id name }
   attendees { id firstName }"""
 APPOINTMENT_SELECTION = f"appointment {{ {APPOINTMENT_FIELDS} }}"
-TAB = """query($id: ID!, $when: ContactAppointmentWhen!, $search: String, $first: Int,
-  $after: String) { contact(id: $id) { appointments(when: $when, search: $search,
-  first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+TAB = """query($id: ID!, $filter: ContactAppointmentFilter, $orderBy: ContactAppointmentOrderBy,
+  $first: Int, $after: String) { contact(id: $id) { appointments(filter: $filter,
+  orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node { id title status startAt } } } } }"""
-SLOTS = """query($cal: ID!, $from: DateTime!, $to: DateTime!, $tz: String, $member: ID) {
-  freeSlots(calendarId: $cal, from: $from, to: $to, timeZone: $tz, teamMemberId: $member) {
-  start end localDate localTime teamMembers { id } } }"""
+SLOTS = """query($cal: ID!, $from: DateTime, $to: DateTime, $tz: String, $members: [ID!]) {
+  freeSlots(calendarId: $cal, filter: {start: {from: $from, to: $to}, teamMemberIds: $members},
+  timeZone: $tz) { start end localDate localTime teamMembers { id } } }"""
 AUDIT = """query($id: ID!) { contact(id: $id) { auditLog(first: 50) { edges { node {
   kind actor { id } changes { field before after } } } } } }"""
 
@@ -111,10 +111,27 @@ def codes(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
     return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
-async def tab(t: Tenant, contact_id: str, when: str = "UPCOMING", **kw: Any) -> dict[str, Any]:
-    data = await t.gql(TAB, {"id": contact_id, "when": when, **kw})
+async def tab(
+    t: Tenant,
+    contact_id: str,
+    when: str | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    orderBy: dict[str, Any] | None = None,  # noqa: N803 -- the argument's API name
+    **filter: Any,
+) -> dict[str, Any]:
+    """The tab as `appointments(filter: {when, **filter}, orderBy, first, after)` lists it
+    (no filter at all when neither is given: the default view)."""
+    if when is not None:
+        filter["when"] = when
+    variables = {"id": contact_id, "filter": filter or None, "orderBy": orderBy}
+    data = await t.gql(TAB, {**variables, "first": first, "after": after})
     found: dict[str, Any] = data["contact"]["appointments"]
     return found
+
+
+def titles(found: dict[str, Any]) -> list[str]:
+    return [e["node"]["title"] for e in found["edges"]]
 
 
 async def audit(t: Tenant, contact_id: str) -> list[dict[str, Any]]:
@@ -294,9 +311,18 @@ async def test_free_slots_hide_booked_times_and_name_who_is_free(tenant: Tenant)
         ("10:00", ["ann", "bob"]),
         ("10:30", ["ann", "bob"]),
     ]
-    only_ann = await free(tenant, cal["id"], start, end, member="ann")
+    only_ann = await free(tenant, cal["id"], start, end, members=["ann"])
     assert [s["localTime"] for s in only_ann] == ["09:00", "10:00", "10:30"]
-    assert await free(tenant, cal["id"], start, end, member="carl") == []
+    assert all(s["teamMembers"] == [{"id": "ann"}] for s in only_ann)
+    assert await free(tenant, cal["id"], start, end, members=["carl"]) == []
+    assert await free(tenant, cal["id"], start, end, members=[]) == []
+    # members off the calendar's team are ignored; the slot names only those asked about
+    ann_or_carl = await free(tenant, cal["id"], start, end, members=["carl", "ann"])
+    assert ann_or_carl == only_ann
+    both = await free(tenant, cal["id"], start, end, members=["bob", "ann"])
+    assert [(s["localTime"], [m["id"] for m in s["teamMembers"]]) for s in both] == [
+        (s["localTime"], [m["id"] for m in s["teamMembers"]]) for s in after
+    ]
     # shown in the client's zone: same instants, Paris offsets and wall times
     paris = await free(tenant, cal["id"], start, end, tz="Europe/Paris")
     assert [at(s["start"]) for s in paris] == [at(s["start"]) for s in after]
@@ -326,6 +352,17 @@ async def test_free_slots_reject_long_ranges_and_unknown_zones(tenant: Tenant) -
         tenant.admin,
     )
     assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    refusals = [
+        ({"from": day(2, 0), "to": day(2, 0)}, "`filter.start.from` must be before"),
+        ({"from": day(3, 0), "to": day(2, 0)}, "`filter.start.from` must be before"),
+        ({"from": day(2, 0)}, "`filter.start.to` is required"),
+        ({"to": day(2, 0)}, "`filter.start.from` is required"),
+    ]
+    for bounds, message in refusals:
+        variables = {"cal": cal["id"], **{k: v.isoformat() for k, v in bounds.items()}}
+        refused = await tenant.raw(SLOTS, variables, tenant.admin)
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bounds
+        assert message in refused["errors"][0]["message"], bounds
     # a naive range is read in the display zone; slots that have begun are not offered
     naive_from = datetime.now(NY).replace(tzinfo=None, microsecond=0) - timedelta(days=1)
     data = await tenant.gql(
@@ -762,8 +799,87 @@ async def test_new_and_previous_appointments_with_search_and_pages(
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == ["Onboarding", "Check-in call", "Training call"]
-    bad = await tenant.raw(TAB, {"id": c["id"], "when": "PAST", "after": "garbage"}, tenant.admin)
+    bad = await tenant.raw(
+        TAB, {"id": c["id"], "filter": {"when": "PAST"}, "after": "garbage"}, tenant.admin
+    )
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_the_tab_filters_by_status_and_start_and_sorts_either_way(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    cal = await create_calendar(tenant)
+    c = await tenant.create_contact(firstName="Sorted")
+    await _past(engine, tenant, c["id"], cal["id"], 3, "Old")
+    booked = {}
+    for days_ahead, title, status in (
+        (6, "Later", "CONFIRMED"),
+        (2, "Soon", "UNCONFIRMED"),
+        (4, "Middle", "CONFIRMED"),
+    ):
+        made = await book(
+            tenant, c["id"], cal["id"], day(days_ahead, 10), title=title, status=status
+        )
+        assert made["userErrors"] == []
+        booked[title] = made["appointment"]
+    cancelled = await cancel(tenant, booked["Middle"]["id"])
+    assert cancelled["userErrors"] == []
+    # statuses: a list; an empty one matches nothing; `when` still applies
+    assert titles(await tab(tenant, c["id"], statuses=["CONFIRMED", "UNCONFIRMED"])) == [
+        "Soon",
+        "Later",
+    ]
+    assert titles(await tab(tenant, c["id"], statuses=["CANCELLED"])) == ["Middle"]
+    assert (await tab(tenant, c["id"], statuses=[]))["totalCount"] == 0
+    assert titles(await tab(tenant, c["id"], "PAST", statuses=["CONFIRMED"])) == ["Old"]
+    # startAt: from inclusive, to exclusive, in any zone
+    window = {"from": day(2, 10).isoformat(), "to": day(6, 10).astimezone(UTC).isoformat()}
+    assert titles(await tab(tenant, c["id"], startAt=window)) == ["Soon", "Middle"]
+    # orderBy: the direction defaults by `when`; a given one wins; other fields
+    assert titles(await tab(tenant, c["id"], orderBy={"direction": "DESC"})) == [
+        "Later",
+        "Middle",
+        "Soon",
+    ]
+    assert titles(await tab(tenant, c["id"], orderBy={"field": "CREATED_AT"})) == [
+        "Later",
+        "Soon",
+        "Middle",
+    ]
+    by_change = {"field": "UPDATED_AT", "direction": "DESC"}
+    assert titles(await tab(tenant, c["id"], orderBy=by_change))[0] == "Middle"
+    # a filtered list, in a non-default order, pages through exactly its own items
+    for order in ({"field": "CREATED_AT", "direction": "DESC"}, {"field": "START_AT"}):
+        everything = titles(await tab(tenant, c["id"], orderBy=order, search="E"))
+        seen, after = [], None
+        while True:
+            page = await tab(tenant, c["id"], first=1, after=after, orderBy=order, search="E")
+            assert page["totalCount"] == 2  # Middle and Later
+            seen += titles(page)
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == everything, order
+        assert sorted(seen) == ["Later", "Middle"]
+
+
+@pytest.mark.parametrize(
+    ("start_at", "message"),
+    [
+        ({"from": "2030-01-01T00:00:00"}, "`filter.startAt.from` needs a time zone"),
+        (
+            {"from": "2030-01-01T10:00:00Z", "to": "2030-01-01T10:00:00Z"},
+            "`filter.startAt.from` must be before `filter.startAt.to`",
+        ),
+    ],
+)
+async def test_a_start_range_that_cannot_be_answered_is_refused(
+    tenant: Tenant, start_at: dict[str, str], message: str
+) -> None:
+    c = await tenant.create_contact(firstName="Refused")
+    body = await tenant.raw(TAB, {"id": c["id"], "filter": {"startAt": start_at}}, tenant.admin)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert message in body["errors"][0]["message"]
 
 
 async def test_appointments_follow_contact_visibility(tenant: Tenant) -> None:

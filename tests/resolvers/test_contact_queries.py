@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from support import GraphQLErrors, Tenant
 
-LIST = """query($first: Int, $after: String, $filter: ContactFilter, $orderBy: ContactOrderBy,
-  $search: String) { contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy,
-  search: $search) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+LIST = """query($first: Int, $after: String, $filter: ContactFilter, $orderBy: ContactOrderBy) {
+  contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { totalCount
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   edges { cursor node { id firstName } } } }"""
 
 
@@ -172,10 +172,26 @@ async def test_created_at_range(people: Tenant) -> None:
     ],
 )
 async def test_search(people: Tenant, text: str, expected: list[str]) -> None:
-    assert (
-        await names(people, search=text, orderBy={"field": "FIRST_NAME", "direction": "ASC"})
-        == expected
-    )
+    by_name = {"field": "FIRST_NAME", "direction": "ASC"}
+    assert await names(people, filter={"search": text}, orderBy=by_name) == expected
+
+
+async def test_search_is_a_filter_member_combined_like_any_other(people: Tenant) -> None:
+    by_name = {"field": "FIRST_NAME", "direction": "ASC"}
+    acme = {"search": "acme"}
+    assert await names(people, filter={**acme, "tags": {"any": ["vip"]}}, orderBy=by_name) == [
+        "Alice"
+    ]
+    assert await names(people, filter={"not": acme}, orderBy=by_name) == ["Bob", "Dave"]
+    either = {"or": [acme, {"search": "bob"}]}
+    assert await names(people, filter=either, orderBy=by_name) == ["Alice", "Bob", "Carol", "Eve"]
+    assert await names(people, filter={"search": "   "}, orderBy=by_name) == [
+        "Alice",
+        "Bob",
+        "Carol",
+        "Dave",
+        "Eve",
+    ]
 
 
 async def test_bad_paging_arguments_are_request_errors(people: Tenant) -> None:
@@ -209,6 +225,26 @@ async def test_audit_log_pages_newest_first(tenant: Tenant) -> None:
 async def test_a_filter_time_without_zone_is_a_request_error(people: Tenant) -> None:
     with pytest.raises(GraphQLErrors, match=r"times in `filter` need a zone"):
         await people.gql(LIST, {"filter": {"createdAt": {"from": "2026-01-01T00:00:00"}}})
+    nested = {"or": [{"updatedAt": {"to": "2026-01-01T00:00:00"}}]}
+    with pytest.raises(GraphQLErrors, match=r"times in `filter` need a zone"):
+        await people.gql(LIST, {"filter": nested})
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        {"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+        {"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},  # `to` is exclusive
+        {"from": "2026-01-01T01:00:00+01:00", "to": "2026-01-01T00:00:00Z"},  # same instant
+    ],
+)
+async def test_an_empty_filter_range_is_a_request_error(
+    people: Tenant, created: dict[str, str]
+) -> None:
+    body = await people.raw(LIST, {"filter": {"not": {"createdAt": created}}}, people.admin)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "needs `from` before `to`" in body["errors"][0]["message"]
+    assert body["data"] is None
 
 
 def _cursor(values: list[object]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import GraphQLErrors, Tenant
+from support import Tenant
 
 from persistence.tables import INTERACTION, LOCATION
 
@@ -31,11 +31,10 @@ HISTORY = """query($id: ID!) { contact(id: $id) {
   interactions(first: 100) { totalCount edges { node { id externalId } } }
   auditLog(first: 100) { totalCount edges { node { kind actor { id }
     changes { field before after } } } } } }"""
-LIST = """query($id: ID!, $first: Int, $after: String, $kinds: [ContactInteractionKind!],
-  $from: DateTime, $to: DateTime, $orderBy: ContactInteractionOrderBy) { contact(id: $id) {
-  interactions(first: $first, after: $after, kinds: $kinds, from: $from, to: $to,
-  orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor }
-  edges { cursor node { externalId kind } } } } }"""
+LIST = """query($id: ID!, $first: Int, $after: String, $filter: ContactInteractionFilter,
+  $orderBy: ContactInteractionOrderBy) { contact(id: $id) {
+  interactions(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { externalId kind } } } } }"""
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
 
@@ -510,26 +509,58 @@ async def test_the_interactions_list_filters_sorts_and_pages(tenant: Tenant) -> 
         return [e["node"]["externalId"] for e in found["edges"]], found["totalCount"]
 
     assert await ids() == (["e0", "e1", "e2", "e3", "e4"], 5)
-    assert await ids(kinds=["CALL"]) == (["e1", "e3"], 2)
-    assert await ids(kinds=[]) == ([], 0)
-    assert await ids(**{"from": at(7), "to": at(10)}) == (["e1", "e2", "e3"], 3)
+    assert await ids(filter={"kinds": ["CALL"]}) == (["e1", "e3"], 2)
+    assert await ids(filter={"kinds": []}) == ([], 0)
+    window = {"from": at(7), "to": at(10)}  # from inclusive, to exclusive
+    assert await ids(filter={"occurredAt": window}) == (["e1", "e2", "e3"], 3)
+    both = {"kinds": ["WEBSITE_VISIT"], "occurredAt": window}
+    assert await ids(filter=both) == (["e2"], 1)
     by_recording = {"field": "RECORDED_AT", "direction": "ASC"}
     assert await ids(orderBy=by_recording) == (["e0", "e1", "e2", "e3", "e4"], 5)
     assert await ids(orderBy={"field": "OCCURRED_AT", "direction": "ASC"}) == (
         ["e4", "e3", "e2", "e1", "e0"],
         5,
     )
-    seen, after = [], None
-    while True:
-        data = await tenant.gql(LIST, {"id": c["id"], "first": 2, "after": after})
-        page = data["contact"]["interactions"]
-        seen += [e["node"]["externalId"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
-    assert seen == ["e0", "e1", "e2", "e3", "e4"]
-    with pytest.raises(GraphQLErrors, match="time zone"):
-        await tenant.gql(LIST, {"id": c["id"], "from": "2026-01-01T00:00:00"})
+    for filter, order, expected in (
+        (None, None, ["e0", "e1", "e2", "e3", "e4"]),
+        ({"kinds": ["WEBSITE_VISIT"]}, by_recording, ["e0", "e2", "e4"]),
+        (
+            {"occurredAt": {"to": at(10)}},
+            {"field": "OCCURRED_AT", "direction": "ASC"},
+            ["e4", "e3", "e2", "e1"],
+        ),
+    ):
+        seen, after = [], None
+        while True:
+            variables = {"id": c["id"], "first": 2, "after": after, "filter": filter}
+            data = await tenant.gql(LIST, {**variables, "orderBy": order})
+            page = data["contact"]["interactions"]
+            assert page["totalCount"] == len(expected)
+            seen += [e["node"]["externalId"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == expected, (filter, order)
+
+
+@pytest.mark.parametrize(
+    ("occurred", "message"),
+    [
+        ({"from": "2026-01-01T00:00:00"}, "`filter.occurredAt.from` needs a time zone"),
+        ({"to": "2026-01-01T00:00:00"}, "`filter.occurredAt.to` needs a time zone"),
+        (
+            {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            "`filter.occurredAt.from` must be before `filter.occurredAt.to`",
+        ),
+    ],
+)
+async def test_an_interaction_range_that_cannot_be_answered_is_refused(
+    tenant: Tenant, occurred: dict[str, str], message: str
+) -> None:
+    c = await tenant.create_contact(firstName="Refused")
+    body = await tenant.raw(LIST, {"id": c["id"], "filter": {"occurredAt": occurred}}, tenant.admin)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert message in body["errors"][0]["message"]
 
 
 async def test_restricted_users_only_reach_contacts_they_own_or_follow(tenant: Tenant) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 from support import Tenant
 
 NOTE = "note { id contactId body author { id } createdAt updatedAt }"
-NOTES = """query($id: ID!, $first: Int, $after: String, $search: String,
+NOTES = """query($id: ID!, $first: Int, $after: String, $filter: ContactNoteFilter,
   $orderBy: ContactNoteOrderBy) { contact(id: $id) { notes(first: $first, after: $after,
-  search: $search, orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor }
+  filter: $filter, orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node { id body } } } } }"""
 
 
@@ -87,8 +87,23 @@ async def test_search_sort_and_pages(tenant: Tenant) -> None:
         "beta EMAIL sent",
         "Alpha call",
     ]
-    assert await bodies(tenant, c["id"], search="CALL") == ["gamma call back", "Alpha call"]
-    assert await bodies(tenant, c["id"], search="email") == ["beta EMAIL sent"]
+    calls = {"search": "CALL"}
+    assert await bodies(tenant, c["id"], filter=calls) == ["gamma call back", "Alpha call"]
+    assert await bodies(tenant, c["id"], filter={"search": " email "}) == ["beta EMAIL sent"]
+    assert await bodies(tenant, c["id"], filter={"search": "%"}) == []  # no wildcard
+    assert len(await bodies(tenant, c["id"], filter={"search": "  "})) == 4
+    # a filtered, sorted list pages through exactly its own items
+    oldest = {"field": "CREATED_AT", "direction": "ASC"}
+    pages, after = [], None
+    while True:
+        variables = {"id": c["id"], "first": 1, "after": after, "filter": calls, "orderBy": oldest}
+        page = (await tenant.gql(NOTES, variables))["contact"]["notes"]
+        assert page["totalCount"] == 2
+        pages += [e["node"]["body"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert pages == ["Alpha call", "gamma call back"]
     await tenant.mutate(
         "contactNoteUpdate", {"noteId": ids[0], "body": "Alpha call (done)"}, selection=NOTE
     )

@@ -154,6 +154,7 @@ FULL_FILTER: dict[str, Any] = {
         {"key": "plan", "option": "pro", "text": {"contains": "p"}, "checked": False},
     ],
     "archived": False,
+    "search": "acme",
 }
 
 
@@ -455,6 +456,10 @@ async def test_a_filter_that_could_not_be_answered_is_refused_when_saved(tenant:
         "smartListUpdate", {"id": saved["id"], "filter": naive}, selection=SMART_LIST
     )
     assert codes(refused) == [(["input", "filter"], "INVALID_VALUE")]
+    empty = {"not": {"updatedAt": {"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}}}
+    payload = await create(tenant, "Empty range", filter=empty)
+    assert codes(payload) == [(["input", "filter"], "INVALID_VALUE")]
+    assert "`from` before `to`" in payload["userErrors"][0]["message"]
     lists = await tenant.gql("{ smartLists { edges { node { name filter } } } }")
     assert [e["node"] for e in lists["smartLists"]["edges"]] == [
         {"name": "Zoned", "filter": saved["filter"]}

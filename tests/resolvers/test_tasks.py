@@ -21,8 +21,8 @@ from server.settings import Settings
 TASK = """task { id contactId title description dueAt assignee { id } status isOverdue
   completedAt completedBy { id } createdBy { id } createdAt updatedAt }"""
 TASKS = """query($id: ID!, $first: Int, $after: String, $filter: ContactTaskFilter,
-  $search: String, $orderBy: ContactTaskOrderBy) { contact(id: $id) { tasks(first: $first,
-  after: $after, filter: $filter, search: $search, orderBy: $orderBy) { totalCount
+  $orderBy: ContactTaskOrderBy) { contact(id: $id) { tasks(first: $first, after: $after,
+  filter: $filter, orderBy: $orderBy) { totalCount
   pageInfo { hasNextPage endCursor } edges { cursor node { id title } } } } }"""
 AUDIT = """query($id: ID!) { contact(id: $id) { auditLog(first: 50) { edges { node {
   kind actor { id } changes { field before after } } } } } }"""
@@ -353,8 +353,10 @@ async def test_filter_by_status_assignee_and_due_range(tenant: Tenant) -> None:
         return [e["node"]["title"] for e in tasks["edges"]], tasks["totalCount"]
 
     assert await only() == (["A", "B", "C", "D"], 4)
-    assert await only(status="OPEN") == (["B", "C"], 2)
-    assert await only(status="COMPLETED") == (["A", "D"], 2)
+    assert await only(statuses=["OPEN"]) == (["B", "C"], 2)
+    assert await only(statuses=["COMPLETED"]) == (["A", "D"], 2)
+    assert await only(statuses=["COMPLETED", "OPEN", "OPEN"]) == (["A", "B", "C", "D"], 4)
+    assert await only(statuses=[]) == ([], 0)
     assert await only(assigneeIds=["user-ann"]) == (["A", "D"], 2)
     assert await only(assigneeIds=["user-bob", "user-cid"]) == (["B", "C"], 2)
     assert await only(assigneeIds=[]) == ([], 0)
@@ -362,7 +364,7 @@ async def test_filter_by_status_assignee_and_due_range(tenant: Tenant) -> None:
     assert await only(dueAt={"from": at(1), "to": at(3)}) == (["B", "C"], 2)
     assert await only(dueAt={"from": "2030-05-01T06:00:00-04:00"}) == (["B", "C", "D"], 3)
     assert await only(dueAt={"to": at(1)}) == (["A"], 1)
-    assert await only(status="COMPLETED", assigneeIds=["user-ann"], dueAt={"to": at(3)}) == (
+    assert await only(statuses=["COMPLETED"], assigneeIds=["user-ann"], dueAt={"to": at(3)}) == (
         ["A"],
         1,
     )
@@ -374,7 +376,17 @@ async def test_naive_filter_times_are_refused(tenant: Tenant) -> None:
         TASKS, {"id": c["id"], "filter": {"dueAt": {"from": "2030-01-01T00:00:00"}}}, tenant.admin
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "time zone" in body["errors"][0]["message"]
+    assert "`filter.dueAt.from` needs a time zone" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("hours", [0, -1])
+async def test_an_empty_due_range_is_refused(tenant: Tenant, hours: int) -> None:
+    c = await tenant.create_contact(firstName="Empty")
+    due = {"from": at(0), "to": at(hours)}  # `to` is exclusive: from == to is empty too
+    body = await tenant.raw(TASKS, {"id": c["id"], "filter": {"dueAt": due}}, tenant.admin)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "`filter.dueAt.from` must be before `filter.dueAt.to`" in body["errors"][0]["message"]
+    assert body["data"] == {"contact": None}
 
 
 async def test_search_is_case_insensitive_over_title_and_description(tenant: Tenant) -> None:
@@ -385,15 +397,19 @@ async def test_search_is_case_insensitive_over_title_and_description(tenant: Ten
     await added(tenant, c["id"], "Raise price 100 percent", due_at=at(3))
     await added(tenant, c["id"], "snake_case name", due_at=at(4))
     await added(tenant, c["id"], "snakeXcase name", due_at=at(5))
-    assert await titles(tenant, c["id"], search="acme") == ["Call ACME", "Email"]
-    assert await titles(tenant, c["id"], search="  Acme ") == ["Call ACME", "Email"]
+
+    async def searched(text: str) -> list[str]:
+        return await titles(tenant, c["id"], filter={"search": text})
+
+    assert await searched("acme") == ["Call ACME", "Email"]
+    assert await searched("  Acme ") == ["Call ACME", "Email"]
     # LIKE wildcards are literal characters
-    assert await titles(tenant, c["id"], search="10%") == ["Raise price 10%"]
-    assert await titles(tenant, c["id"], search="%") == ["Raise price 10%"]
-    assert await titles(tenant, c["id"], search="e_c") == ["snake_case name"]
-    tasks = await listing(tenant, c["id"], search="ACME", filter={"status": "OPEN"})
+    assert await searched("10%") == ["Raise price 10%"]
+    assert await searched("%") == ["Raise price 10%"]
+    assert await searched("e_c") == ["snake_case name"]
+    tasks = await listing(tenant, c["id"], filter={"search": "ACME", "statuses": ["OPEN"]})
     assert tasks["totalCount"] == 2
-    assert await titles(tenant, c["id"], search="   ") == [
+    assert await searched("   ") == [
         "Call ACME",
         "Email",
         "Raise price 10%",
