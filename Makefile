@@ -35,6 +35,10 @@ tools/federation/node_modules/.installed: tools/federation/package.json tools/fe
 	cd tools/federation && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+tools/http-audit/node_modules/.installed: tools/http-audit/package.json tools/http-audit/package-lock.json
+	cd tools/http-audit && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install tools/graphiql/node_modules/.installed  ## migrate, seed demo data, print a token and serve GraphiQL on 127.0.0.1:8000
 	$(BIN)/contact-graph run
 
@@ -64,7 +68,7 @@ typecheck: install  ## mypy --strict
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 
-test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
+test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed tools/http-audit/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition, GraphQL-over-HTTP audit
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck schema-check test  ## what CI runs, and more
