@@ -24,12 +24,22 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed  ## create .venv and install the locked dependencies
 
-.PHONY: install-graphiql
-install-graphiql: tools/graphiql/node_modules/.installed  ## install the offline GraphiQL assets (npm ci)
+.PHONY: install-graphiql browser
+install-graphiql: tools/graphiql/node_modules/.installed  ## install and bundle the offline GraphiQL (npm ci; esbuild at postinstall)
 
-tools/graphiql/node_modules/.installed: tools/graphiql/package.json tools/graphiql/package-lock.json
+# `npm ci` runs build.mjs (postinstall), which bundles GraphiQL into node_modules/.contact-graph
+tools/graphiql/node_modules/.installed: tools/graphiql/package.json tools/graphiql/package-lock.json tools/graphiql/build.mjs tools/graphiql/src/graphiql.jsx
 	cd tools/graphiql && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+tools/http-audit/node_modules/.installed: tools/http-audit/package.json tools/http-audit/package-lock.json
+	cd tools/http-audit && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser:  ## Debian's Chromium for the GraphiQL browser test (apt-get, as root, if missing)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "install Debian's chromium package (as root: make browser)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 tools/federation/node_modules/.installed: tools/federation/package.json tools/federation/package-lock.json
 	cd tools/federation && npm ci --no-audit --no-fund --loglevel=error
@@ -64,7 +74,7 @@ typecheck: install  ## mypy --strict
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 
-test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition
+test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed tools/http-audit/node_modules/.installed browser  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition, GraphQL-over-HTTP audit, GraphiQL in Chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck schema-check test  ## what CI runs, and more

@@ -398,14 +398,17 @@ class CustomObjectRecordCreateInput:
         description="Its custom object: a-z, 0-9 and _, starting with a letter, e.g. pets."
     )
     name: str = strawberry.field(description="Its display name; not empty.")
-    properties: JSON = strawberry.field(
-        default_factory=dict,
+    # No `{}` default: graphql-core cannot print a dict default of a custom scalar, and an
+    # unprintable default breaks the standard introspection query for every client.
+    properties: JSON | None = strawberry.field(
+        default=None,
         description="A JSON object of at most 100 scalar values (text, number, boolean or "
-        "null), keyed by property name.",
+        "null), keyed by property name. Omitted or null: no properties.",
     )
 
     def to_domain(self) -> d.NewCustomObjectRecord:
-        properties: Any = self.properties  # checked by the domain: an object of scalars
+        # checked by the domain: an object of scalars (only null means none, not [] or 0)
+        properties: Any = {} if self.properties is None else self.properties
         return d.NewCustomObjectRecord(self.object_key, self.name, properties)
 
 

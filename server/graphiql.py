@@ -1,9 +1,11 @@
-"""GraphiQL served offline: our own page, with the browser bundles from tools/graphiql.
+"""GraphiQL served offline: our own page, with the bundle built in tools/graphiql.
 
 Strawberry's built-in page loads React and GraphiQL from a CDN, which renders nothing on a
-machine without internet. This page loads the same prebuilt bundles from a route of our
-own, which serves a short whitelist of files out of ``tools/graphiql/node_modules``
-(installed by ``make install-graphiql``, a dependency of ``make run`` and ``make test``).
+machine without internet. This page loads GraphiQL 5 (React 19, the explorer plugin,
+graphql-ws and the Monaco editor's web workers) from a route of our own, which serves a
+short whitelist of files that ``tools/graphiql/build.mjs`` bundles with esbuild into
+``tools/graphiql/node_modules/.contact-graph/`` at ``npm ci`` (``make install-graphiql``, a
+dependency of ``make run`` and ``make test``).
 
 Queries and mutations go over HTTP and subscriptions over a websocket
 (graphql-transport-ws), both to the page's own URL. GraphiQL passes the headers editor's
@@ -24,6 +26,8 @@ from starlette.routing import Route
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = REPO_ROOT / "tools" / "graphiql" / "node_modules"
+BUNDLE = ".contact-graph"
+"""Where build.mjs writes, inside node_modules (so `npm ci` always rebuilds it)."""
 ASSETS_PATH = "/graphiql/assets"
 INSTALL_HINT = "run `make install-graphiql` (or `make run`, which installs them too)"
 
@@ -33,25 +37,28 @@ _CSS = "text/css; charset=utf-8"
 
 @dataclass(frozen=True)
 class Asset:
-    package: str
-    """The npm package the file comes from (its version busts browser caches)."""
     path: str
-    """The file, relative to that package's folder in node_modules."""
+    """The built file, relative to the bundle folder in node_modules."""
     media_type: str
+    worker: str | None = None
+    """The Monaco worker label this file serves (the page loads it with `new Worker`)."""
 
     @property
     def file(self) -> Path:
-        return NODE_MODULES / self.package / self.path
+        return NODE_MODULES / BUNDLE / self.path
+
+    @property
+    def shown(self) -> str:
+        return f"tools/graphiql/node_modules/{BUNDLE}/{self.path}"
 
 
-# The only files the assets route serves, by the name the page asks for, in load order.
+# The only files the assets route serves, by the name the page asks for.
 ASSETS: dict[str, Asset] = {
-    "graphiql.min.css": Asset("graphiql", "graphiql.min.css", _CSS),
-    "plugin-explorer.css": Asset("@graphiql/plugin-explorer", "dist/style.css", _CSS),
-    "react.production.min.js": Asset("react", "umd/react.production.min.js", _JS),
-    "react-dom.production.min.js": Asset("react-dom", "umd/react-dom.production.min.js", _JS),
-    "graphiql.min.js": Asset("graphiql", "graphiql.min.js", _JS),
-    "plugin-explorer.umd.js": Asset("@graphiql/plugin-explorer", "dist/index.umd.js", _JS),
+    "graphiql.css": Asset("graphiql.css", _CSS),
+    "graphiql.js": Asset("graphiql.js", _JS),
+    "editor.worker.js": Asset("editor.worker.js", _JS, worker="editor"),
+    "json.worker.js": Asset("json.worker.js", _JS, worker="json"),
+    "graphql.worker.js": Asset("graphql.worker.js", _JS, worker="graphql"),
 }
 
 DEFAULT_QUERY = """\
@@ -82,22 +89,24 @@ query Contacts {
 
 
 def missing_assets() -> list[Asset]:
-    """The whitelisted files that are not installed (empty when GraphiQL can be served)."""
+    """The whitelisted files that are not built (empty when GraphiQL can be served)."""
     return [asset for asset in ASSETS.values() if not asset.file.is_file()]
 
 
-def _package_version(package: str) -> str:
+def graphiql_version() -> str:
+    """The bundled GraphiQL's version, as build.mjs recorded it ("" if not built)."""
     try:
-        meta = json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))
+        meta = json.loads((NODE_MODULES / BUNDLE / "versions.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return "0"
-    return str(meta.get("version", "0"))
+        return ""
+    return str(meta.get("graphiql", ""))
 
 
 def _asset_url(name: str) -> str:
     # Relative to the page (served at .../graphql), so it keeps working under a path prefix.
-    version = _package_version(ASSETS[name].package)
-    return f"{ASSETS_PATH.lstrip('/')}/{name}?v={html.escape(version)}"
+    # ?v= changes with every build, so a rebuilt file is a new URL for the browser's cache.
+    stat = ASSETS[name].file.stat()
+    return f"{ASSETS_PATH.lstrip('/')}/{name}?v={stat.st_mtime_ns:x}-{stat.st_size:x}"
 
 
 def _script_json(value: object) -> str:
@@ -119,27 +128,18 @@ def graphiql_page(dev_token: str | None) -> str:
     if missing:
         return _MISSING_PAGE.replace(
             "__MISSING__",
-            "\n".join(
-                f"<li><code>{html.escape(f'{asset.package}/{asset.path}')}</code></li>"
-                for asset in missing
-            ),
+            "\n".join(f"<li><code>{html.escape(asset.shown)}</code></li>" for asset in missing),
         ).replace("__HINT__", _hint_html())
     headers = json.dumps({"Authorization": f"Bearer {dev_token}"}, indent=2) if dev_token else ""
-    config = {"headers": headers, "defaultQuery": DEFAULT_QUERY}
-    styles = "\n".join(
-        f'    <link rel="stylesheet" href="{_asset_url(name)}" />'
-        for name, asset in ASSETS.items()
-        if asset.media_type == _CSS
-    )
-    scripts = "\n".join(
-        f'    <script src="{_asset_url(name)}"></script>'
-        for name, asset in ASSETS.items()
-        if asset.media_type == _JS
-    )
+    config = {
+        "headers": headers,
+        "defaultQuery": DEFAULT_QUERY,
+        "workers": {a.worker: _asset_url(n) for n, a in ASSETS.items() if a.worker},
+    }
     # The config (which holds the token) goes in last, so nothing in it is substituted.
     return (
-        _PAGE.replace("__STYLES__", styles)
-        .replace("__SCRIPTS__", scripts)
+        _PAGE.replace("__STYLE__", html.escape(_asset_url("graphiql.css")))
+        .replace("__SCRIPT__", html.escape(_asset_url("graphiql.js")))
         .replace("__HINT__", _script_json(INSTALL_HINT))
         .replace("__CONFIG__", _script_json(config))
     )
@@ -158,10 +158,10 @@ async def _serve_asset(request: Request) -> Response:
         return PlainTextResponse("not found", status_code=404)
     if not asset.file.is_file():
         return PlainTextResponse(
-            f"GraphiQL asset {asset.package}/{asset.path} is not installed: {INSTALL_HINT}",
+            f"GraphiQL asset {asset.shown} is not built: {INSTALL_HINT}",
             status_code=404,
         )
-    # The page asks for ?v=<package version>, so a new version is a new URL.
+    # The page asks for ?v=<build stamp>, so a new build is a new URL.
     return FileResponse(
         asset.file,
         media_type=asset.media_type,
@@ -186,18 +186,17 @@ _PAGE = """<!doctype html>
       #graphiql { height: 100vh; }
       #graphiql.graphiql-failed { padding: 2em; font-family: sans-serif; }
     </style>
-__STYLES__
+    <link rel="stylesheet" href="__STYLE__" />
   </head>
   <body>
     <div id="graphiql">Loading GraphiQL…</div>
-__SCRIPTS__
+    <script src="__SCRIPT__"></script>
     <script>
       (function () {
         "use strict";
         var config = __CONFIG__;
         var root = document.getElementById("graphiql");
-        if (typeof React === "undefined" || typeof ReactDOM === "undefined" ||
-            typeof GraphiQL === "undefined") {
+        if (typeof ContactGraphGraphiQL === "undefined") {
           root.className = "graphiql-failed";
           root.textContent = "GraphiQL's browser files did not load: " + __HINT__ +
             ", then reload this page.";
@@ -206,23 +205,10 @@ __SCRIPTS__
         var page = new URL(window.location.href);
         page.search = "";
         page.hash = "";
-        var httpUrl = page.toString();
+        config.url = page.toString();
         page.protocol = page.protocol === "https:" ? "wss:" : "ws:";
-        var fetcher = GraphiQL.createFetcher({ url: httpUrl, subscriptionUrl: page.toString() });
-        var plugins = typeof GraphiQLPluginExplorer === "undefined"
-          ? [] : [GraphiQLPluginExplorer.explorerPlugin()];
-        ReactDOM.createRoot(root).render(React.createElement(GraphiQL, {
-          fetcher: fetcher,
-          plugins: plugins,
-          defaultQuery: config.defaultQuery,
-          headers: config.headers || undefined,
-          defaultHeaders: config.headers || undefined,
-          // The token changes with the server's secret: never keep a stale one around.
-          shouldPersistHeaders: false,
-          isHeadersEditorEnabled: true,
-          defaultEditorToolsVisibility: "headers",
-          inputValueDeprecation: true
-        }));
+        config.subscriptionUrl = page.toString();
+        ContactGraphGraphiQL.render(root, config);
       })();
     </script>
   </body>
@@ -238,7 +224,7 @@ _MISSING_PAGE = """<!doctype html>
   <body style="font-family: sans-serif; padding: 2em; max-width: 50em">
     <h1>GraphiQL is not installed</h1>
     <p>This page serves GraphiQL offline from <code>tools/graphiql/node_modules</code>,
-      where these files are missing:</p>
+      where these built files are missing:</p>
     <ul>
 __MISSING__
     </ul>

@@ -473,6 +473,21 @@ async def test_link_records_created_in_the_same_change(tenant: Tenant) -> None:
     assert contact == {"__typename": "Contact", "fullName": "Ann"}
 
 
+async def test_a_custom_object_record_without_properties_has_none(tenant: Tenant) -> None:
+    # `properties` has no `{}` default (it broke introspection): omitted or null means none
+    ann = await tenant.create_contact(firstName="Ann")
+    omitted = await linked(
+        tenant, ann["id"], createCustomObjectRecord={"objectKey": "pets", "name": "Rex"}
+    )
+    null = await linked(
+        tenant,
+        ann["id"],
+        createCustomObjectRecord={"objectKey": "pets", "name": "Tom", "properties": None},
+    )
+    assert omitted["record"]["properties"] == {}
+    assert null["record"]["properties"] == {}
+
+
 async def test_the_input_names_exactly_one_target(tenant: Tenant, engine: AsyncEngine) -> None:
     deal = await label(tenant, "Deal", "OPPORTUNITY")
     ann = await tenant.create_contact(firstName="Ann")

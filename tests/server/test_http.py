@@ -77,6 +77,85 @@ async def test_malformed_bodies_get_400_not_500(tenant: Tenant, body: bytes) -> 
         tenant.client, None, issue_token(tenant.admin, tenant.settings), content=body
     )
     assert response.status_code == 400
+    assert refusal(response)
+
+
+def refusal(response: httpx.Response) -> str:
+    """The message of a refused request: GraphQL JSON, never plain text, and no data."""
+    assert response.headers["content-type"] == "application/json", response.text
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    (error,) = body["errors"]
+    message: str = error["message"]
+    return message
+
+
+async def ask(
+    tenant: Tenant, method: str, query: str, operation_name: object = None
+) -> httpx.Response:
+    """Send the operation by POST (JSON body) or GET (query parameters), as the admin."""
+    headers = {"Authorization": f"Bearer {issue_token(tenant.admin, tenant.settings)}"}
+    if method == "POST":
+        body: dict[str, object] = {"query": query}
+        if operation_name is not None:
+            body["operationName"] = operation_name
+        return await tenant.client.post("/graphql", json=body, headers=headers)
+    params = {"query": query}
+    if operation_name is not None:
+        params["operationName"] = str(operation_name)
+    headers["accept"] = "application/json"
+    return await tenant.client.get("/graphql", params=params, headers=headers)
+
+
+TWO_OPERATIONS = "query A { __typename } query B { viewer: __typename }"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_an_operation_name_that_names_no_operation_is_a_graphql_error(
+    tenant: Tenant, method: str
+) -> None:
+    # strawberry answered a plain-text 400 that GraphiQL cannot show
+    response = await ask(tenant, method, "query A { __typename }", "B")
+    assert response.status_code == 200
+    assert refusal(response) == 'Unknown operation named "B".'
+    anonymous = await ask(tenant, method, "{ __typename }", "A")
+    assert refusal(anonymous) == 'Unknown operation named "A".'
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_several_operations_need_an_operation_name(tenant: Tenant, method: str) -> None:
+    # strawberry ran the first one
+    response = await ask(tenant, method, TWO_OPERATIONS)
+    assert response.status_code == 200
+    assert refusal(response) == (
+        "Must provide operation name if query contains multiple operations."
+    )
+    chosen = await ask(tenant, method, TWO_OPERATIONS, "B")
+    assert chosen.json() == {"data": {"viewer": "Query"}}
+    none = await ask(tenant, method, "fragment F on Query { __typename }")
+    assert refusal(none) == "Must provide an operation."
+
+
+async def test_an_operation_name_that_is_not_a_string_is_refused(tenant: Tenant) -> None:
+    for name in (0, False, ["A"], {"obj": "ect"}):
+        response = await ask(tenant, "POST", "query A { __typename }", name)
+        assert response.status_code == 400, name
+        assert "`operationName` must be a string" in refusal(response)
+
+
+async def test_strawberrys_refusals_are_graphql_json(tenant: Tenant) -> None:
+    token = issue_token(tenant.admin, tenant.settings)
+    headers = {"Authorization": f"Bearer {token}", "content-type": "text/plain"}
+    unsupported = await tenant.client.post("/graphql", content=b"{}", headers=headers)
+    assert unsupported.status_code == 400
+    assert refusal(unsupported) == "Unsupported content type"
+    mutation = await tenant.client.get(
+        "/graphql",
+        params={"query": "mutation { __typename }"},
+        headers={"Authorization": f"Bearer {token}", "accept": "application/json"},
+    )
+    assert mutation.status_code == 400
+    assert refusal(mutation) == "mutations are not allowed when using GET"
 
 
 async def test_oversized_body_is_refused(tenant: Tenant) -> None:
@@ -85,6 +164,7 @@ async def test_oversized_body_is_refused(tenant: Tenant) -> None:
         tenant.client, None, issue_token(tenant.admin, tenant.settings), content=big
     )
     assert response.status_code == 413
+    assert refusal(response) == "request body too large"
 
 
 async def test_deep_and_fragment_bomb_queries_are_refused(tenant: Tenant) -> None:
