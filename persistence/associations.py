@@ -46,9 +46,8 @@ from domain.custom_fields import Money
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
 from persistence.mappers import RowLike
-from persistence.paging import encode_cursor
 from persistence.queries import visible_to
-from persistence.tab_pages import FilterCompiler, Page, PageRequest, after_clause
+from persistence.tab_pages import FilterCompiler, Page, PageRequest, windowed_pages
 from persistence.tables import (
     ASSOCIATION,
     ASSOCIATION_LABEL,
@@ -322,28 +321,8 @@ async def linked_contact_pages(
 ) -> dict[str, Page]:
     """The contacts linked to each record that ``viewer`` may see, newest link first: one
     windowed statement for any number of records."""
-    order = [A.c.created_at.desc(), A.c.id.desc()]
-    rank = func.row_number().over(partition_by=A.c.object_id, order_by=order).label("rank")
-    inner = (
-        _linked_contacts(viewer, object_type, ids)
-        .add_columns(rank)
-        .where(after_clause(A, request))
-        .subquery()
-    )
-    stmt = (
-        select(inner)
-        .where(inner.c.rank <= request.first + 1)
-        .order_by(inner.c.object_id, inner.c.rank)
-    )
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in (await conn.execute(stmt)).mappings():
-        grouped[row["object_id"]].append(dict(row))
-    pages = {}
-    for object_id, rows in grouped.items():
-        kept = rows[: request.first]
-        cursors = [encode_cursor([r["created_at"], r["id"]]) for r in kept]
-        pages[object_id] = Page(kept, cursors, len(rows) > request.first)
-    return pages
+    rows = _linked_contacts(viewer, object_type, ids)
+    return await windowed_pages(conn, rows, A.c.object_id, A.c.created_at, A.c.id, request)
 
 
 async def linked_contact_counts(

@@ -37,7 +37,7 @@ from persistence.inserts import insert_new
 from persistence.mappers import RowLike
 from persistence.paging import InvalidCursor, encode_cursor, keyset_after
 from persistence.queries import C
-from persistence.tab_pages import PageRequest, after_clause
+from persistence.tab_pages import PageRequest, single_page
 from persistence.tables import CONTACT, SMART_LIST
 
 S = SMART_LIST.c
@@ -128,19 +128,9 @@ async def lists_page(
 ) -> ListPage:
     """The location's lists by name (case-insensitive), then id; raises InvalidCursor."""
     request = PageRequest(first, after, "name_key", descending=False)
-    stmt = (
-        select(SMART_LIST)
-        .where(S.location_id == location_id, after_clause(SMART_LIST, request))
-        .order_by(S.name_key, S.id)
-        .limit(first + 1)
-    )
-    rows = list((await conn.execute(stmt)).mappings())
-    kept = rows[:first]
-    return ListPage(
-        [smart_list_from_row(r) for r in kept],
-        [encode_cursor([r["name_key"], r["id"]]) for r in kept],
-        len(rows) > first,
-    )
+    rows = select(SMART_LIST).where(S.location_id == location_id)
+    found = await single_page(conn, rows, S.name_key, S.id, request)
+    return ListPage([smart_list_from_row(r) for r in found.rows], found.cursors, found.has_next)
 
 
 async def lists_count(conn: AsyncConnection, location_id: str) -> int:
