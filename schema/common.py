@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Annotated, Generic, TypeVar
 
 import strawberry
@@ -46,6 +46,24 @@ class PageInfo:
 class SortDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+
+def described_enum(
+    cls: type[EnumT], *, name: str, description: str, values: Mapping[EnumT, str]
+) -> type[EnumT]:
+    """Declare a domain enum with a description for every value. Strawberry reads value
+    descriptions only from `strawberry.enum_value` members, which domain enums (no
+    strawberry there) cannot have; a value left without one is an error at import."""
+    missing = [m.name for m in cls if m not in values]
+    if missing:
+        raise ValueError(f"{name}: no description for {', '.join(missing)}")
+    declared = strawberry.enum(cls, name=name, description=description)
+    for value in declared.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[cls[value.name]]
+    return declared
 
 
 def aware(value: datetime | None, path: str) -> datetime | None:

@@ -20,7 +20,8 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   tasks(first: 3) { totalCount edges { node { title } } }
   attribution { firstInteraction { kind sessionSource utmSource } latestInteraction { kind } }
   interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
-  workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
+  workflows(filter: { states: [ACTIVE] }) { totalCount
+    edges { node { workflowName workflow { id } } } }
   courseOffers { offerName } communityGroups { groupName }
   appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } }
   associations(first: 3) { totalCount edges { node { objectType labels { name }
