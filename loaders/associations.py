@@ -19,7 +19,9 @@ from persistence.tables import ASSOCIATION, COMPANY, CUSTOM_OBJECT_RECORD, OPPOR
 
 def associations_page_loader(engine: AsyncEngine, viewer: Viewer) -> PagedByContactLoader:
     """AssociationsByContactLoader: a page of each contact's associations (its side rows)."""
-    return PagedByContactLoader(engine, ASSOCIATION, pa.association_filter(viewer))
+    return PagedByContactLoader(
+        engine, ASSOCIATION, pa.association_filter(viewer), pa.ASSOCIATION_KEYSET
+    )
 
 
 def associations_count_loader(engine: AsyncEngine, viewer: Viewer) -> CountByContactLoader:
@@ -29,7 +31,9 @@ def associations_count_loader(engine: AsyncEngine, viewer: Viewer) -> CountByCon
 
 def opportunities_page_loader(engine: AsyncEngine) -> PagedByContactLoader:
     """OpportunitiesByContactLoader: a page of the opportunities linked to each contact."""
-    return PagedByContactLoader(engine, pa.CONTACT_OPPORTUNITY, pa.opportunity_filter)
+    return PagedByContactLoader(
+        engine, pa.CONTACT_OPPORTUNITY, pa.opportunity_filter, pa.OPPORTUNITY_KEYSET
+    )
 
 
 def opportunities_count_loader(engine: AsyncEngine) -> CountByContactLoader:

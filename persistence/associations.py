@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -34,12 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.associations import (
     AppliedLabel,
     Association,
+    AssociationFilter,
     AssociationLabel,
     AssociationLink,
     AssociationObjectType,
+    AssociationSortField,
     Company,
     CustomObjectRecord,
     Opportunity,
+    OpportunityFilter,
+    OpportunitySortField,
     OpportunityStatus,
 )
 from domain.custom_fields import Money
@@ -47,7 +50,14 @@ from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
 from persistence.mappers import RowLike
 from persistence.queries import visible_to
-from persistence.tab_pages import FilterCompiler, Page, PageRequest, windowed_pages
+from persistence.tab_pages import (
+    FilterCompiler,
+    Keyset,
+    Page,
+    PageRequest,
+    folded,
+    windowed_pages,
+)
 from persistence.tables import (
     ASSOCIATION,
     ASSOCIATION_LABEL,
@@ -247,21 +257,14 @@ async def rows_by_id(
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
 
 
-@dataclass(frozen=True)
-class AssociationFilter:
-    """``object_type``: only links to this type of record."""
-
-    object_type: AssociationObjectType | None = None
-
-
 def association_filter(viewer: Viewer) -> FilterCompiler:
     """A contact's associations as ``viewer`` may see them: a restricted viewer does not
     see links to contacts they may not see (nor are they counted)."""
 
     def compile_filter(f: AssociationFilter | None) -> ColumnElement[bool]:
         clauses: list[ColumnElement[bool]] = []
-        if f is not None and f.object_type is not None:
-            clauses.append(A.c.object_type == f.object_type.value)
+        if f is not None and f.object_types is not None:
+            clauses.append(A.c.object_type.in_([t.value for t in f.object_types]))
         if viewer.assigned_only:
             target_visible = exists().where(CONTACT.c.id == A.c.object_id, visible_to(viewer))
             clauses.append(or_(A.c.object_type != CONTACT_TYPE, target_visible))
@@ -269,6 +272,9 @@ def association_filter(viewer: Viewer) -> FilterCompiler:
 
     return compile_filter
 
+
+ASSOCIATION_KEYSET = Keyset({AssociationSortField.CREATED_AT: A.c.created_at})
+"""A contact's associations sort by when they were linked."""
 
 CONTACT_OPPORTUNITY = cast(
     Table,
@@ -287,17 +293,20 @@ CONTACT_OPPORTUNITY = cast(
 (a subquery, not a table: the cast only tells the type checker it has the same columns)."""
 
 
-@dataclass(frozen=True)
-class OpportunityFilter:
-    """``statuses``: only opportunities in one of these statuses."""
-
-    statuses: tuple[OpportunityStatus, ...] | None = None
-
-
 def opportunity_filter(f: OpportunityFilter | None) -> ColumnElement[bool]:
     if f is None or f.statuses is None:
         return true()
     return CONTACT_OPPORTUNITY.c.status.in_([s.value for s in f.statuses])
+
+
+_CO = CONTACT_OPPORTUNITY.c
+OPPORTUNITY_KEYSET = Keyset(
+    {
+        OpportunitySortField.CREATED_AT: _CO.created_at,
+        OpportunitySortField.UPDATED_AT: _CO.updated_at,
+        OpportunitySortField.NAME: folded(_CO.name),
+    }
+)
 
 
 LinkedKey = tuple[str, str]

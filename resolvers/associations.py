@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain import associations as a
+from domain.associations import AssociationFilter, OpportunityFilter
 from domain.associations import AssociationObjectType as T
 from domain.contact import Contact
 from persistence.associations import (
-    AssociationFilter,
-    OpportunityFilter,
     SqlAssociationRepository,
     association_from_row,
     opportunity_from_row,

@@ -14,7 +14,7 @@ from domain.associations import AssociationObjectType, OpportunityStatus
 from domain.contact import KEEP
 from domain.custom_fields import Money as DomainMoney
 from domain.events import ContactEvent, EventKind
-from persistence.associations import AssociationFilter, OpportunityFilter
+from persistence.tab_pages import PageRequest
 from resolvers import associations as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
@@ -319,19 +319,20 @@ class ContactAssociationConnection(Connection[ContactAssociation]):
         cls,
         info: Info,
         contact_id: str,
-        first: int | None,
-        after: str | None,
-        object_type: AssociationObjectType | None,
+        request: PageRequest,
+        association_filter: d.AssociationFilter,
     ) -> ContactAssociationConnection:
-        association_filter = AssociationFilter(object_type)
-        request = page_request(first, after, SORT, True, association_filter)
         sides, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
             return await r.count(info, contact_id, association_filter)
 
         conn = cls.build(
-            [ContactAssociation.from_domain(s) for s in sides], cursors, has_next, after, count
+            [ContactAssociation.from_domain(s) for s in sides],
+            cursors,
+            has_next,
+            request.after,
+            count,
         )
         return conn  # type: ignore[return-value]
 
@@ -343,19 +344,16 @@ class ContactOpportunityConnection(Connection[Opportunity]):
         cls,
         info: Info,
         contact_id: str,
-        first: int | None,
-        after: str | None,
-        status: list[OpportunityStatus] | None,
+        request: PageRequest,
+        opportunity_filter: d.OpportunityFilter,
     ) -> ContactOpportunityConnection:
-        opportunity_filter = OpportunityFilter(tuple(status) if status is not None else None)
-        request = page_request(first, after, SORT, True, opportunity_filter)
         found, cursors, has_next = await r.opportunities(info, contact_id, request)
 
         async def count() -> int:
             return await r.opportunity_count(info, contact_id, opportunity_filter)
 
         conn = cls.build(
-            [Opportunity.from_domain(o) for o in found], cursors, has_next, after, count
+            [Opportunity.from_domain(o) for o in found], cursors, has_next, request.after, count
         )
         return conn  # type: ignore[return-value]
 

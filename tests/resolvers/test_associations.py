@@ -35,8 +35,9 @@ RECORD = """record { __typename ... on Contact { id fullName }
   ... on Company { id name domain } ... on CustomObjectRecord { id objectKey name properties } }"""
 ASSOCIATION_SELECTION = f"""association {{ id contactId objectType createdAt
   labels {{ name label {{ id name inverseName }} }} {RECORD} }}"""
-CARDS = f"""query($id: ID!, $first: Int, $after: String, $type: ContactAssociationObjectType) {{
-  contact(id: $id) {{ associations(first: $first, after: $after, objectType: $type) {{
+CARDS = f"""query($id: ID!, $first: Int, $after: String, $filter: ContactAssociationFilter,
+  $orderBy: ContactAssociationOrderBy) {{ contact(id: $id) {{
+  associations(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
     edges {{ cursor node {{ id objectType labels {{ name }} {RECORD} }} }} }} }} }}"""
 AUDIT = """query($id: ID!) { contact(id: $id) { auditLog(first: 50) { edges { node {
@@ -47,8 +48,9 @@ ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Company { name contacts { totalCount edges { node { id } } } }
   ... on CustomObjectRecord { name properties contacts { edges { node { id } } } }
   ... on Contact { fullName } } }"""
-OPPORTUNITIES = """query($id: ID!, $first: Int, $after: String, $status: [OpportunityStatus!]) {
-  contact(id: $id) { opportunities(first: $first, after: $after, status: $status) {
+OPPORTUNITIES = """query($id: ID!, $first: Int, $after: String, $filter: ContactOpportunityFilter,
+  $orderBy: ContactOpportunityOrderBy) { contact(id: $id) {
+  opportunities(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id name status stage monetaryValue { amount currency } } } } } }"""
 OPPORTUNITY_SELECTION = (
@@ -699,7 +701,9 @@ async def test_opportunities_of_a_contact(tenant: Tenant) -> None:
     data = await tenant.gql(OPPORTUNITIES, {"id": ann["id"]})
     names = [e["node"]["name"] for e in data["contact"]["opportunities"]["edges"]]
     assert names == ["Deal 3", "Deal 2", "Deal 1", "Deal 0", "Renewal"]
-    closed = await tenant.gql(OPPORTUNITIES, {"id": ann["id"], "status": ["WON", "LOST"]})
+    closed = await tenant.gql(
+        OPPORTUNITIES, {"id": ann["id"], "filter": {"statuses": ["WON", "LOST"]}}
+    )
     assert closed["contact"]["opportunities"]["totalCount"] == 2
     assert [
         (e["node"]["name"], e["node"]["status"])
@@ -796,9 +800,11 @@ async def test_associations_page_and_filter_by_type(tenant: Tenant) -> None:
             ann["id"],
             createOpportunity={"name": f"Deal {i}", "pipelineId": "p", "stage": "s"},
         )
-    companies = await cards(tenant, ann["id"], type="COMPANY")
+    companies = await cards(tenant, ann["id"], filter={"objectTypes": ["COMPANY"]})
     assert companies == [("Company", f"Company {i}", []) for i in (2, 1, 0)]
-    counted = await tenant.gql(CARDS, {"id": ann["id"], "type": "OPPORTUNITY", "first": 0})
+    counted = await tenant.gql(
+        CARDS, {"id": ann["id"], "filter": {"objectTypes": ["OPPORTUNITY"]}, "first": 0}
+    )
     assert counted["contact"]["associations"]["totalCount"] == 3
     seen, after = [], None
     while True:
@@ -814,6 +820,75 @@ async def test_associations_page_and_filter_by_type(tenant: Tenant) -> None:
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     too_many = await tenant.raw(CARDS, {"id": ann["id"], "first": 101}, tenant.admin)
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_associations_filter_by_several_types_and_sort_both_ways(tenant: Tenant) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    bob = await tenant.create_contact(firstName="Bob")
+    await linked(tenant, ann["id"], createCompany={"name": "Acme"})
+    await linked(tenant, ann["id"], targetId=bob["id"], targetType="CONTACT")
+    await linked(tenant, ann["id"], createCustomObjectRecord={"objectKey": "pets", "name": "Rex"})
+    await linked(
+        tenant, ann["id"], createOpportunity={"name": "Deal", "pipelineId": "p", "stage": "s"}
+    )
+    some = {"objectTypes": ["CUSTOM_OBJECT", "COMPANY", "COMPANY"]}
+    assert [n for _, n, _ in await cards(tenant, ann["id"], filter=some)] == ["Rex", "Acme"]
+    oldest = {"field": "CREATED_AT", "direction": "ASC"}
+    assert [n for _, n, _ in await cards(tenant, ann["id"], orderBy=oldest)] == [
+        "Acme",
+        "Bob",
+        "Rex",
+        "Deal",
+    ]
+    first = await tenant.gql(CARDS, {"id": ann["id"], "orderBy": oldest, "first": 3})
+    page = first["contact"]["associations"]
+    rest = await tenant.gql(
+        CARDS, {"id": ann["id"], "orderBy": oldest, "after": page["pageInfo"]["endCursor"]}
+    )
+    assert [record_name(e["node"]["record"]) for e in rest["contact"]["associations"]["edges"]] == [
+        "Deal"
+    ]
+    assert page["totalCount"] == rest["contact"]["associations"]["totalCount"] == 4
+    none = await tenant.gql(CARDS, {"id": ann["id"], "filter": {"objectTypes": []}})
+    assert none["contact"]["associations"]["totalCount"] == 0
+    assert none["contact"]["associations"]["edges"] == []
+
+
+async def test_opportunities_sort_by_name_and_last_change_over_two_pages(tenant: Tenant) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    ids = {}
+    for name in ("delta", "Alpha", "charlie", "Bravo"):
+        made = await tenant.mutate(
+            "contactOpportunityCreate",
+            {"contactId": ann["id"], "name": name, "pipelineId": "p", "stage": "s"},
+            selection=OPPORTUNITY_SELECTION,
+        )
+        ids[name] = made["opportunity"]["id"]
+    for name in ("charlie", "delta"):
+        await tenant.mutate(
+            "opportunityUpdate", {"id": ids[name], "stage": "next"}, selection="opportunity { id }"
+        )
+    orders = {
+        ("NAME", "ASC"): ["Alpha", "Bravo", "charlie", "delta"],
+        ("NAME", "DESC"): ["delta", "charlie", "Bravo", "Alpha"],
+        ("UPDATED_AT", "DESC"): ["delta", "charlie", "Bravo", "Alpha"],
+        ("UPDATED_AT", "ASC"): ["Alpha", "Bravo", "charlie", "delta"],
+        ("CREATED_AT", "ASC"): ["delta", "Alpha", "charlie", "Bravo"],
+    }
+    for (field, direction), expected in orders.items():
+        variables = {"id": ann["id"], "orderBy": {"field": field, "direction": direction}}
+        one = (await tenant.gql(OPPORTUNITIES, {**variables, "first": 3}))["contact"]
+        cursor = one["opportunities"]["pageInfo"]["endCursor"]
+        two = (await tenant.gql(OPPORTUNITIES, {**variables, "after": cursor}))["contact"]
+        assert one["opportunities"]["pageInfo"]["hasNextPage"] is True
+        assert two["opportunities"]["pageInfo"]["hasNextPage"] is False
+        assert one["opportunities"]["totalCount"] == two["opportunities"]["totalCount"] == 4
+        seen = [
+            e["node"]["name"] for e in one["opportunities"]["edges"] + two["opportunities"]["edges"]
+        ]
+        assert seen == expected, (field, direction)
+    none = await tenant.gql(OPPORTUNITIES, {"id": ann["id"], "filter": {"statuses": []}})
+    assert none["contact"]["opportunities"]["totalCount"] == 0
 
 
 # -- visibility and tenancy --------------------------------------------------------------------
@@ -841,7 +916,9 @@ async def test_a_restricted_user_sees_no_link_to_a_contact_they_may_not_see(
     assert await cards(tenant, mine["id"], viewer=dan) == [("Opportunity", "Deal", [])]
     counted = await tenant.gql(CARDS, {"id": mine["id"]}, dan)
     assert counted["contact"]["associations"]["totalCount"] == 1
-    hidden_count = await tenant.gql(CARDS, {"id": mine["id"], "type": "CONTACT"}, dan)
+    hidden_count = await tenant.gql(
+        CARDS, {"id": mine["id"], "filter": {"objectTypes": ["CONTACT"]}}, dan
+    )
     assert hidden_count["contact"]["associations"]["totalCount"] == 0
     as_dan = await tenant.gql(
         ENTITIES, {"reps": [{"__typename": "Opportunity", "id": deal["record"]["id"]}]}, dan
