@@ -35,6 +35,8 @@ from domain.associations import (
     Association,
     AssociationFilter,
     AssociationLabel,
+    AssociationLabelFilter,
+    AssociationLabelSortField,
     AssociationLink,
     AssociationObjectType,
     AssociationSortField,
@@ -56,6 +58,7 @@ from persistence.tab_pages import (
     Page,
     PageRequest,
     folded,
+    single_page,
     windowed_pages,
 )
 from persistence.tables import (
@@ -307,6 +310,40 @@ OPPORTUNITY_KEYSET = Keyset(
         OpportunitySortField.NAME: folded(_CO.name),
     }
 )
+
+
+def _labels_of(location_id: str, f: AssociationLabelFilter | None) -> Select[Any]:
+    stmt = select(AL).where(AL.c.location_id == location_id)
+    if f is not None and f.object_types is not None:
+        stmt = stmt.where(AL.c.object_type.in_([t.value for t in f.object_types]))
+    return stmt
+
+
+LABEL_KEYSET = Keyset(
+    {
+        AssociationLabelSortField.CREATED_AT: AL.c.created_at,
+        AssociationLabelSortField.NAME: folded(AL.c.name),
+    }
+)
+
+
+async def label_page(
+    conn: AsyncConnection,
+    location_id: str,
+    f: AssociationLabelFilter | None,
+    request: PageRequest,
+) -> Page:
+    """A page of the location's label definitions; raises InvalidCursor."""
+    rows = _labels_of(location_id, f)
+    sort = LABEL_KEYSET.sort(AL, request.sort)
+    return await single_page(conn, rows, sort, AL.c.id, request)
+
+
+async def label_count(
+    conn: AsyncConnection, location_id: str, f: AssociationLabelFilter | None
+) -> int:
+    inner = _labels_of(location_id, f).subquery()
+    return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
 LinkedKey = tuple[str, str]

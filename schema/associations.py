@@ -10,7 +10,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import associations as d
-from domain.associations import AssociationObjectType, OpportunityStatus
+from domain.associations import (
+    AssociationLabelSortField,
+    AssociationObjectType,
+    OpportunityStatus,
+)
 from domain.contact import KEEP
 from domain.custom_fields import Money as DomainMoney
 from domain.events import ContactEvent, EventKind
@@ -19,7 +23,14 @@ from resolvers import associations as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
-from schema.common import Connection, ContactUserError
+from schema.common import (
+    AfterArg,
+    Connection,
+    ContactUserError,
+    FirstArg,
+    SortDirection,
+    described_enum,
+)
 from schema.contact import Contact
 from schema.contact_inputs import ContactCreateInput
 from schema.custom_fields import Money, MoneyInput
@@ -27,11 +38,6 @@ from schema.query import ContactConnection
 
 UNSET: Any = strawberry.UNSET
 SORT = "created_at"
-
-FirstArg = Annotated[int | None, strawberry.argument(description="At most 100; default 20.")]
-AfterArg = Annotated[
-    str | None, strawberry.argument(description="`endCursor` of the previous page.")
-]
 
 
 def _money(value: DomainMoney | None) -> Money | None:
@@ -253,6 +259,46 @@ class ContactAssociationLabel:
             custom_object_key=label.object_key,
             created_at=label.created_at,
         )
+
+
+@strawberry.type(description="A page of the location's association labels.")
+class ContactAssociationLabelConnection(Connection[ContactAssociationLabel]):
+    pass
+
+
+described_enum(
+    AssociationLabelSortField,
+    name="ContactAssociationLabelSortField",
+    description="What association labels sort by; ties are broken by id.",
+    values={
+        AssociationLabelSortField.CREATED_AT: "When the label was defined.",
+        AssociationLabelSortField.NAME: "Its name (case-insensitive).",
+    },
+)
+
+
+@strawberry.input(description="Which association labels to list. Every member given must hold.")
+class ContactAssociationLabelFilter:
+    object_types: list[AssociationObjectType] | None = strawberry.field(
+        default=None,
+        description="Only labels for these types of record; every type when omitted; an "
+        "empty list matches none.",
+    )
+
+    def to_domain(self) -> d.AssociationLabelFilter:
+        types = self.object_types
+        return d.AssociationLabelFilter(None if types is None else tuple(sorted(set(types))))
+
+
+@strawberry.input(description="How to sort association labels; default oldest first.")
+class ContactAssociationLabelOrderBy:
+    field: AssociationLabelSortField = strawberry.field(
+        default=AssociationLabelSortField.CREATED_AT,
+        description="Definition time (default) or name.",
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Which way; default ascending."
+    )
 
 
 @strawberry.type(description="A label on one association, named as this side reads it.")
@@ -689,21 +735,31 @@ def _ids(ids: list[strawberry.ID]) -> list[str]:
 @strawberry.type
 class AssociationsQuery:
     @strawberry.field(
-        description="The location's association labels, oldest first; optionally only those "
-        "for one type of record."
+        description="The location's association labels, as a cursor connection; default "
+        "oldest first. Admins define them, any number per type of record."
     )
     async def contact_association_labels(
         self,
         info: Info,
-        object_type: Annotated[
-            AssociationObjectType | None,
-            strawberry.argument(description="Only labels for this type of record."),
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            ContactAssociationLabelFilter | None,
+            strawberry.argument(description="Which labels; all of them if omitted."),
         ] = None,
-    ) -> list[ContactAssociationLabel]:
-        return [
-            ContactAssociationLabel.from_domain(x)
-            for x in await r.label_definitions(info, object_type)
-        ]
+        order_by: Annotated[
+            ContactAssociationLabelOrderBy | None,
+            strawberry.argument(description="Sort; default oldest first."),
+        ] = None,
+    ) -> ContactAssociationLabelConnection:
+        order = order_by or ContactAssociationLabelOrderBy()
+        label_filter = (filter or ContactAssociationLabelFilter()).to_domain()
+        request = page_request(first, after, order.field, order.direction == SortDirection.DESC)
+        found, cursors, has_next, count = await r.label_definitions(info, request, label_filter)
+        conn = ContactAssociationLabelConnection.build(
+            [ContactAssociationLabel.from_domain(x) for x in found], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
 
 
 @strawberry.type

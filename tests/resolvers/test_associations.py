@@ -107,6 +107,24 @@ async def label(t: Tenant, name: str, object_type: str, **extra: Any) -> str:
     return str(payload["label"]["id"])
 
 
+LABELS = """query($first: Int, $after: String, $filter: ContactAssociationLabelFilter,
+  $orderBy: ContactAssociationLabelOrderBy) {
+  contactAssociationLabels(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id name inverseName objectType customObjectKey createdAt } } } }"""
+
+
+async def labels_page(t: Tenant, **variables: Any) -> dict[str, Any]:
+    data = await t.gql(LABELS, variables)
+    connection: dict[str, Any] = data["contactAssociationLabels"]
+    return connection
+
+
+async def labels(t: Tenant, *fields: str, **variables: Any) -> list[dict[str, Any]]:
+    """One page of the location's labels, each with only ``fields``."""
+    return [{f: e["node"][f] for f in fields} for e in (await labels_page(t, **variables))["edges"]]
+
+
 async def link(t: Tenant, contact_id: str, viewer: Viewer | None = None, **input: Any) -> Any:
     return await t.mutate(
         "contactAssociationAdd",
@@ -165,16 +183,16 @@ async def test_labels_are_defined_by_admins_per_location(
     await label(tenant, "Decision maker", "OPPORTUNITY")
     await label(tenant, "Decision maker", "COMPANY")  # names are unique per type of record
     await label(tenant, "Owner", "CUSTOM_OBJECT", customObjectKey="pets")
-    listed = await tenant.gql(
-        "{ contactAssociationLabels(objectType: CONTACT) { name inverseName objectType } }"
+    listed = await labels(
+        tenant, "name", "inverseName", "objectType", filter={"objectTypes": ["CONTACT"]}
     )
-    assert listed["contactAssociationLabels"] == [
+    assert listed == [
         {"name": "Parent", "inverseName": "Child", "objectType": "CONTACT"},
         {"name": "Spouse", "inverseName": None, "objectType": "CONTACT"},
     ]
-    everything = await tenant.gql("{ contactAssociationLabels { name customObjectKey } }")
-    assert len(everything["contactAssociationLabels"]) == 5
-    assert everything["contactAssociationLabels"][-1] == {
+    everything = await labels(tenant, "name", "customObjectKey")
+    assert len(everything) == 5
+    assert everything[-1] == {
         "name": "Owner",
         "customObjectKey": "pets",
     }
@@ -218,8 +236,8 @@ async def test_labels_are_defined_by_admins_per_location(
         payload = await tenant.mutate(name, input, selection=LABEL, viewer=user)
         assert errors(payload) == [(["input"], "FORBIDDEN")]
     assert await snapshot(engine, tenant) == before
-    theirs = await other_tenant.gql("{ contactAssociationLabels { id } }")
-    assert theirs == {"contactAssociationLabels": []}
+    theirs = await labels_page(other_tenant)
+    assert (theirs["totalCount"], theirs["edges"]) == (0, [])
     foreign = await other_tenant.mutate(
         "contactAssociationLabelDelete", {"id": parent}, selection=LABEL
     )
@@ -243,11 +261,47 @@ async def test_a_label_keeps_its_symmetry_when_renamed(tenant: Tenant) -> None:
         "contactAssociationLabelUpdate", {"id": spouse, "name": "MOTHER"}, selection=LABEL
     )
     assert errors(clash) == [(["input", "name"], "DUPLICATE")]
-    listed = await tenant.gql("{ contactAssociationLabels { name inverseName } }")
-    assert listed["contactAssociationLabels"] == [
+    listed = await labels(tenant, "name", "inverseName")
+    assert listed == [
         {"name": "Mother", "inverseName": "Daughter"},
         {"name": "Spouse", "inverseName": None},
     ]
+
+
+async def test_labels_page_filter_and_sort(tenant: Tenant) -> None:
+    await label(tenant, "delta", "CONTACT")
+    await label(tenant, "Alpha", "COMPANY")
+    await label(tenant, "charlie", "OPPORTUNITY")
+    await label(tenant, "Bravo", "CUSTOM_OBJECT", customObjectKey="pets")
+    await label(tenant, "echo", "COMPANY")
+    made = ["delta", "Alpha", "charlie", "Bravo", "echo"]
+    by_name = sorted(made, key=str.lower)
+    orders: list[tuple[dict[str, str] | None, list[str]]] = [
+        (None, made),  # oldest first
+        ({"direction": "DESC"}, made[::-1]),
+        ({"field": "NAME"}, by_name),
+        ({"field": "NAME", "direction": "DESC"}, by_name[::-1]),
+    ]
+    for order, expected in orders:
+        one = await labels_page(tenant, orderBy=order, first=2)
+        two = await labels_page(tenant, orderBy=order, after=one["pageInfo"]["endCursor"])
+        assert one["totalCount"] == two["totalCount"] == 5
+        assert (one["pageInfo"]["hasNextPage"], one["pageInfo"]["hasPreviousPage"]) == (
+            True,
+            False,
+        )
+        assert (two["pageInfo"]["hasNextPage"], two["pageInfo"]["hasPreviousPage"]) == (
+            False,
+            True,
+        )
+        assert [e["node"]["name"] for e in one["edges"] + two["edges"]] == expected, order
+    companies = await labels_page(tenant, filter={"objectTypes": ["COMPANY", "CUSTOM_OBJECT"]})
+    assert companies["totalCount"] == 3
+    assert [e["node"]["name"] for e in companies["edges"]] == ["Alpha", "Bravo", "echo"]
+    none = await labels_page(tenant, filter={"objectTypes": []})
+    assert (none["totalCount"], none["edges"]) == (0, [])
+    bad = await tenant.raw(LABELS, {"after": "garbage"}, tenant.admin)
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # -- contact to contact ------------------------------------------------------------------------
