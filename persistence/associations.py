@@ -42,14 +42,17 @@ from domain.associations import (
     AssociationSortField,
     Company,
     CustomObjectRecord,
+    LinkedContactSortField,
     Opportunity,
     OpportunityFilter,
     OpportunitySortField,
     OpportunityStatus,
 )
+from domain.contact_query import ContactQuery, ContactSortField
 from domain.custom_fields import Money
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Viewer
+from persistence.contact_search import SORT_COLUMNS, where_clause
 from persistence.mappers import RowLike
 from persistence.queries import visible_to
 from persistence.tab_pages import (
@@ -346,15 +349,30 @@ async def label_count(
     return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
-LinkedKey = tuple[str, str]
-"""(object type, record id)."""
+LinkedKey = tuple[str, str, ContactQuery]
+"""(object type, record id, which of its contacts)."""
+
+LINKED_KEYSET = Keyset(
+    {
+        field: A.c.created_at
+        if field is LinkedContactSortField.LINKED_AT
+        else SORT_COLUMNS[ContactSortField(field.value)]
+        for field in LinkedContactSortField
+    }
+)
+"""The contacts linked to a record sort by the link's time or as `contacts` sorts (the same
+expressions); ties are broken by the link side's id, unique per record."""
 
 
-def _linked_contacts(viewer: Viewer, object_type: str, ids: Sequence[str]) -> Select[Any]:
+def _linked_contacts(
+    viewer: Viewer, object_type: str, ids: Sequence[str], query: ContactQuery
+) -> Select[Any]:
+    """The links of the records to contacts that ``viewer`` may see and ``query`` selects
+    (the filter compiler of `contacts`: archived contacts only when the filter asks)."""
     return (
         select(A.c.id, A.c.object_id, A.c.contact_id, A.c.created_at)
         .join(CONTACT, CONTACT.c.id == A.c.contact_id)
-        .where(A.c.object_type == object_type, A.c.object_id.in_(ids), visible_to(viewer))
+        .where(A.c.object_type == object_type, A.c.object_id.in_(ids), where_clause(viewer, query))
     )
 
 
@@ -365,16 +383,20 @@ async def linked_contact_pages(
     ids: Sequence[str],
     request: PageRequest,
 ) -> dict[str, Page]:
-    """The contacts linked to each record that ``viewer`` may see, newest link first: one
-    windowed statement for any number of records."""
-    rows = _linked_contacts(viewer, object_type, ids)
-    return await windowed_pages(conn, rows, A.c.object_id, A.c.created_at, A.c.id, request)
+    """The contacts linked to each record that ``viewer`` may see and the request's filter
+    (a ContactQuery) selects, in the request's order: one windowed statement for any number
+    of records."""
+    query = request.filter
+    assert isinstance(query, ContactQuery), "a linked contacts page filters by a ContactQuery"
+    rows = _linked_contacts(viewer, object_type, ids, query)
+    sort = LINKED_KEYSET.sort(A, request.sort)
+    return await windowed_pages(conn, rows, A.c.object_id, sort, A.c.id, request)
 
 
 async def linked_contact_counts(
-    conn: AsyncConnection, viewer: Viewer, object_type: str, ids: Sequence[str]
+    conn: AsyncConnection, viewer: Viewer, object_type: str, ids: Sequence[str], query: ContactQuery
 ) -> dict[str, int]:
-    inner = _linked_contacts(viewer, object_type, ids).subquery()
+    inner = _linked_contacts(viewer, object_type, ids, query).subquery()
     stmt = select(inner.c.object_id, func.count()).group_by(inner.c.object_id)
     return {oid: n for oid, n in (await conn.execute(stmt)).all()}
 

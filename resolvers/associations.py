@@ -8,6 +8,7 @@ from domain import associations as a
 from domain.associations import AssociationFilter, OpportunityFilter
 from domain.associations import AssociationObjectType as T
 from domain.contact import Contact
+from domain.contact_query import ContactQuery
 from persistence.associations import (
     association_from_row,
     label_count,
@@ -80,7 +81,8 @@ async def custom_object_record(info: Info, record_id: str) -> a.CustomObjectReco
 async def linked_contacts(
     info: Info, object_type: T, object_id: str, request: PageRequest
 ) -> tuple[list[Contact], list[str], bool]:
-    """A page of the contacts the viewer may see that are linked to one record."""
+    """A page of the contacts the viewer may see that are linked to one record and match
+    the request's filter (a ContactQuery)."""
     loaders = info.context.loaders
     try:
         found: Page = await loaders.linked_contacts.load((object_type.value, object_id, request))
@@ -91,8 +93,9 @@ async def linked_contacts(
     return [c for c, _ in kept], [cur for _, cur in kept], found.has_next
 
 
-async def linked_count(info: Info, object_type: T, object_id: str) -> int:
-    return await info.context.loaders.linked_contacts_count.load((object_type.value, object_id))
+async def linked_count(info: Info, object_type: T, object_id: str, query: ContactQuery) -> int:
+    key = (object_type.value, object_id, query)
+    return await info.context.loaders.linked_contacts_count.load(key)
 
 
 async def label_definitions(

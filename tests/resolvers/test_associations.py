@@ -1120,3 +1120,89 @@ async def test_entities_of_linked_records_cost_the_same_for_1_and_20(
 
     # opportunities, their contacts' page, those contacts, the count: one statement each
     assert await statements(reps[:1]) == await statements(reps) == 4
+
+
+LINKED = """query($reps: [_Any!]!, $first: Int, $after: String, $filter: ContactFilter,
+  $orderBy: LinkedContactOrderBy) { _entities(representations: $reps) {
+  ... on Company { contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id firstName } } } } } }"""
+
+
+async def company_contacts(t: Tenant, company_id: str, **variables: Any) -> dict[str, Any]:
+    reps = [{"__typename": "Company", "id": company_id}]
+    data = await t.gql(LINKED, {"reps": reps, **variables})
+    connection: dict[str, Any] = data["_entities"][0]["contacts"]
+    return connection
+
+
+def first_names(connection: dict[str, Any]) -> list[str]:
+    return [e["node"]["firstName"] for e in connection["edges"]]
+
+
+async def test_a_records_contacts_filter_like_contacts_and_sort_over_two_pages(
+    tenant: Tenant,
+) -> None:
+    names = ["delta", "Alpha", "charlie", "Bravo"]  # created in this order
+    people = [
+        await tenant.create_contact(firstName=n, tags=["vip"] if n.istitle() else []) for n in names
+    ]
+    made = await linked(tenant, people[2]["id"], createCompany={"name": "Acme"})
+    company = made["record"]["id"]
+    for p in (people[0], people[3], people[1]):  # linked: charlie, delta, Bravo, Alpha
+        await linked(tenant, p["id"], targetId=company, targetType="COMPANY")
+    linked_order = ["charlie", "delta", "Bravo", "Alpha"]
+    by_name = sorted(names, key=str.lower)
+    orders: list[tuple[dict[str, str] | None, list[str]]] = [
+        (None, linked_order[::-1]),  # newest link first
+        ({"direction": "ASC"}, linked_order),
+        ({"field": "FIRST_NAME", "direction": "ASC"}, by_name),
+        ({"field": "FIRST_NAME"}, by_name[::-1]),
+        ({"field": "CREATED_AT", "direction": "ASC"}, names),
+        ({"field": "UPDATED_AT", "direction": "DESC"}, names[::-1]),
+    ]
+    for order, expected in orders:
+        one = await company_contacts(tenant, company, orderBy=order, first=3)
+        two = await company_contacts(
+            tenant, company, orderBy=order, after=one["pageInfo"]["endCursor"]
+        )
+        assert one["totalCount"] == two["totalCount"] == 4
+        assert (one["pageInfo"]["hasNextPage"], two["pageInfo"]["hasNextPage"]) == (True, False)
+        assert two["pageInfo"]["hasPreviousPage"] is True
+        assert first_names(one) + first_names(two) == expected, order
+    vips = await company_contacts(tenant, company, filter={"tags": {"any": ["vip"]}})
+    assert (vips["totalCount"], first_names(vips)) == (2, ["Alpha", "Bravo"])
+    either = {"or": [{"name": {"startsWith": "ch"}}, {"name": {"startsWith": "DE"}}]}
+    found = await company_contacts(tenant, company, filter=either, orderBy={"direction": "ASC"})
+    assert (found["totalCount"], first_names(found)) == (2, ["charlie", "delta"])
+    # archived contacts are left out unless the filter asks, as in `contacts`
+    archived_one = await tenant.mutate("contactArchive", {"contactId": people[0]["id"]})
+    assert archived_one["userErrors"] == []
+    active = await company_contacts(tenant, company)
+    assert (active["totalCount"], first_names(active)) == (3, ["Alpha", "Bravo", "charlie"])
+    archived = await company_contacts(tenant, company, filter={"archived": True})
+    assert (archived["totalCount"], first_names(archived)) == (1, ["delta"])
+    naive = await tenant.raw(
+        LINKED,
+        {
+            "reps": [{"__typename": "Company", "id": company}],
+            "filter": {"createdAt": {"from": "2026-01-01T00:00:00"}},
+        },
+        tenant.admin,
+    )
+    assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_records_contacts_follow_visibility_with_a_filter(tenant: Tenant) -> None:
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    mine = await tenant.create_contact(firstName="Mine", ownerId="user-dan", tags=["t"])
+    hidden = await tenant.create_contact(firstName="Hidden", ownerId="user-eve", tags=["t"])
+    made = await linked(tenant, mine["id"], createCompany={"name": "Acme"})
+    company = made["record"]["id"]
+    await linked(tenant, hidden["id"], targetId=company, targetType="COMPANY")
+    reps = [{"__typename": "Company", "id": company}]
+    variables = {"reps": reps, "filter": {"tags": {"any": ["t"]}}}
+    seen = (await tenant.gql(LINKED, variables, dan))["_entities"][0]["contacts"]
+    assert (seen["totalCount"], first_names(seen)) == (1, ["Mine"])
+    everyone = (await tenant.gql(LINKED, variables))["_entities"][0]["contacts"]
+    assert everyone["totalCount"] == 2
