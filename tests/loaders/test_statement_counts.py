@@ -27,7 +27,9 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   appointments(when: UPCOMING, first: 3) { totalCount edges { node { title startAt } } }
   associations(first: 3) { totalCount edges { node { objectType labels { name }
     record { __typename ... on Contact { fullName } ... on Opportunity { name }
-      ... on Company { name } ... on CustomObjectRecord { name } } } } }
+      ... on Company { name }
+      ... on CustomObjectRecord { name contacts(first: 2, filter: { tags: { any: ["a"] } },
+        orderBy: { field: FIRST_NAME }) { totalCount edges { node { id } } } } } } } }
   opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
   } } } }"""
 
@@ -183,10 +185,10 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     assert one == fifty
     # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
     # audit page + count, notes page + count), 13 for tasks, attribution, interactions,
-    # workflows, course offers, community groups (each a page + count) and appointments, 8
-    # for associations and opportunities: one statement per list, whatever the number of
-    # contacts
-    assert fifty == 34
+    # workflows, course offers, community groups (each a page + count) and appointments, 10
+    # for associations (with the pets' filtered contacts) and opportunities: one
+    # statement per list, whatever the number of contacts
+    assert fifty == 36
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
@@ -227,8 +229,10 @@ async def test_navigation_for_1_and_20_contacts_of_a_list_costs_the_same(
     assert [n["next"]["firstName"] for n in navs] == [f"P{24 - i - 1}" for i in range(20)]
 
 
-LISTS_WITH_CONTACTS = """query($first: Int!) { smartLists(first: $first) { edges { node {
-  name contacts(first: 2) { totalCount pageInfo { hasNextPage endCursor }
+LISTS_WITH_CONTACTS = """query($first: Int!, $filter: ContactFilter, $orderBy: ContactOrderBy) {
+  smartLists(first: $first) { edges { node {
+  name contacts(first: 2, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage endCursor }
     edges { node { id firstName tags } } } } } } }"""
 
 
@@ -262,3 +266,17 @@ async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
         assert contacts["pageInfo"]["hasNextPage"] is True
         assert {e["node"]["firstName"][: len(i) + 2] for e in contacts["edges"]} == {f"C{i}-"}
         assert all(e["node"]["tags"] == [f"t{i}"] for e in contacts["edges"])
+    # narrowed and re-sorted, every list still shares the one page statement and the count
+    narrowed: dict[str, object] = {
+        "filter": {"name": {"contains": "-1"}},
+        "orderBy": {"field": "FIRST_NAME", "direction": "ASC"},
+    }
+    one = await count(engine, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 1})
+    ten = await count(engine, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
+    assert one == ten == 4
+    data = await tenant.gql(LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
+    for edge in data["smartLists"]["edges"]:
+        i = edge["node"]["name"][1:]
+        contacts = edge["node"]["contacts"]
+        assert contacts["totalCount"] == 1
+        assert [e["node"]["firstName"] for e in contacts["edges"]] == [f"C{i}-1"]
