@@ -6,7 +6,7 @@ are referenced lazily, so schema/contact.py can import this module without a cyc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -19,7 +19,7 @@ from domain.associations import (
     OpportunityStatus,
 )
 from resolvers.common import Info, page_request
-from schema.common import AfterArg, FirstArg, SortDirection, described_enum
+from schema.common import AfterArg, FirstArg, SortDirection, described_enum, distinct
 
 if TYPE_CHECKING:
     from schema.associations import ContactAssociationConnection, ContactOpportunityConnection
@@ -49,11 +49,6 @@ described_enum(
 )
 
 
-def _distinct(values: list[Any] | None) -> tuple[Any, ...] | None:
-    """A list filter as a loader key: the same set asked twice shares one statement."""
-    return None if values is None else tuple(sorted(set(values)))
-
-
 @strawberry.input(description="Which associations to list. Every member given must hold.")
 class ContactAssociationFilter:
     object_types: list[AssociationObjectType] | None = strawberry.field(
@@ -63,7 +58,7 @@ class ContactAssociationFilter:
     )
 
     def to_domain(self) -> AssociationFilter:
-        return AssociationFilter(_distinct(self.object_types))
+        return AssociationFilter(distinct(self.object_types))
 
 
 @strawberry.input(description="How to sort associations; default newest link first.")
@@ -85,7 +80,7 @@ class ContactOpportunityFilter:
     )
 
     def to_domain(self) -> OpportunityFilter:
-        return OpportunityFilter(_distinct(self.statuses))
+        return OpportunityFilter(distinct(self.statuses))
 
 
 @strawberry.input(description="How to sort linked opportunities; default newest first.")

@@ -31,6 +31,7 @@ from schema.common import (
     FirstArg,
     SortDirection,
     described_enum,
+    distinct,
 )
 from schema.contact import Contact
 from schema.contact_filters import ContactFilter
@@ -349,8 +350,7 @@ class ContactAssociationLabelFilter:
     )
 
     def to_domain(self) -> d.AssociationLabelFilter:
-        types = self.object_types
-        return d.AssociationLabelFilter(None if types is None else tuple(sorted(set(types))))
+        return d.AssociationLabelFilter(distinct(self.object_types))
 
 
 @strawberry.input(description="How to sort association labels; default oldest first.")

@@ -30,6 +30,7 @@ from schema.common import (
     FirstArg,
     SortDirection,
     described_enum,
+    distinct,
 )
 from schema.user import User
 
@@ -182,10 +183,6 @@ class ContactCommunityGroupConnection(Connection[ContactCommunityGroup]):
     pass
 
 
-def _ids(ids: list[strawberry.ID] | None) -> PortalFilter:
-    return PortalFilter(None if ids is None else tuple(sorted({str(i) for i in ids})))
-
-
 @strawberry.input(description="Which course offers to list. Every member given must hold.")
 class ContactCourseOfferFilter:
     offer_ids: list[strawberry.ID] | None = strawberry.field(
@@ -195,7 +192,7 @@ class ContactCourseOfferFilter:
     )
 
     def to_domain(self) -> PortalFilter:
-        return _ids(self.offer_ids)
+        return PortalFilter(distinct(self.offer_ids))
 
 
 @strawberry.input(description="Which community groups to list. Every member given must hold.")
@@ -207,7 +204,7 @@ class ContactCommunityGroupFilter:
     )
 
     def to_domain(self) -> PortalFilter:
-        return _ids(self.group_ids)
+        return PortalFilter(distinct(self.group_ids))
 
 
 @strawberry.input(description="How to sort course offers; default oldest grant first.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Annotated, Generic, TypeVar
@@ -64,6 +64,15 @@ def described_enum(
     for value in declared.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = values[cls[value.name]]
     return declared
+
+
+StrT = TypeVar("StrT", bound=str)
+
+
+def distinct(values: Iterable[StrT] | None) -> tuple[StrT, ...] | None:
+    """A filter input's list member as the domain takes it: the set asked for, in one
+    order (so equal filters share one loader key and one statement); None stays None."""
+    return None if values is None else tuple(sorted(set(values)))
 
 
 def aware(value: datetime | None, path: str) -> datetime | None:

@@ -21,6 +21,7 @@ from schema.common import (
     FirstArg,
     SortDirection,
     described_enum,
+    distinct,
 )
 from schema.contact_filters import ContactFilter, ContactOrderBy
 from schema.enums import ContactSortField
@@ -216,10 +217,9 @@ class SmartListFilter:
     )
 
     def to_domain(self) -> s.SmartListFilter:
-        ids = self.created_by_ids
         return s.SmartListFilter(
             search=(self.search or "").strip() or None,
-            created_by_ids=None if ids is None else tuple(sorted({str(i) for i in ids})),
+            created_by_ids=distinct(self.created_by_ids),
         )
 
 

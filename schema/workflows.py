@@ -21,6 +21,7 @@ from schema.common import (
     FirstArg,
     SortDirection,
     described_enum,
+    distinct,
 )
 from schema.user import User
 
@@ -147,8 +148,7 @@ class ContactWorkflowFilter:
     )
 
     def to_domain(self) -> w.WorkflowFilter:
-        states = self.states
-        return w.WorkflowFilter(None if states is None else tuple(sorted(set(states))))
+        return w.WorkflowFilter(distinct(self.states))
 
 
 @strawberry.input(description="How to sort workflow enrolments; default latest change first.")
