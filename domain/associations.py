@@ -70,6 +70,57 @@ class OpportunityStatus(StrEnum):
 Scalar = str | int | float | bool | None
 
 
+# -- how the lists are asked for ---------------------------------------------------------------
+
+
+class AssociationSortField(StrEnum):
+    CREATED_AT = "CREATED_AT"
+
+
+@dataclass(frozen=True)
+class AssociationFilter:
+    """``object_types``: only links to these types of record (``None``: every link)."""
+
+    object_types: tuple[AssociationObjectType, ...] | None = None
+
+
+class OpportunitySortField(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    NAME = "NAME"
+
+
+@dataclass(frozen=True)
+class OpportunityFilter:
+    """``statuses``: only opportunities in one of these statuses (``None``: all)."""
+
+    statuses: tuple[OpportunityStatus, ...] | None = None
+
+
+class AssociationLabelSortField(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    NAME = "NAME"
+
+
+@dataclass(frozen=True)
+class AssociationLabelFilter:
+    """``object_types``: only labels for these types of record (``None``: every label)."""
+
+    object_types: tuple[AssociationObjectType, ...] | None = None
+
+
+class LinkedContactSortField(StrEnum):
+    """The contacts linked to a record: by when they were linked, or as `contacts` sorts
+    (the other members are :class:`domain.contact_query.ContactSortField`'s)."""
+
+    LINKED_AT = "LINKED_AT"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    FIRST_NAME = "FIRST_NAME"
+    LAST_NAME = "LAST_NAME"
+    BUSINESS_NAME = "BUSINESS_NAME"
+
+
 # -- small rules -------------------------------------------------------------------------------
 
 

@@ -25,6 +25,24 @@ class PortalKind(StrEnum):
     COMMUNITY_GROUP = "COMMUNITY_GROUP"
 
 
+class CourseOfferSortField(StrEnum):
+    GRANTED_AT = "GRANTED_AT"
+    NAME = "NAME"
+
+
+class CommunityGroupSortField(StrEnum):
+    ASSIGNED_AT = "ASSIGNED_AT"
+    NAME = "NAME"
+
+
+@dataclass(frozen=True)
+class PortalFilter:
+    """``ref_ids``: only these offers or groups (their ids in the other system); ``None``:
+    every one the contact has."""
+
+    ref_ids: tuple[str, ...] | None = None
+
+
 @dataclass(frozen=True)
 class _KindInfo:
     label: str

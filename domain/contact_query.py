@@ -106,6 +106,17 @@ def _parts(value: object) -> Iterator[object]:
             yield from _parts(getattr(value, f.name))
 
 
+def all_of(*filters: ContactFilter | None) -> ContactFilter | None:
+    """The contacts every one of ``filters`` selects (a missing one selects every contact).
+    Whether archived contacts are in is decided at the top of a filter (omitted: only active
+    ones), so the first filter that says so decides it for the whole."""
+    given = [f for f in filters if f is not None]
+    if len(given) <= 1:
+        return given[0] if given else None
+    archived = next((f.archived for f in given if f.archived is not None), None)
+    return ContactFilter(all_of=tuple(given), archived=archived)
+
+
 def has_naive_times(value: object) -> bool:
     """Whether a time without a zone hides anywhere in a filter tree: such a filter has no
     answer (SQL would compare it as UTC or fail), so callers refuse it."""

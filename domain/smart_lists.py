@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from domain.contact import KEEP
 from domain.contact_query import ContactFilter, ContactOrder, has_empty_ranges, has_naive_times
@@ -25,6 +26,21 @@ from domain.viewer import Viewer
 
 MAX_NAME_LENGTH = 100
 """Not on the help page; list names are short labels."""
+
+
+class SmartListSortField(StrEnum):
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@dataclass(frozen=True)
+class SmartListFilter:
+    """Which of the location's lists: ``search`` -- text the name contains (any case);
+    ``created_by_ids`` -- made by one of these team members. ``None``: no condition."""
+
+    search: str | None = None
+    created_by_ids: tuple[str, ...] | None = None
 
 
 @dataclass

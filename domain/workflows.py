@@ -38,6 +38,20 @@ class WorkflowEndReason(StrEnum):
     STOPPED = "STOPPED"
 
 
+class WorkflowSortField(StrEnum):
+    CHANGED_AT = "CHANGED_AT"
+    """The enrolment's latest change: its end once it ended, else its enrolment. Newest
+    first, this is the panel's order: ACTIVE by enrolment, PAST by end."""
+    ENROLLED_AT = "ENROLLED_AT"
+
+
+@dataclass(frozen=True)
+class WorkflowFilter:
+    """``states``: only enrolments in one of these states (``None``: every enrolment)."""
+
+    states: tuple[WorkflowState, ...] | None = None
+
+
 def check_ref(value: str, what: str, path: str) -> str:
     """An outside object's id: trimmed, not empty, bounded."""
     text = value.strip()

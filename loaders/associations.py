@@ -9,6 +9,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.associations import AppliedLabel, Company, CustomObjectRecord, Opportunity
+from domain.contact_query import ContactQuery
 from domain.viewer import Viewer
 from loaders.base import CountByContactLoader, PagedByContactLoader, SqlLoader
 from persistence import associations as pa
@@ -19,7 +20,9 @@ from persistence.tables import ASSOCIATION, COMPANY, CUSTOM_OBJECT_RECORD, OPPOR
 
 def associations_page_loader(engine: AsyncEngine, viewer: Viewer) -> PagedByContactLoader:
     """AssociationsByContactLoader: a page of each contact's associations (its side rows)."""
-    return PagedByContactLoader(engine, ASSOCIATION, pa.association_filter(viewer))
+    return PagedByContactLoader(
+        engine, ASSOCIATION, pa.association_filter(viewer), pa.ASSOCIATION_KEYSET
+    )
 
 
 def associations_count_loader(engine: AsyncEngine, viewer: Viewer) -> CountByContactLoader:
@@ -29,7 +32,9 @@ def associations_count_loader(engine: AsyncEngine, viewer: Viewer) -> CountByCon
 
 def opportunities_page_loader(engine: AsyncEngine) -> PagedByContactLoader:
     """OpportunitiesByContactLoader: a page of the opportunities linked to each contact."""
-    return PagedByContactLoader(engine, pa.CONTACT_OPPORTUNITY, pa.opportunity_filter)
+    return PagedByContactLoader(
+        engine, pa.CONTACT_OPPORTUNITY, pa.opportunity_filter, pa.OPPORTUNITY_KEYSET
+    )
 
 
 def opportunities_count_loader(engine: AsyncEngine) -> CountByContactLoader:
@@ -120,7 +125,8 @@ class LinkedContactsLoader(SqlLoader[LinkedPageKey, Page]):
 
 
 class LinkedContactCountLoader(SqlLoader[pa.LinkedKey, int]):
-    """How many contacts the viewer may see are linked to each record."""
+    """How many contacts the viewer may see (and the filter selects) are linked to each
+    record; keys sharing type and filter share one statement."""
 
     missing = 0
 
@@ -131,11 +137,11 @@ class LinkedContactCountLoader(SqlLoader[pa.LinkedKey, int]):
     async def fetch(
         self, conn: AsyncConnection, keys: Sequence[pa.LinkedKey]
     ) -> dict[pa.LinkedKey, int]:
-        groups: dict[str, list[str]] = {}
-        for object_type, object_id in keys:
-            groups.setdefault(object_type, []).append(object_id)
+        groups: dict[tuple[str, ContactQuery], list[str]] = {}
+        for object_type, object_id, query in keys:
+            groups.setdefault((object_type, query), []).append(object_id)
         out: dict[pa.LinkedKey, int] = {}
-        for object_type, ids in groups.items():
-            counts = await pa.linked_contact_counts(conn, self.viewer, object_type, ids)
-            out.update({(object_type, i): counts.get(i, 0) for i in ids})
+        for (object_type, query), ids in groups.items():
+            counts = await pa.linked_contact_counts(conn, self.viewer, object_type, ids, query)
+            out.update({(object_type, i, query): counts.get(i, 0) for i in ids})
         return out

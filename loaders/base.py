@@ -10,8 +10,10 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from persistence.tab_pages import (
+    BY_COLUMN,
     EMPTY,
     FilterCompiler,
+    Keyset,
     Page,
     PageRequest,
     counts_by_contact,
@@ -65,14 +67,22 @@ PageKey = tuple[str, PageRequest]
 
 class PagedByContactLoader(SqlLoader[PageKey, Page]):
     """A page of one tab's list per contact. Keys sharing a request (same first, after,
-    sort, filter -- the usual case when a query lists many contacts) share one statement."""
+    sort, filter -- the usual case when a query lists many contacts) share one statement.
+    ``keyset`` names the sorts a request may ask for (default: the table's columns by name)."""
 
     missing: Any = EMPTY
 
-    def __init__(self, engine: AsyncEngine, table: Table, compile_filter: FilterCompiler) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        table: Table,
+        compile_filter: FilterCompiler,
+        keyset: Keyset = BY_COLUMN,
+    ) -> None:
         super().__init__(engine)
         self.table = table
         self.compile_filter = compile_filter
+        self.keyset = keyset
 
     async def fetch(self, conn: AsyncConnection, keys: Sequence[PageKey]) -> dict[PageKey, Page]:
         by_request: dict[PageRequest, list[str]] = {}
@@ -80,9 +90,8 @@ class PagedByContactLoader(SqlLoader[PageKey, Page]):
             by_request.setdefault(request, []).append(contact_id)
         out: dict[PageKey, Page] = {}
         for request, ids in by_request.items():
-            pages = await pages_by_contact(
-                conn, self.table, ids, request, self.compile_filter(request.filter)
-            )
+            where = self.compile_filter(request.filter)
+            pages = await pages_by_contact(conn, self.table, ids, request, where, self.keyset)
             out.update({(cid, request): pages.get(cid, EMPTY) for cid in ids})
         return out
 

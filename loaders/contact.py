@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.client_portal import PortalKind
 from domain.contact import Contact, ContactPoint, DndSetting
 from domain.custom_fields import CustomFieldDefinition, CustomValue
 from domain.viewer import Viewer
@@ -26,7 +27,7 @@ from loaders.associations import (
 )
 from loaders.base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
 from loaders.calendars import CalendarByIdLoader
-from loaders.client_portal import CommunityGroupsByContactLoader, CourseOffersByContactLoader
+from loaders.client_portal import portal_count_loader, portal_page_loader
 from loaders.interactions import (
     AttributionByContactLoader,
     interactions_count_loader,
@@ -116,8 +117,10 @@ class Loaders:
         self.attribution = AttributionByContactLoader(engine)
         self.workflows = workflows_page_loader(engine)
         self.workflows_count = workflows_count_loader(engine)
-        self.course_offers = CourseOffersByContactLoader(engine)
-        self.community_groups = CommunityGroupsByContactLoader(engine)
+        self.course_offers = portal_page_loader(engine, PortalKind.COURSE_OFFER)
+        self.course_offers_count = portal_count_loader(engine, PortalKind.COURSE_OFFER)
+        self.community_groups = portal_page_loader(engine, PortalKind.COMMUNITY_GROUP)
+        self.community_groups_count = portal_count_loader(engine, PortalKind.COMMUNITY_GROUP)
         self.smart_list = SmartListByIdLoader(engine, viewer.location_id)
         self.navigation = NavigationLoader(engine, viewer)
         self.list_contacts = ListContactsLoader(engine, viewer)

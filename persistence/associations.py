@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -34,21 +33,37 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.associations import (
     AppliedLabel,
     Association,
+    AssociationFilter,
     AssociationLabel,
+    AssociationLabelFilter,
+    AssociationLabelSortField,
     AssociationLink,
     AssociationObjectType,
+    AssociationSortField,
     Company,
     CustomObjectRecord,
+    LinkedContactSortField,
     Opportunity,
+    OpportunityFilter,
+    OpportunitySortField,
     OpportunityStatus,
 )
+from domain.contact_query import ContactQuery, ContactSortField
 from domain.custom_fields import Money
 from domain.errors import ConcurrencyConflict
 from domain.viewer import Viewer
+from persistence.contact_search import SORT_COLUMNS, where_clause
 from persistence.mappers import RowLike
-from persistence.paging import encode_cursor
 from persistence.queries import visible_to
-from persistence.tab_pages import FilterCompiler, Page, PageRequest, after_clause
+from persistence.tab_pages import (
+    FilterCompiler,
+    Keyset,
+    Page,
+    PageRequest,
+    folded,
+    single_page,
+    windowed_pages,
+)
 from persistence.tables import (
     ASSOCIATION,
     ASSOCIATION_LABEL,
@@ -248,21 +263,14 @@ async def rows_by_id(
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
 
 
-@dataclass(frozen=True)
-class AssociationFilter:
-    """``object_type``: only links to this type of record."""
-
-    object_type: AssociationObjectType | None = None
-
-
 def association_filter(viewer: Viewer) -> FilterCompiler:
     """A contact's associations as ``viewer`` may see them: a restricted viewer does not
     see links to contacts they may not see (nor are they counted)."""
 
     def compile_filter(f: AssociationFilter | None) -> ColumnElement[bool]:
         clauses: list[ColumnElement[bool]] = []
-        if f is not None and f.object_type is not None:
-            clauses.append(A.c.object_type == f.object_type.value)
+        if f is not None and f.object_types is not None:
+            clauses.append(A.c.object_type.in_([t.value for t in f.object_types]))
         if viewer.assigned_only:
             target_visible = exists().where(CONTACT.c.id == A.c.object_id, visible_to(viewer))
             clauses.append(or_(A.c.object_type != CONTACT_TYPE, target_visible))
@@ -270,6 +278,9 @@ def association_filter(viewer: Viewer) -> FilterCompiler:
 
     return compile_filter
 
+
+ASSOCIATION_KEYSET = Keyset({AssociationSortField.CREATED_AT: A.c.created_at})
+"""A contact's associations sort by when they were linked."""
 
 CONTACT_OPPORTUNITY = cast(
     Table,
@@ -288,28 +299,80 @@ CONTACT_OPPORTUNITY = cast(
 (a subquery, not a table: the cast only tells the type checker it has the same columns)."""
 
 
-@dataclass(frozen=True)
-class OpportunityFilter:
-    """``statuses``: only opportunities in one of these statuses."""
-
-    statuses: tuple[OpportunityStatus, ...] | None = None
-
-
 def opportunity_filter(f: OpportunityFilter | None) -> ColumnElement[bool]:
     if f is None or f.statuses is None:
         return true()
     return CONTACT_OPPORTUNITY.c.status.in_([s.value for s in f.statuses])
 
 
-LinkedKey = tuple[str, str]
-"""(object type, record id)."""
+_CO = CONTACT_OPPORTUNITY.c
+OPPORTUNITY_KEYSET = Keyset(
+    {
+        OpportunitySortField.CREATED_AT: _CO.created_at,
+        OpportunitySortField.UPDATED_AT: _CO.updated_at,
+        OpportunitySortField.NAME: folded(_CO.name),
+    }
+)
 
 
-def _linked_contacts(viewer: Viewer, object_type: str, ids: Sequence[str]) -> Select[Any]:
+def _labels_of(location_id: str, f: AssociationLabelFilter | None) -> Select[Any]:
+    stmt = select(AL).where(AL.c.location_id == location_id)
+    if f is not None and f.object_types is not None:
+        stmt = stmt.where(AL.c.object_type.in_([t.value for t in f.object_types]))
+    return stmt
+
+
+LABEL_KEYSET = Keyset(
+    {
+        AssociationLabelSortField.CREATED_AT: AL.c.created_at,
+        AssociationLabelSortField.NAME: folded(AL.c.name),
+    }
+)
+
+
+async def label_page(
+    conn: AsyncConnection,
+    location_id: str,
+    f: AssociationLabelFilter | None,
+    request: PageRequest,
+) -> Page:
+    """A page of the location's label definitions; raises InvalidCursor."""
+    rows = _labels_of(location_id, f)
+    sort = LABEL_KEYSET.sort(AL, request.sort)
+    return await single_page(conn, rows, sort, AL.c.id, request)
+
+
+async def label_count(
+    conn: AsyncConnection, location_id: str, f: AssociationLabelFilter | None
+) -> int:
+    inner = _labels_of(location_id, f).subquery()
+    return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
+
+
+LinkedKey = tuple[str, str, ContactQuery]
+"""(object type, record id, which of its contacts)."""
+
+LINKED_KEYSET = Keyset(
+    {
+        field: A.c.created_at
+        if field is LinkedContactSortField.LINKED_AT
+        else SORT_COLUMNS[ContactSortField(field.value)]
+        for field in LinkedContactSortField
+    }
+)
+"""The contacts linked to a record sort by the link's time or as `contacts` sorts (the same
+expressions); ties are broken by the link side's id, unique per record."""
+
+
+def _linked_contacts(
+    viewer: Viewer, object_type: str, ids: Sequence[str], query: ContactQuery
+) -> Select[Any]:
+    """The links of the records to contacts that ``viewer`` may see and ``query`` selects
+    (the filter compiler of `contacts`: archived contacts only when the filter asks)."""
     return (
         select(A.c.id, A.c.object_id, A.c.contact_id, A.c.created_at)
         .join(CONTACT, CONTACT.c.id == A.c.contact_id)
-        .where(A.c.object_type == object_type, A.c.object_id.in_(ids), visible_to(viewer))
+        .where(A.c.object_type == object_type, A.c.object_id.in_(ids), where_clause(viewer, query))
     )
 
 
@@ -320,36 +383,20 @@ async def linked_contact_pages(
     ids: Sequence[str],
     request: PageRequest,
 ) -> dict[str, Page]:
-    """The contacts linked to each record that ``viewer`` may see, newest link first: one
-    windowed statement for any number of records."""
-    order = [A.c.created_at.desc(), A.c.id.desc()]
-    rank = func.row_number().over(partition_by=A.c.object_id, order_by=order).label("rank")
-    inner = (
-        _linked_contacts(viewer, object_type, ids)
-        .add_columns(rank)
-        .where(after_clause(A, request))
-        .subquery()
-    )
-    stmt = (
-        select(inner)
-        .where(inner.c.rank <= request.first + 1)
-        .order_by(inner.c.object_id, inner.c.rank)
-    )
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in (await conn.execute(stmt)).mappings():
-        grouped[row["object_id"]].append(dict(row))
-    pages = {}
-    for object_id, rows in grouped.items():
-        kept = rows[: request.first]
-        cursors = [encode_cursor([r["created_at"], r["id"]]) for r in kept]
-        pages[object_id] = Page(kept, cursors, len(rows) > request.first)
-    return pages
+    """The contacts linked to each record that ``viewer`` may see and the request's filter
+    (a ContactQuery) selects, in the request's order: one windowed statement for any number
+    of records."""
+    query = request.filter
+    assert isinstance(query, ContactQuery), "a linked contacts page filters by a ContactQuery"
+    rows = _linked_contacts(viewer, object_type, ids, query)
+    sort = LINKED_KEYSET.sort(A, request.sort)
+    return await windowed_pages(conn, rows, A.c.object_id, sort, A.c.id, request)
 
 
 async def linked_contact_counts(
-    conn: AsyncConnection, viewer: Viewer, object_type: str, ids: Sequence[str]
+    conn: AsyncConnection, viewer: Viewer, object_type: str, ids: Sequence[str], query: ContactQuery
 ) -> dict[str, int]:
-    inner = _linked_contacts(viewer, object_type, ids).subquery()
+    inner = _linked_contacts(viewer, object_type, ids, query).subquery()
     stmt = select(inner.c.object_id, func.count()).group_by(inner.c.object_id)
     return {oid: n for oid, n in (await conn.execute(stmt)).all()}
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, select
+from sqlalchemy import Column, ColumnElement, Table, delete, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.client_portal import PortalAccess, PortalKind
+from domain.client_portal import (
+    CommunityGroupSortField,
+    CourseOfferSortField,
+    PortalAccess,
+    PortalFilter,
+    PortalKind,
+)
 from persistence.inserts import insert_new
 from persistence.mappers import RowLike
-from persistence.queries import Rows
+from persistence.tab_pages import FilterCompiler, Keyset, folded
 from persistence.tables import COMMUNITY_GROUP, COURSE_OFFER
 
 
@@ -66,26 +71,40 @@ def access_from_row(kind: PortalKind, r: RowLike) -> PortalAccess:
     )
 
 
-async def by_contact(conn: AsyncConnection, kind: PortalKind, ids: Sequence[str]) -> Rows:
-    """One statement for any number of contacts: each one's rows, oldest first."""
+def from_row(kind: PortalKind) -> Callable[[RowLike], PortalAccess]:
+    return lambda r: access_from_row(kind, r)
+
+
+def portal_filter(kind: PortalKind) -> FilterCompiler:
+    """The WHERE clause of a filter over one kind's table."""
     t = TABLES[kind]
-    stmt = (
-        select(t.table)
-        .where(t.c("contact_id").in_(ids))
-        .order_by(t.c("contact_id"), t.c(t.since), t.c(t.ref))
-    )
-    out: Rows = defaultdict(list)
-    for r in (await conn.execute(stmt)).mappings():
-        out[r["contact_id"]].append(dict(r))
-    return out
+
+    def compile_filter(f: PortalFilter | None) -> ColumnElement[bool]:
+        if f is None or f.ref_ids is None:
+            return true()
+        return t.c(t.ref).in_(f.ref_ids)
+
+    return compile_filter
 
 
-async def course_offers(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await by_contact(conn, PortalKind.COURSE_OFFER, ids)
-
-
-async def community_groups(conn: AsyncConnection, ids: Sequence[str]) -> Rows:
-    return await by_contact(conn, PortalKind.COMMUNITY_GROUP, ids)
+KEYSETS = {
+    PortalKind.COURSE_OFFER: Keyset(
+        {
+            CourseOfferSortField.GRANTED_AT: COURSE_OFFER.c.granted_at,
+            CourseOfferSortField.NAME: folded(COURSE_OFFER.c.offer_name),
+        },
+        ident="offer_id",
+    ),
+    PortalKind.COMMUNITY_GROUP: Keyset(
+        {
+            CommunityGroupSortField.ASSIGNED_AT: COMMUNITY_GROUP.c.assigned_at,
+            CommunityGroupSortField.NAME: folded(COMMUNITY_GROUP.c.group_name),
+        },
+        ident="group_id",
+    ),
+}
+"""A contact's offers and groups sort by when they were given or by name; ties (and
+cursors) by the offer's or group's id, unique per contact (the rows have no id of their own)."""
 
 
 class SqlPortalRepository:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.contact_query import ContactOrder, ContactQuery, ContactSortField
-from domain.smart_lists import SmartList, name_taken
+from domain.smart_lists import SmartList, SmartListFilter, SmartListSortField, name_taken
 from domain.viewer import Viewer
 from persistence.contact_filter_json import filter_from_json, filter_to_json
 from persistence.contact_search import SORT_COLUMNS, Page, where_clause
@@ -36,7 +36,7 @@ from persistence.inserts import insert_new
 from persistence.mappers import RowLike
 from persistence.paging import InvalidCursor, encode_cursor, keyset_after
 from persistence.queries import C
-from persistence.tab_pages import PageRequest, after_clause
+from persistence.tab_pages import Keyset, PageRequest, single_page
 from persistence.tables import CONTACT, SMART_LIST
 
 S = SMART_LIST.c
@@ -120,29 +120,39 @@ class ListPage:
     has_next: bool
 
 
+SMART_LIST_KEYSET = Keyset(
+    {
+        SmartListSortField.NAME: S.name_key,  # the name in lower case: any case sorts as one
+        SmartListSortField.CREATED_AT: S.created_at,
+        SmartListSortField.UPDATED_AT: S.updated_at,
+    }
+)
+
+
+def _lists_of(location_id: str, f: SmartListFilter | None) -> Select[Any]:
+    stmt = select(SMART_LIST).where(S.location_id == location_id)
+    if f is None:
+        return stmt
+    text = (f.search or "").strip()
+    if text:
+        stmt = stmt.where(S.name_key.contains(name_key(text), autoescape=True))
+    if f.created_by_ids is not None:
+        stmt = stmt.where(S.created_by.in_(f.created_by_ids))
+    return stmt
+
+
 async def lists_page(
-    conn: AsyncConnection, location_id: str, first: int, after: str | None
+    conn: AsyncConnection, location_id: str, f: SmartListFilter | None, request: PageRequest
 ) -> ListPage:
-    """The location's lists by name (case-insensitive), then id; raises InvalidCursor."""
-    request = PageRequest(first, after, "name_key", descending=False)
-    stmt = (
-        select(SMART_LIST)
-        .where(S.location_id == location_id, after_clause(SMART_LIST, request))
-        .order_by(S.name_key, S.id)
-        .limit(first + 1)
-    )
-    rows = list((await conn.execute(stmt)).mappings())
-    kept = rows[:first]
-    return ListPage(
-        [smart_list_from_row(r) for r in kept],
-        [encode_cursor([r["name_key"], r["id"]]) for r in kept],
-        len(rows) > first,
-    )
+    """A page of the location's lists in the request's order, then id; raises InvalidCursor."""
+    sort = SMART_LIST_KEYSET.sort(SMART_LIST, request.sort)
+    found = await single_page(conn, _lists_of(location_id, f), sort, S.id, request)
+    return ListPage([smart_list_from_row(r) for r in found.rows], found.cursors, found.has_next)
 
 
-async def lists_count(conn: AsyncConnection, location_id: str) -> int:
-    stmt = select(func.count()).select_from(SMART_LIST).where(S.location_id == location_id)
-    return int((await conn.execute(stmt)).scalar_one())
+async def lists_count(conn: AsyncConnection, location_id: str, f: SmartListFilter | None) -> int:
+    inner = _lists_of(location_id, f).subquery()
+    return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
 async def by_ids(

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.workflows import WorkflowEndReason, WorkflowEnrollment, WorkflowState
+from domain.workflows import (
+    WorkflowEndReason,
+    WorkflowEnrollment,
+    WorkflowFilter,
+    WorkflowSortField,
+    WorkflowState,
+)
 from persistence.inserts import insert_new
 from persistence.mappers import RowLike
+from persistence.tab_pages import Keyset
 from persistence.tables import WORKFLOW
 
 W = WORKFLOW.c
@@ -45,13 +52,23 @@ def enrollment_from_row(r: RowLike) -> WorkflowEnrollment:
     )
 
 
-def workflow_filter(state: WorkflowState) -> ColumnElement[bool]:
-    """ACTIVE: still running; PAST: completed or stopped."""
-    return W.ended_at.is_(None) if state is WorkflowState.ACTIVE else W.ended_at.is_not(None)
+_STATES = {WorkflowState.ACTIVE: W.ended_at.is_(None), WorkflowState.PAST: W.ended_at.is_not(None)}
+"""ACTIVE: still running; PAST: completed or stopped."""
 
 
-SORT_BY_STATE = {WorkflowState.ACTIVE: "enrolled_at", WorkflowState.PAST: "ended_at"}
-"""Active enrolments list the newest enrolment first; past ones the latest to end first."""
+def workflow_filter(f: WorkflowFilter | None) -> ColumnElement[bool]:
+    if f is None or f.states is None:
+        return true()
+    return or_(false(), *(_STATES[s] for s in set(f.states)))
+
+
+WORKFLOW_KEYSET = Keyset(
+    {
+        # never null: an enrolment's end, or while it runs its start
+        WorkflowSortField.CHANGED_AT: func.coalesce(W.ended_at, W.enrolled_at),
+        WorkflowSortField.ENROLLED_AT: W.enrolled_at,
+    }
+)
 
 
 class SqlWorkflowRepository:

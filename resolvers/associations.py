@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from domain import associations as a
+from domain.associations import AssociationFilter, OpportunityFilter
 from domain.associations import AssociationObjectType as T
 from domain.contact import Contact
+from domain.contact_query import ContactQuery
 from persistence.associations import (
-    AssociationFilter,
-    OpportunityFilter,
-    SqlAssociationRepository,
     association_from_row,
+    label_count,
+    label_from_row,
+    label_page,
     opportunity_from_row,
 )
 from persistence.paging import InvalidCursor
@@ -79,7 +81,8 @@ async def custom_object_record(info: Info, record_id: str) -> a.CustomObjectReco
 async def linked_contacts(
     info: Info, object_type: T, object_id: str, request: PageRequest
 ) -> tuple[list[Contact], list[str], bool]:
-    """A page of the contacts the viewer may see that are linked to one record."""
+    """A page of the contacts the viewer may see that are linked to one record and match
+    the request's filter (a ContactQuery)."""
     loaders = info.context.loaders
     try:
         found: Page = await loaders.linked_contacts.load((object_type.value, object_id, request))
@@ -90,14 +93,28 @@ async def linked_contacts(
     return [c for c, _ in kept], [cur for _, cur in kept], found.has_next
 
 
-async def linked_count(info: Info, object_type: T, object_id: str) -> int:
-    return await info.context.loaders.linked_contacts_count.load((object_type.value, object_id))
+async def linked_count(info: Info, object_type: T, object_id: str, query: ContactQuery) -> int:
+    key = (object_type.value, object_id, query)
+    return await info.context.loaders.linked_contacts_count.load(key)
 
 
-async def label_definitions(info: Info, object_type: T | None) -> list[a.AssociationLabel]:
-    async with info.context.engine.connect() as conn:
-        found = await SqlAssociationRepository(conn).labels(info.context.viewer.location_id)
-    return [x for x in found if object_type is None or x.object_type is object_type]
+async def label_definitions(
+    info: Info, request: PageRequest, label_filter: a.AssociationLabelFilter
+) -> tuple[list[a.AssociationLabel], list[str], bool, Callable[[], Awaitable[int]]]:
+    """A page of the viewer's location's labels, and how to count them all."""
+    ctx = info.context
+    location_id = ctx.viewer.location_id
+    try:
+        async with ctx.engine.connect() as conn:
+            found = await label_page(conn, location_id, label_filter, request)
+    except InvalidCursor as exc:
+        raise bad_cursor(exc) from exc
+
+    async def count() -> int:
+        async with ctx.engine.connect() as conn:
+            return await label_count(conn, location_id, label_filter)
+
+    return [label_from_row(r) for r in found.rows], found.cursors, found.has_next, count
 
 
 # -- writes ------------------------------------------------------------------------------------

@@ -1,41 +1,43 @@
-"""Client portal (Actions panel): a contact's course offers and community groups, and the
-writes that grant / revoke and assign / remove them."""
+"""Client portal (Actions panel): pages of a contact's course offers and community groups,
+and the writes that grant / revoke and assign / remove them."""
 
 from __future__ import annotations
 
 from domain import client_portal as cp
-from domain.client_portal import PortalAccess, PortalKind
-from resolvers.common import Info, Outcome, run_write
+from domain.client_portal import PortalAccess, PortalFilter, PortalKind
+from loaders.base import CountByContactLoader, PagedByContactLoader
+from persistence.client_portal import from_row
+from persistence.tab_pages import PageRequest
+from resolvers.common import Info, Outcome, run_write, tab_page
 
 
-async def course_offers(info: Info, contact_id: str) -> list[PortalAccess]:
-    return await info.context.loaders.course_offers.load(contact_id)
-
-
-async def community_groups(info: Info, contact_id: str) -> list[PortalAccess]:
-    return await info.context.loaders.community_groups.load(contact_id)
-
-
-def _forget(info: Info, kind: PortalKind, contact_id: str) -> None:
-    """The payload's `contact` re-reads the changed group instead of a cached one."""
+def _loaders(info: Info, kind: PortalKind) -> tuple[PagedByContactLoader, CountByContactLoader]:
     loaders = info.context.loaders
-    loader = loaders.course_offers if kind is PortalKind.COURSE_OFFER else loaders.community_groups
-    loader.clear(contact_id)
+    if kind is PortalKind.COURSE_OFFER:
+        return loaders.course_offers, loaders.course_offers_count
+    return loaders.community_groups, loaders.community_groups_count
+
+
+async def page(
+    info: Info, kind: PortalKind, contact_id: str, request: PageRequest
+) -> tuple[list[PortalAccess], list[str], bool]:
+    return await tab_page(_loaders(info, kind)[0], contact_id, request, from_row(kind))
+
+
+async def count(info: Info, kind: PortalKind, contact_id: str, portal_filter: PortalFilter) -> int:
+    return await _loaders(info, kind)[1].load((contact_id, portal_filter))
 
 
 async def add(
     info: Info, kind: PortalKind, contact_id: str, ref_id: str, name: str
 ) -> Outcome[PortalAccess]:
+    """The payload's `contact` re-reads the changed list (run_write forgets every page)."""
     ctx = info.context
-    outcome = await run_write(info, cp.add(ctx.svc, ctx.viewer, kind, contact_id, ref_id, name))
-    _forget(info, kind, contact_id)
-    return outcome
+    return await run_write(info, cp.add(ctx.svc, ctx.viewer, kind, contact_id, ref_id, name))
 
 
 async def remove(
     info: Info, kind: PortalKind, contact_id: str, ref_id: str
 ) -> Outcome[PortalAccess | None]:
     ctx = info.context
-    outcome = await run_write(info, cp.remove(ctx.svc, ctx.viewer, kind, contact_id, ref_id))
-    _forget(info, kind, contact_id)
-    return outcome
+    return await run_write(info, cp.remove(ctx.svc, ctx.viewer, kind, contact_id, ref_id))

@@ -10,7 +10,14 @@ import strawberry
 from graphql import GraphQLError
 
 from domain.contact import Contact
-from domain.contact_query import DEFAULT_PAGE, MAX_PAGE
+from domain.contact_query import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    ContactFilter,
+    ContactOrder,
+    ContactQuery,
+    has_naive_times,
+)
 from domain.errors import DomainError, UserError
 from loaders.base import PagedByContactLoader
 from persistence.mappers import RowLike
@@ -82,6 +89,24 @@ def page_request(
         except InvalidCursor as exc:
             raise bad_cursor(exc) from exc
     return request
+
+
+def contact_query(
+    info: Info, contact_filter: ContactFilter | None, order: ContactOrder | None = None
+) -> ContactQuery:
+    """A list of contacts asked as `contacts` asks it (phone numbers in the filter read in
+    the server's region). A time without a zone in the filter has no answer: a request
+    error, before any loader sees it."""
+    if contact_filter is not None and has_naive_times(contact_filter):
+        raise GraphQLError(
+            "times in `filter` need a zone, e.g. 2026-01-01T00:00:00Z",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    return ContactQuery(
+        filter=contact_filter,
+        order=order or ContactOrder(),
+        phone_region=info.context.settings.phone_region,
+    )
 
 
 async def tab_page(

@@ -7,31 +7,33 @@ from collections.abc import Awaitable, Callable
 
 from domain import smart_lists as s
 from domain.contact import KEEP, Contact
-from domain.contact_query import ContactFilter, ContactOrder, ContactQuery
+from domain.contact_query import ContactFilter, ContactOrder, ContactQuery, all_of
 from persistence import smart_lists as sl
 from persistence.mappers import contact_from_rows
 from persistence.paging import InvalidCursor
-from resolvers.common import Info, Outcome, bad_cursor, page_size, run_write
+from persistence.tab_pages import PageRequest
+from resolvers.common import Info, Outcome, bad_cursor, contact_query, page_size, run_write
 
 
-def query_of(info: Info, smart_list: s.SmartList) -> ContactQuery:
-    """The question a list saves, asked like `contacts` asks it."""
-    return ContactQuery(
-        filter=smart_list.filter,
-        order=smart_list.order,
-        phone_region=info.context.settings.phone_region,
-    )
+def query_of(
+    info: Info,
+    smart_list: s.SmartList,
+    narrow: ContactFilter | None = None,
+    order: ContactOrder | None = None,
+) -> ContactQuery:
+    """The question a list saves, asked like `contacts` asks it; ``narrow`` keeps only the
+    list's contacts it also selects, ``order`` replaces the list's sort."""
+    return contact_query(info, all_of(smart_list.filter, narrow), order or smart_list.order)
 
 
 async def lists(
-    info: Info, first: int | None, after: str | None
+    info: Info, request: PageRequest, list_filter: s.SmartListFilter
 ) -> tuple[list[s.SmartList], list[str], bool, Callable[[], Awaitable[int]]]:
     ctx = info.context
     location_id = ctx.viewer.location_id
-    size = page_size(first)
     try:
         async with ctx.engine.connect() as conn:
-            found = await sl.lists_page(conn, location_id, size, after)
+            found = await sl.lists_page(conn, location_id, list_filter, request)
     except InvalidCursor as exc:
         raise bad_cursor(exc) from exc
     for smart_list in found.lists:
@@ -39,7 +41,7 @@ async def lists(
 
     async def count() -> int:
         async with ctx.engine.connect() as conn:
-            return await sl.lists_count(conn, location_id)
+            return await sl.lists_count(conn, location_id, list_filter)
 
     return found.lists, found.cursors, found.has_next, count
 
@@ -49,13 +51,18 @@ async def smart_list(info: Info, smart_list_id: str) -> s.SmartList | None:
 
 
 async def contacts(
-    info: Info, smart_list: s.SmartList, first: int | None, after: str | None
+    info: Info,
+    smart_list: s.SmartList,
+    first: int | None,
+    after: str | None,
+    narrow: ContactFilter | None = None,
+    order: ContactOrder | None = None,
 ) -> tuple[list[Contact], list[str], bool, Callable[[], Awaitable[int]]]:
-    """The list's contacts the viewer may see: `contacts` with the saved filter and sort,
-    batched across lists (one statement for the pages of every list asked in the request,
-    one for their counts)."""
+    """The list's contacts the viewer may see: `contacts` with the saved filter (and
+    ``narrow``) and the saved sort (or ``order``), batched across lists (one statement for
+    the pages of every list asked in the request, one for their counts)."""
     ctx = info.context
-    query = query_of(info, smart_list)
+    query = query_of(info, smart_list, narrow, order)
     try:
         page = await ctx.loaders.list_contacts.load((query, page_size(first), after))
     except InvalidCursor as exc:

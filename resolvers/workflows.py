@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from domain import workflows as w
-from persistence.workflows import SORT_BY_STATE, enrollment_from_row
-from resolvers.common import Info, Outcome, page_request, run_write, tab_page
+from persistence.tab_pages import PageRequest
+from persistence.workflows import enrollment_from_row
+from resolvers.common import Info, Outcome, run_write, tab_page
 
 
 async def page(
-    info: Info, contact_id: str, state: w.WorkflowState, first: int | None, after: str | None
+    info: Info, contact_id: str, request: PageRequest
 ) -> tuple[list[w.WorkflowEnrollment], list[str], bool]:
-    """Newest first: by enrolment time (ACTIVE) or by end time (PAST), then id."""
-    request = page_request(first, after, SORT_BY_STATE[state], True, state)
     return await tab_page(info.context.loaders.workflows, contact_id, request, enrollment_from_row)
 
 
-async def count(info: Info, contact_id: str, state: w.WorkflowState) -> int:
-    return await info.context.loaders.workflows_count.load((contact_id, state))
+async def count(info: Info, contact_id: str, workflow_filter: w.WorkflowFilter) -> int:
+    return await info.context.loaders.workflows_count.load((contact_id, workflow_filter))
 
 
 async def enroll(

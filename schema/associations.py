@@ -10,28 +10,37 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import associations as d
-from domain.associations import AssociationObjectType, OpportunityStatus
+from domain.associations import (
+    AssociationLabelSortField,
+    AssociationObjectType,
+    LinkedContactSortField,
+    OpportunityStatus,
+)
 from domain.contact import KEEP
 from domain.custom_fields import Money as DomainMoney
 from domain.events import ContactEvent, EventKind
-from persistence.associations import AssociationFilter, OpportunityFilter
+from persistence.tab_pages import PageRequest
 from resolvers import associations as r
-from resolvers.common import Info, Outcome, page_request
+from resolvers.common import Info, Outcome, contact_query, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
-from schema.common import Connection, InputArg, UserError
+from schema.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    distinct,
+)
 from schema.contact import Contact
+from schema.contact_filters import ContactFilter
 from schema.contact_inputs import ContactCreateInput
 from schema.custom_fields import Money, MoneyInput
+from schema.enums import graphql_enum
 from schema.query import ContactConnection
 
 UNSET: Any = strawberry.UNSET
-SORT = "created_at"
-
-FirstArg = Annotated[int | None, strawberry.argument(description="At most 100; default 20.")]
-AfterArg = Annotated[
-    str | None, strawberry.argument(description="`endCursor` of the previous page.")
-]
 
 
 def _money(value: DomainMoney | None) -> Money | None:
@@ -42,18 +51,64 @@ def _money_in(value: MoneyInput | None) -> DomainMoney | None:
     return DomainMoney(value.amount, value.currency) if value else None
 
 
+graphql_enum(
+    LinkedContactSortField,
+    "What the contacts linked to a record sort by; ties are broken by the link.",
+    {
+        LinkedContactSortField.LINKED_AT: "When the contact was linked to the record.",
+        LinkedContactSortField.CREATED_AT: "When the contact was created.",
+        LinkedContactSortField.UPDATED_AT: "When the contact last changed.",
+        LinkedContactSortField.FIRST_NAME: "First name (case-insensitive; none sorts as empty).",
+        LinkedContactSortField.LAST_NAME: "Last name (case-insensitive; none sorts as empty).",
+        LinkedContactSortField.BUSINESS_NAME: "Business name (case-insensitive; none sorts as "
+        "empty).",
+    },
+    name="LinkedContactSortField",
+)
+
+
+@strawberry.input(
+    description="How to sort the contacts linked to a record; default newest link first."
+)
+class LinkedContactOrderBy:
+    field: LinkedContactSortField = strawberry.field(
+        default=LinkedContactSortField.LINKED_AT,
+        description="When linked (default), or a contact field as `contacts` sorts.",
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Which way; default descending."
+    )
+
+
+LinkedFilterArg = Annotated[
+    ContactFilter | None,
+    strawberry.argument(
+        description="Which of the linked contacts, exactly as `contacts(filter:)` takes it "
+        "(archived contacts are left out unless it asks); all of them if omitted."
+    ),
+]
+LinkedOrderArg = Annotated[
+    LinkedContactOrderBy | None,
+    strawberry.argument(description="Sort; default newest link first."),
+]
+
+
 async def _linked_contacts(
     info: Info,
     object_type: AssociationObjectType,
     object_id: str,
     first: int | None,
     after: str | None,
+    filter: ContactFilter | None,
+    order_by: LinkedContactOrderBy | None,
 ) -> ContactConnection:
-    request = page_request(first, after, SORT, True)
+    query = contact_query(info, filter.to_domain() if filter else None)
+    order = order_by or LinkedContactOrderBy()
+    request = page_request(first, after, order.field, order.direction == SortDirection.DESC, query)
     contacts, cursors, has_next = await r.linked_contacts(info, object_type, object_id, request)
 
     async def count() -> int:
-        return await r.linked_count(info, object_type, object_id)
+        return await r.linked_count(info, object_type, object_id, query)
 
     conn = ContactConnection.build(
         [Contact.from_domain(c) for c in contacts], cursors, has_next, after, count
@@ -62,7 +117,8 @@ async def _linked_contacts(
 
 
 LINKED_CONTACTS = (
-    "The contacts linked to it that the viewer may see, newest link first, as a cursor connection."
+    "The contacts linked to it that the viewer may see, as a cursor connection; default "
+    "newest link first. Batched: the pages of any number of records cost one statement."
 )
 
 
@@ -108,10 +164,15 @@ class Opportunity:
 
     @strawberry.field(description=LINKED_CONTACTS)
     async def contacts(
-        self, info: Info, first: FirstArg = None, after: AfterArg = None
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: LinkedFilterArg = None,
+        order_by: LinkedOrderArg = None,
     ) -> ContactConnection:
         return await _linked_contacts(
-            info, AssociationObjectType.OPPORTUNITY, str(self.id), first, after
+            info, AssociationObjectType.OPPORTUNITY, str(self.id), first, after, filter, order_by
         )
 
 
@@ -145,10 +206,15 @@ class Company:
 
     @strawberry.field(description=LINKED_CONTACTS)
     async def contacts(
-        self, info: Info, first: FirstArg = None, after: AfterArg = None
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: LinkedFilterArg = None,
+        order_by: LinkedOrderArg = None,
     ) -> ContactConnection:
         return await _linked_contacts(
-            info, AssociationObjectType.COMPANY, str(self.id), first, after
+            info, AssociationObjectType.COMPANY, str(self.id), first, after, filter, order_by
         )
 
 
@@ -189,10 +255,15 @@ class CustomObjectRecord:
 
     @strawberry.field(description=LINKED_CONTACTS)
     async def contacts(
-        self, info: Info, first: FirstArg = None, after: AfterArg = None
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: LinkedFilterArg = None,
+        order_by: LinkedOrderArg = None,
     ) -> ContactConnection:
         return await _linked_contacts(
-            info, AssociationObjectType.CUSTOM_OBJECT, str(self.id), first, after
+            info, AssociationObjectType.CUSTOM_OBJECT, str(self.id), first, after, filter, order_by
         )
 
 
@@ -253,6 +324,45 @@ class ContactAssociationLabel:
             custom_object_key=label.object_key,
             created_at=label.created_at,
         )
+
+
+@strawberry.type(description="A page of the location's association labels.")
+class ContactAssociationLabelConnection(Connection[ContactAssociationLabel]):
+    pass
+
+
+graphql_enum(
+    AssociationLabelSortField,
+    "What association labels sort by; ties are broken by id.",
+    {
+        AssociationLabelSortField.CREATED_AT: "When the label was defined.",
+        AssociationLabelSortField.NAME: "Its name (case-insensitive).",
+    },
+    name="ContactAssociationLabelSortField",
+)
+
+
+@strawberry.input(description="Which association labels to list. Every member given must hold.")
+class ContactAssociationLabelFilter:
+    object_types: list[AssociationObjectType] | None = strawberry.field(
+        default=None,
+        description="Only labels for these types of record; every type when omitted; an "
+        "empty list matches none.",
+    )
+
+    def to_domain(self) -> d.AssociationLabelFilter:
+        return d.AssociationLabelFilter(distinct(self.object_types))
+
+
+@strawberry.input(description="How to sort association labels; default oldest first.")
+class ContactAssociationLabelOrderBy:
+    field: AssociationLabelSortField = strawberry.field(
+        default=AssociationLabelSortField.CREATED_AT,
+        description="Definition time (default) or name.",
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Which way; default ascending."
+    )
 
 
 @strawberry.type(description="A label on one association, named as this side reads it.")
@@ -319,19 +429,20 @@ class ContactAssociationConnection(Connection[ContactAssociation]):
         cls,
         info: Info,
         contact_id: str,
-        first: int | None,
-        after: str | None,
-        object_type: AssociationObjectType | None,
+        request: PageRequest,
+        association_filter: d.AssociationFilter,
     ) -> ContactAssociationConnection:
-        association_filter = AssociationFilter(object_type)
-        request = page_request(first, after, SORT, True, association_filter)
         sides, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
             return await r.count(info, contact_id, association_filter)
 
         conn = cls.build(
-            [ContactAssociation.from_domain(s) for s in sides], cursors, has_next, after, count
+            [ContactAssociation.from_domain(s) for s in sides],
+            cursors,
+            has_next,
+            request.after,
+            count,
         )
         return conn  # type: ignore[return-value]
 
@@ -343,19 +454,16 @@ class ContactOpportunityConnection(Connection[Opportunity]):
         cls,
         info: Info,
         contact_id: str,
-        first: int | None,
-        after: str | None,
-        status: list[OpportunityStatus] | None,
+        request: PageRequest,
+        opportunity_filter: d.OpportunityFilter,
     ) -> ContactOpportunityConnection:
-        opportunity_filter = OpportunityFilter(tuple(status) if status is not None else None)
-        request = page_request(first, after, SORT, True, opportunity_filter)
         found, cursors, has_next = await r.opportunities(info, contact_id, request)
 
         async def count() -> int:
             return await r.opportunity_count(info, contact_id, opportunity_filter)
 
         conn = cls.build(
-            [Opportunity.from_domain(o) for o in found], cursors, has_next, after, count
+            [Opportunity.from_domain(o) for o in found], cursors, has_next, request.after, count
         )
         return conn  # type: ignore[return-value]
 
@@ -694,21 +802,31 @@ def _ids(ids: list[strawberry.ID]) -> list[str]:
 @strawberry.type
 class AssociationsQuery:
     @strawberry.field(
-        description="The location's association labels, oldest first; optionally only those "
-        "for one type of record."
+        description="The location's association labels, as a cursor connection; default "
+        "oldest first. Admins define them, any number per type of record."
     )
     async def contact_association_labels(
         self,
         info: Info,
-        object_type: Annotated[
-            AssociationObjectType | None,
-            strawberry.argument(description="Only labels for this type of record."),
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            ContactAssociationLabelFilter | None,
+            strawberry.argument(description="Which labels; all of them if omitted."),
         ] = None,
-    ) -> list[ContactAssociationLabel]:
-        return [
-            ContactAssociationLabel.from_domain(x)
-            for x in await r.label_definitions(info, object_type)
-        ]
+        order_by: Annotated[
+            ContactAssociationLabelOrderBy | None,
+            strawberry.argument(description="Sort; default oldest first."),
+        ] = None,
+    ) -> ContactAssociationLabelConnection:
+        order = order_by or ContactAssociationLabelOrderBy()
+        label_filter = (filter or ContactAssociationLabelFilter()).to_domain()
+        request = page_request(first, after, order.field, order.direction == SortDirection.DESC)
+        found, cursors, has_next, count = await r.label_definitions(info, request, label_filter)
+        conn = ContactAssociationLabelConnection.build(
+            [ContactAssociationLabel.from_domain(x) for x in found], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
 
 
 @strawberry.type

@@ -10,14 +10,29 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from domain.client_portal import PortalAccess, PortalKind
+from domain.client_portal import (
+    CommunityGroupSortField,
+    CourseOfferSortField,
+    PortalAccess,
+    PortalFilter,
+    PortalKind,
+)
 from domain.errors import UserError as DomainUserError
 from domain.events import ContactEvent, EventKind
 from resolvers import client_portal as r
 from resolvers import contact as rc
-from resolvers.common import Info
+from resolvers.common import Info, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
-from schema.common import InputArg, UserError
+from schema.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    distinct,
+)
+from schema.enums import graphql_enum
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -139,6 +154,81 @@ register_activity(
 )
 
 
+graphql_enum(
+    CourseOfferSortField,
+    "What a contact's course offers sort by; ties are broken by the offer's id.",
+    {
+        CourseOfferSortField.GRANTED_AT: "When access was granted.",
+        CourseOfferSortField.NAME: "The offer's name as given when granted (case-insensitive).",
+    },
+    name="ContactCourseOfferSortField",
+)
+graphql_enum(
+    CommunityGroupSortField,
+    "What a contact's community groups sort by; ties are broken by the group's id.",
+    {
+        CommunityGroupSortField.ASSIGNED_AT: "When the contact was assigned.",
+        CommunityGroupSortField.NAME: "The group's name as given when assigned (case-insensitive).",
+    },
+    name="ContactCommunityGroupSortField",
+)
+
+
+@strawberry.type(description="A page of the course offers a contact has access to.")
+class ContactCourseOfferConnection(Connection[ContactCourseOffer]):
+    pass
+
+
+@strawberry.type(description="A page of the community groups a contact is assigned to.")
+class ContactCommunityGroupConnection(Connection[ContactCommunityGroup]):
+    pass
+
+
+@strawberry.input(description="Which course offers to list. Every member given must hold.")
+class ContactCourseOfferFilter:
+    offer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Only these offers (ids in the memberships system), e.g. to ask whether "
+        "the contact has one; every offer when omitted; an empty list matches none.",
+    )
+
+    def to_domain(self) -> PortalFilter:
+        return PortalFilter(distinct(self.offer_ids))
+
+
+@strawberry.input(description="Which community groups to list. Every member given must hold.")
+class ContactCommunityGroupFilter:
+    group_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Only these groups (ids in the communities system); every group when "
+        "omitted; an empty list matches none.",
+    )
+
+    def to_domain(self) -> PortalFilter:
+        return PortalFilter(distinct(self.group_ids))
+
+
+@strawberry.input(description="How to sort course offers; default oldest grant first.")
+class ContactCourseOfferOrderBy:
+    field: CourseOfferSortField = strawberry.field(
+        default=CourseOfferSortField.GRANTED_AT, description="Grant time (default) or name."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Which way; default ascending."
+    )
+
+
+@strawberry.input(description="How to sort community groups; default oldest assignment first.")
+class ContactCommunityGroupOrderBy:
+    field: CommunityGroupSortField = strawberry.field(
+        default=CommunityGroupSortField.ASSIGNED_AT,
+        description="Assignment time (default) or name.",
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Which way; default ascending."
+    )
+
+
 @strawberry.type
 class ContactClientPortalFields:
     """`Contact.courseOffers` and `Contact.communityGroups`; mixed into Contact."""
@@ -146,20 +236,72 @@ class ContactClientPortalFields:
     id: strawberry.ID
 
     @strawberry.field(
-        description="Course offers the contact has access to, oldest grant first. One "
-        "statement for any number of contacts."
+        description="Course offers the contact has access to, as a cursor connection; "
+        "default oldest grant first."
     )
-    async def course_offers(self, info: Info) -> list[ContactCourseOffer]:
-        return [ContactCourseOffer.from_domain(a) for a in await r.course_offers(info, self.id)]
+    async def course_offers(
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            ContactCourseOfferFilter | None,
+            strawberry.argument(description="Which offers; all of them if omitted."),
+        ] = None,
+        order_by: Annotated[
+            ContactCourseOfferOrderBy | None,
+            strawberry.argument(description="Sort; default oldest grant first."),
+        ] = None,
+    ) -> ContactCourseOfferConnection:
+        order = order_by or ContactCourseOfferOrderBy()
+        portal_filter = (filter or ContactCourseOfferFilter()).to_domain()
+        request = page_request(
+            first, after, order.field, order.direction == SortDirection.DESC, portal_filter
+        )
+        kind, contact_id = PortalKind.COURSE_OFFER, str(self.id)
+        found, cursors, has_next = await r.page(info, kind, contact_id, request)
+
+        async def count() -> int:
+            return await r.count(info, kind, contact_id, portal_filter)
+
+        conn = ContactCourseOfferConnection.build(
+            [ContactCourseOffer.from_domain(a) for a in found], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
 
     @strawberry.field(
-        description="Community groups the contact is assigned to, oldest first. One "
-        "statement for any number of contacts."
+        description="Community groups the contact is assigned to, as a cursor connection; "
+        "default oldest assignment first."
     )
-    async def community_groups(self, info: Info) -> list[ContactCommunityGroup]:
-        return [
-            ContactCommunityGroup.from_domain(a) for a in await r.community_groups(info, self.id)
-        ]
+    async def community_groups(
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            ContactCommunityGroupFilter | None,
+            strawberry.argument(description="Which groups; all of them if omitted."),
+        ] = None,
+        order_by: Annotated[
+            ContactCommunityGroupOrderBy | None,
+            strawberry.argument(description="Sort; default oldest assignment first."),
+        ] = None,
+    ) -> ContactCommunityGroupConnection:
+        order = order_by or ContactCommunityGroupOrderBy()
+        portal_filter = (filter or ContactCommunityGroupFilter()).to_domain()
+        request = page_request(
+            first, after, order.field, order.direction == SortDirection.DESC, portal_filter
+        )
+        kind, contact_id = PortalKind.COMMUNITY_GROUP, str(self.id)
+        found, cursors, has_next = await r.page(info, kind, contact_id, request)
+
+        async def count() -> int:
+            return await r.count(info, kind, contact_id, portal_filter)
+
+        conn = ContactCommunityGroupConnection.build(
+            [ContactCommunityGroup.from_domain(a) for a in found], cursors, has_next, after, count
+        )
+        return conn  # type: ignore[return-value]
 
 
 @strawberry.input(description="Grant a contact access to a course offer.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
@@ -60,6 +60,15 @@ graphql_enum(
         SortDirection.DESC: "Largest, latest or Z first.",
     },
 )
+
+
+StrT = TypeVar("StrT", bound=str)
+
+
+def distinct(values: Iterable[StrT] | None) -> tuple[StrT, ...] | None:
+    """A filter input's list member as the domain takes it: the set asked for, in one
+    order (so equal filters share one loader key and one statement); None stays None."""
+    return None if values is None else tuple(sorted(set(values)))
 
 
 @strawberry.input(

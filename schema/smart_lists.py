@@ -13,10 +13,18 @@ from domain import contact_query as q
 from domain import smart_lists as s
 from resolvers import contact as rc
 from resolvers import smart_lists as r
-from resolvers.common import Info, Outcome, given
-from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError
+from resolvers.common import Info, Outcome, given, page_request
+from schema.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    distinct,
+)
 from schema.contact_filters import ContactFilter, ContactOrderBy
-from schema.enums import ContactSortField
+from schema.enums import ContactSortField, graphql_enum
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -152,20 +160,78 @@ class SmartList:
         info: Info,
         first: FirstArg = None,
         after: AfterArg = None,
+        filter: Annotated[
+            ContactFilter | None,
+            strawberry.argument(
+                description="Narrows the list: only its contacts this filter also selects "
+                "(as `contacts(filter:)` takes it); the saved filter alone if omitted."
+            ),
+        ] = None,
+        order_by: Annotated[
+            ContactOrderBy | None,
+            strawberry.argument(description="Sort; the list's saved sort if omitted."),
+        ] = None,
     ) -> Annotated[ContactConnection, strawberry.lazy(".query")]:
         from schema.contact import Contact
         from schema.query import ContactConnection
 
-        nodes, cursors, has_next, count = await r.contacts(info, self._domain, first, after)
+        nodes, cursors, has_next, count = await r.contacts(
+            info,
+            self._domain,
+            first,
+            after,
+            filter.to_domain() if filter else None,
+            order_by.to_domain() if order_by else None,
+        )
         conn = ContactConnection.build(
             [Contact.from_domain(n) for n in nodes], cursors, has_next, after, count
         )
         return conn  # type: ignore[return-value]
 
 
-@strawberry.type(description="A page of the location's smart lists, by name.")
+@strawberry.type(description="A page of the location's smart lists.")
 class SmartListConnection(Connection[SmartList]):
     pass
+
+
+graphql_enum(
+    s.SmartListSortField,
+    "What the location's smart lists sort by; ties are broken by id.",
+    {
+        s.SmartListSortField.NAME: "The list's name (case-insensitive).",
+        s.SmartListSortField.CREATED_AT: "When it was created.",
+        s.SmartListSortField.UPDATED_AT: "When it was last changed.",
+    },
+    name="SmartListSortField",
+)
+
+
+@strawberry.input(description="Which smart lists to list. Every member given must hold.")
+class SmartListFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Only lists whose name contains this (case-insensitive)."
+    )
+    created_by_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Only lists created by one of these team members (e.g. the viewer's "
+        "own); an empty list matches none.",
+    )
+
+    def to_domain(self) -> s.SmartListFilter:
+        return s.SmartListFilter(
+            search=(self.search or "").strip() or None,
+            created_by_ids=distinct(self.created_by_ids),
+        )
+
+
+@strawberry.input(description="How to sort smart lists; default by name, A to Z.")
+class SmartListOrderBy:
+    field: s.SmartListSortField = strawberry.field(
+        default=s.SmartListSortField.NAME, description="Name (default), creation or last change."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Which way; default ascending."
+    )
 
 
 @strawberry.type(
@@ -233,16 +299,27 @@ class ContactNavigationFields:
 @strawberry.type
 class SmartListsQuery:
     @strawberry.field(
-        description="The location's smart lists, by name (case-insensitive), as a cursor "
-        "connection."
+        description="The location's smart lists, as a cursor connection; default by name "
+        "(case-insensitive)."
     )
     async def smart_lists(
         self,
         info: Info,
         first: FirstArg = None,
         after: AfterArg = None,
+        filter: Annotated[
+            SmartListFilter | None,
+            strawberry.argument(description="Which lists; all of the location's if omitted."),
+        ] = None,
+        order_by: Annotated[
+            SmartListOrderBy | None,
+            strawberry.argument(description="Sort; default by name, A to Z."),
+        ] = None,
     ) -> SmartListConnection:
-        lists, cursors, has_next, count = await r.lists(info, first, after)
+        order = order_by or SmartListOrderBy()
+        list_filter = (filter or SmartListFilter()).to_domain()
+        request = page_request(first, after, order.field, order.direction == SortDirection.DESC)
+        lists, cursors, has_next, count = await r.lists(info, request, list_filter)
         conn = SmartListConnection.build(
             [SmartList.from_domain(info, x) for x in lists], cursors, has_next, after, count
         )

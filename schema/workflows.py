@@ -1,4 +1,4 @@
-"""Workflows (Actions panel): `Contact.workflows(state:)`, and enrol / stop / complete."""
+"""Workflows (Actions panel): `Contact.workflows`, and enrol / stop / complete."""
 
 from __future__ import annotations
 
@@ -12,9 +12,17 @@ from strawberry.federation.types import FieldSet
 from domain import workflows as w
 from domain.events import ContactEvent, EventKind
 from resolvers import workflows as r
-from resolvers.common import Info, Outcome
+from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
-from schema.common import AfterArg, Connection, FirstArg, InputArg, UserError
+from schema.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    distinct,
+)
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -36,6 +44,17 @@ graphql_enum(
         w.WorkflowEndReason.STOPPED: "Someone took the contact out before the end.",
     },
     name="ContactWorkflowEndReason",
+)
+graphql_enum(
+    w.WorkflowSortField,
+    "What a contact's workflow enrolments sort by; ties are broken by id.",
+    {
+        w.WorkflowSortField.CHANGED_AT: "The enrolment's latest change: when it ended, or "
+        "while it is active when it began. Newest first (the default) lists ACTIVE "
+        "enrolments newest enrolment first and PAST ones most recently ended first.",
+        w.WorkflowSortField.ENROLLED_AT: "When the contact was enrolled.",
+    },
+    name="ContactWorkflowSortField",
 )
 
 
@@ -128,6 +147,29 @@ class ContactWorkflowEnrollmentConnection(Connection[ContactWorkflowEnrollment])
     pass
 
 
+@strawberry.input(description="Which workflow enrolments to list. Every member given must hold.")
+class ContactWorkflowFilter:
+    states: list[w.WorkflowState] | None = strawberry.field(
+        default=None,
+        description="Only enrolments in one of these states, e.g. [ACTIVE] for the running "
+        "ones; every state when omitted; an empty list matches no enrolment.",
+    )
+
+    def to_domain(self) -> w.WorkflowFilter:
+        return w.WorkflowFilter(distinct(self.states))
+
+
+@strawberry.input(description="How to sort workflow enrolments; default latest change first.")
+class ContactWorkflowOrderBy:
+    field: w.WorkflowSortField = strawberry.field(
+        default=w.WorkflowSortField.CHANGED_AT,
+        description="Latest change (default) or enrolment time.",
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Which way; default newest first."
+    )
+
+
 @strawberry.type
 class ContactWorkflowsFields:
     """`Contact.workflows`; mixed into Contact (schema/contact.py)."""
@@ -135,24 +177,35 @@ class ContactWorkflowsFields:
     id: strawberry.ID
 
     @strawberry.field(
-        description="The contact's workflow enrolments of one state, as a cursor "
-        "connection: ACTIVE ones newest enrolment first, PAST ones most recently ended first."
+        description="The contact's workflow enrolments, as a cursor connection. The Actions "
+        "panel's tabs are `filter: {states: [ACTIVE]}` and `filter: {states: [PAST]}`; the "
+        "default order lists ACTIVE ones newest enrolment first and PAST ones most recently "
+        "ended first."
     )
     async def workflows(
         self,
         info: Info,
-        state: Annotated[
-            w.WorkflowState,
-            strawberry.argument(description="ACTIVE (default) or PAST."),
-        ] = w.WorkflowState.ACTIVE,
         first: FirstArg = None,
         after: AfterArg = None,
+        filter: Annotated[
+            ContactWorkflowFilter | None,
+            strawberry.argument(description="Which enrolments; all of them if omitted."),
+        ] = None,
+        order_by: Annotated[
+            ContactWorkflowOrderBy | None,
+            strawberry.argument(description="Sort; default latest change first."),
+        ] = None,
     ) -> ContactWorkflowEnrollmentConnection:
+        order = order_by or ContactWorkflowOrderBy()
+        workflow_filter = (filter or ContactWorkflowFilter()).to_domain()
+        request = page_request(
+            first, after, order.field, order.direction == SortDirection.DESC, workflow_filter
+        )
         contact_id = str(self.id)
-        enrollments, cursors, has_next = await r.page(info, contact_id, state, first, after)
+        enrollments, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
-            return await r.count(info, contact_id, state)
+            return await r.count(info, contact_id, workflow_filter)
 
         conn = ContactWorkflowEnrollmentConnection.build(
             [ContactWorkflowEnrollment.from_domain(e) for e in enrollments],

@@ -20,12 +20,16 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
   tasks(first: 3) { totalCount edges { node { title } } }
   attribution { firstInteraction { kind sessionSource utmSource } latestInteraction { kind } }
   interactions(first: 3) { totalCount edges { node { kind call { outcome } } } }
-  workflows(state: ACTIVE) { totalCount edges { node { workflowName workflow { id } } } }
-  courseOffers { offerName } communityGroups { groupName }
+  workflows(filter: { states: [ACTIVE] }) { totalCount
+    edges { node { workflowName workflow { id } } } }
+  courseOffers(first: 3) { totalCount edges { node { offerName } } }
+  communityGroups(first: 3) { totalCount edges { node { groupName } } }
   appointments(filter: {when: UPCOMING}, first: 3) { totalCount edges { node { title startAt } } }
   associations(first: 3) { totalCount edges { node { objectType labels { name }
     record { __typename ... on Contact { fullName } ... on Opportunity { name }
-      ... on Company { name } ... on CustomObjectRecord { name } } } } }
+      ... on Company { name }
+      ... on CustomObjectRecord { name contacts(first: 2, filter: { tags: { any: ["a"] } },
+        orderBy: { field: FIRST_NAME }) { totalCount edges { node { id } } } } } } } }
   opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
   } } } }"""
 
@@ -198,10 +202,11 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
     # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
-    # audit page + count, notes page + count), 11 for tasks, attribution, interactions,
-    # workflows, course offers, community groups and appointments, 8 for associations and
-    # opportunities: one statement per list, whatever the number of contacts
-    assert fifty == 32
+    # audit page + count, notes page + count), 13 for tasks, attribution, interactions,
+    # workflows, course offers, community groups (each a page + count) and appointments, 10
+    # for associations (with the pets' filtered contacts) and opportunities: one
+    # statement per list, whatever the number of contacts
+    assert fifty == 36
     # every list filtered (ranges, enum lists, search) and sorted another way: still one
     # page and one count statement per list
     since = {"from": (datetime.now(UTC) - timedelta(days=1)).isoformat()}
@@ -262,8 +267,10 @@ async def test_navigation_for_1_and_20_contacts_of_a_list_costs_the_same(
     assert [n["next"]["firstName"] for n in navs] == [f"P{24 - i - 1}" for i in range(20)]
 
 
-LISTS_WITH_CONTACTS = """query($first: Int!) { smartLists(first: $first) { edges { node {
-  name contacts(first: 2) { totalCount pageInfo { hasNextPage endCursor }
+LISTS_WITH_CONTACTS = """query($first: Int!, $filter: ContactFilter, $orderBy: ContactOrderBy) {
+  smartLists(first: $first) { edges { node {
+  name contacts(first: 2, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage endCursor }
     edges { node { id firstName tags } } } } } } }"""
 
 
@@ -297,3 +304,17 @@ async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
         assert contacts["pageInfo"]["hasNextPage"] is True
         assert {e["node"]["firstName"][: len(i) + 2] for e in contacts["edges"]} == {f"C{i}-"}
         assert all(e["node"]["tags"] == [f"t{i}"] for e in contacts["edges"])
+    # narrowed and re-sorted, every list still shares the one page statement and the count
+    narrowed: dict[str, object] = {
+        "filter": {"name": {"contains": "-1"}},
+        "orderBy": {"field": "FIRST_NAME", "direction": "ASC"},
+    }
+    one = await count(engine, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 1})
+    ten = await count(engine, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
+    assert one == ten == 4
+    data = await tenant.gql(LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
+    for edge in data["smartLists"]["edges"]:
+        i = edge["node"]["name"][1:]
+        contacts = edge["node"]["contacts"]
+        assert contacts["totalCount"] == 1
+        assert [e["node"]["firstName"] for e in contacts["edges"]] == [f"C{i}-1"]

@@ -35,8 +35,9 @@ RECORD = """record { __typename ... on Contact { id fullName }
   ... on Company { id name domain } ... on CustomObjectRecord { id objectKey name properties } }"""
 ASSOCIATION_SELECTION = f"""association {{ id contactId objectType createdAt
   labels {{ name label {{ id name inverseName }} }} {RECORD} }}"""
-CARDS = f"""query($id: ID!, $first: Int, $after: String, $type: ContactAssociationObjectType) {{
-  contact(id: $id) {{ associations(first: $first, after: $after, objectType: $type) {{
+CARDS = f"""query($id: ID!, $first: Int, $after: String, $filter: ContactAssociationFilter,
+  $orderBy: ContactAssociationOrderBy) {{ contact(id: $id) {{
+  associations(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
     edges {{ cursor node {{ id objectType labels {{ name }} {RECORD} }} }} }} }} }}"""
 AUDIT = """query($id: ID!) { contact(id: $id) { auditLog(first: 50) { edges { node {
@@ -47,8 +48,9 @@ ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Company { name contacts { totalCount edges { node { id } } } }
   ... on CustomObjectRecord { name properties contacts { edges { node { id } } } }
   ... on Contact { fullName } } }"""
-OPPORTUNITIES = """query($id: ID!, $first: Int, $after: String, $status: [OpportunityStatus!]) {
-  contact(id: $id) { opportunities(first: $first, after: $after, status: $status) {
+OPPORTUNITIES = """query($id: ID!, $first: Int, $after: String, $filter: ContactOpportunityFilter,
+  $orderBy: ContactOpportunityOrderBy) { contact(id: $id) {
+  opportunities(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id name status stage monetaryValue { amount currency } } } } } }"""
 OPPORTUNITY_SELECTION = (
@@ -103,6 +105,24 @@ async def label(t: Tenant, name: str, object_type: str, **extra: Any) -> str:
     )
     assert payload["userErrors"] == [], payload["userErrors"]
     return str(payload["label"]["id"])
+
+
+LABELS = """query($first: Int, $after: String, $filter: ContactAssociationLabelFilter,
+  $orderBy: ContactAssociationLabelOrderBy) {
+  contactAssociationLabels(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id name inverseName objectType customObjectKey createdAt } } } }"""
+
+
+async def labels_page(t: Tenant, **variables: Any) -> dict[str, Any]:
+    data = await t.gql(LABELS, variables)
+    connection: dict[str, Any] = data["contactAssociationLabels"]
+    return connection
+
+
+async def labels(t: Tenant, *fields: str, **variables: Any) -> list[dict[str, Any]]:
+    """One page of the location's labels, each with only ``fields``."""
+    return [{f: e["node"][f] for f in fields} for e in (await labels_page(t, **variables))["edges"]]
 
 
 async def link(t: Tenant, contact_id: str, viewer: Viewer | None = None, **input: Any) -> Any:
@@ -163,16 +183,16 @@ async def test_labels_are_defined_by_admins_per_location(
     await label(tenant, "Decision maker", "OPPORTUNITY")
     await label(tenant, "Decision maker", "COMPANY")  # names are unique per type of record
     await label(tenant, "Owner", "CUSTOM_OBJECT", customObjectKey="pets")
-    listed = await tenant.gql(
-        "{ contactAssociationLabels(objectType: CONTACT) { name inverseName objectType } }"
+    listed = await labels(
+        tenant, "name", "inverseName", "objectType", filter={"objectTypes": ["CONTACT"]}
     )
-    assert listed["contactAssociationLabels"] == [
+    assert listed == [
         {"name": "Parent", "inverseName": "Child", "objectType": "CONTACT"},
         {"name": "Spouse", "inverseName": None, "objectType": "CONTACT"},
     ]
-    everything = await tenant.gql("{ contactAssociationLabels { name customObjectKey } }")
-    assert len(everything["contactAssociationLabels"]) == 5
-    assert everything["contactAssociationLabels"][-1] == {
+    everything = await labels(tenant, "name", "customObjectKey")
+    assert len(everything) == 5
+    assert everything[-1] == {
         "name": "Owner",
         "customObjectKey": "pets",
     }
@@ -216,8 +236,8 @@ async def test_labels_are_defined_by_admins_per_location(
         payload = await tenant.mutate(name, input, selection=LABEL, viewer=user)
         assert errors(payload) == [(["input"], "FORBIDDEN")]
     assert await snapshot(engine, tenant) == before
-    theirs = await other_tenant.gql("{ contactAssociationLabels { id } }")
-    assert theirs == {"contactAssociationLabels": []}
+    theirs = await labels_page(other_tenant)
+    assert (theirs["totalCount"], theirs["edges"]) == (0, [])
     foreign = await other_tenant.mutate(
         "contactAssociationLabelDelete", {"id": parent}, selection=LABEL
     )
@@ -241,11 +261,47 @@ async def test_a_label_keeps_its_symmetry_when_renamed(tenant: Tenant) -> None:
         "contactAssociationLabelUpdate", {"id": spouse, "name": "MOTHER"}, selection=LABEL
     )
     assert errors(clash) == [(["input", "name"], "DUPLICATE")]
-    listed = await tenant.gql("{ contactAssociationLabels { name inverseName } }")
-    assert listed["contactAssociationLabels"] == [
+    listed = await labels(tenant, "name", "inverseName")
+    assert listed == [
         {"name": "Mother", "inverseName": "Daughter"},
         {"name": "Spouse", "inverseName": None},
     ]
+
+
+async def test_labels_page_filter_and_sort(tenant: Tenant) -> None:
+    await label(tenant, "delta", "CONTACT")
+    await label(tenant, "Alpha", "COMPANY")
+    await label(tenant, "charlie", "OPPORTUNITY")
+    await label(tenant, "Bravo", "CUSTOM_OBJECT", customObjectKey="pets")
+    await label(tenant, "echo", "COMPANY")
+    made = ["delta", "Alpha", "charlie", "Bravo", "echo"]
+    by_name = sorted(made, key=str.lower)
+    orders: list[tuple[dict[str, str] | None, list[str]]] = [
+        (None, made),  # oldest first
+        ({"direction": "DESC"}, made[::-1]),
+        ({"field": "NAME"}, by_name),
+        ({"field": "NAME", "direction": "DESC"}, by_name[::-1]),
+    ]
+    for order, expected in orders:
+        one = await labels_page(tenant, orderBy=order, first=2)
+        two = await labels_page(tenant, orderBy=order, after=one["pageInfo"]["endCursor"])
+        assert one["totalCount"] == two["totalCount"] == 5
+        assert (one["pageInfo"]["hasNextPage"], one["pageInfo"]["hasPreviousPage"]) == (
+            True,
+            False,
+        )
+        assert (two["pageInfo"]["hasNextPage"], two["pageInfo"]["hasPreviousPage"]) == (
+            False,
+            True,
+        )
+        assert [e["node"]["name"] for e in one["edges"] + two["edges"]] == expected, order
+    companies = await labels_page(tenant, filter={"objectTypes": ["COMPANY", "CUSTOM_OBJECT"]})
+    assert companies["totalCount"] == 3
+    assert [e["node"]["name"] for e in companies["edges"]] == ["Alpha", "Bravo", "echo"]
+    none = await labels_page(tenant, filter={"objectTypes": []})
+    assert (none["totalCount"], none["edges"]) == (0, [])
+    bad = await tenant.raw(LABELS, {"after": "garbage"}, tenant.admin)
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # -- contact to contact ------------------------------------------------------------------------
@@ -722,7 +778,9 @@ async def test_opportunities_of_a_contact(tenant: Tenant) -> None:
     data = await tenant.gql(OPPORTUNITIES, {"id": ann["id"]})
     names = [e["node"]["name"] for e in data["contact"]["opportunities"]["edges"]]
     assert names == ["Deal 3", "Deal 2", "Deal 1", "Deal 0", "Renewal"]
-    closed = await tenant.gql(OPPORTUNITIES, {"id": ann["id"], "status": ["WON", "LOST"]})
+    closed = await tenant.gql(
+        OPPORTUNITIES, {"id": ann["id"], "filter": {"statuses": ["WON", "LOST"]}}
+    )
     assert closed["contact"]["opportunities"]["totalCount"] == 2
     assert [
         (e["node"]["name"], e["node"]["status"])
@@ -819,9 +877,11 @@ async def test_associations_page_and_filter_by_type(tenant: Tenant) -> None:
             ann["id"],
             createOpportunity={"name": f"Deal {i}", "pipelineId": "p", "stage": "s"},
         )
-    companies = await cards(tenant, ann["id"], type="COMPANY")
+    companies = await cards(tenant, ann["id"], filter={"objectTypes": ["COMPANY"]})
     assert companies == [("Company", f"Company {i}", []) for i in (2, 1, 0)]
-    counted = await tenant.gql(CARDS, {"id": ann["id"], "type": "OPPORTUNITY", "first": 0})
+    counted = await tenant.gql(
+        CARDS, {"id": ann["id"], "filter": {"objectTypes": ["OPPORTUNITY"]}, "first": 0}
+    )
     assert counted["contact"]["associations"]["totalCount"] == 3
     seen, after = [], None
     while True:
@@ -837,6 +897,75 @@ async def test_associations_page_and_filter_by_type(tenant: Tenant) -> None:
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     too_many = await tenant.raw(CARDS, {"id": ann["id"], "first": 101}, tenant.admin)
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_associations_filter_by_several_types_and_sort_both_ways(tenant: Tenant) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    bob = await tenant.create_contact(firstName="Bob")
+    await linked(tenant, ann["id"], createCompany={"name": "Acme"})
+    await linked(tenant, ann["id"], targetId=bob["id"], targetType="CONTACT")
+    await linked(tenant, ann["id"], createCustomObjectRecord={"objectKey": "pets", "name": "Rex"})
+    await linked(
+        tenant, ann["id"], createOpportunity={"name": "Deal", "pipelineId": "p", "stage": "s"}
+    )
+    some = {"objectTypes": ["CUSTOM_OBJECT", "COMPANY", "COMPANY"]}
+    assert [n for _, n, _ in await cards(tenant, ann["id"], filter=some)] == ["Rex", "Acme"]
+    oldest = {"field": "CREATED_AT", "direction": "ASC"}
+    assert [n for _, n, _ in await cards(tenant, ann["id"], orderBy=oldest)] == [
+        "Acme",
+        "Bob",
+        "Rex",
+        "Deal",
+    ]
+    first = await tenant.gql(CARDS, {"id": ann["id"], "orderBy": oldest, "first": 3})
+    page = first["contact"]["associations"]
+    rest = await tenant.gql(
+        CARDS, {"id": ann["id"], "orderBy": oldest, "after": page["pageInfo"]["endCursor"]}
+    )
+    assert [record_name(e["node"]["record"]) for e in rest["contact"]["associations"]["edges"]] == [
+        "Deal"
+    ]
+    assert page["totalCount"] == rest["contact"]["associations"]["totalCount"] == 4
+    none = await tenant.gql(CARDS, {"id": ann["id"], "filter": {"objectTypes": []}})
+    assert none["contact"]["associations"]["totalCount"] == 0
+    assert none["contact"]["associations"]["edges"] == []
+
+
+async def test_opportunities_sort_by_name_and_last_change_over_two_pages(tenant: Tenant) -> None:
+    ann = await tenant.create_contact(firstName="Ann")
+    ids = {}
+    for name in ("delta", "Alpha", "charlie", "Bravo"):
+        made = await tenant.mutate(
+            "contactOpportunityCreate",
+            {"contactId": ann["id"], "name": name, "pipelineId": "p", "stage": "s"},
+            selection=OPPORTUNITY_SELECTION,
+        )
+        ids[name] = made["opportunity"]["id"]
+    for name in ("charlie", "delta"):
+        await tenant.mutate(
+            "opportunityUpdate", {"id": ids[name], "stage": "next"}, selection="opportunity { id }"
+        )
+    orders = {
+        ("NAME", "ASC"): ["Alpha", "Bravo", "charlie", "delta"],
+        ("NAME", "DESC"): ["delta", "charlie", "Bravo", "Alpha"],
+        ("UPDATED_AT", "DESC"): ["delta", "charlie", "Bravo", "Alpha"],
+        ("UPDATED_AT", "ASC"): ["Alpha", "Bravo", "charlie", "delta"],
+        ("CREATED_AT", "ASC"): ["delta", "Alpha", "charlie", "Bravo"],
+    }
+    for (field, direction), expected in orders.items():
+        variables = {"id": ann["id"], "orderBy": {"field": field, "direction": direction}}
+        one = (await tenant.gql(OPPORTUNITIES, {**variables, "first": 3}))["contact"]
+        cursor = one["opportunities"]["pageInfo"]["endCursor"]
+        two = (await tenant.gql(OPPORTUNITIES, {**variables, "after": cursor}))["contact"]
+        assert one["opportunities"]["pageInfo"]["hasNextPage"] is True
+        assert two["opportunities"]["pageInfo"]["hasNextPage"] is False
+        assert one["opportunities"]["totalCount"] == two["opportunities"]["totalCount"] == 4
+        seen = [
+            e["node"]["name"] for e in one["opportunities"]["edges"] + two["opportunities"]["edges"]
+        ]
+        assert seen == expected, (field, direction)
+    none = await tenant.gql(OPPORTUNITIES, {"id": ann["id"], "filter": {"statuses": []}})
+    assert none["contact"]["opportunities"]["totalCount"] == 0
 
 
 # -- visibility and tenancy --------------------------------------------------------------------
@@ -864,7 +993,9 @@ async def test_a_restricted_user_sees_no_link_to_a_contact_they_may_not_see(
     assert await cards(tenant, mine["id"], viewer=dan) == [("Opportunity", "Deal", [])]
     counted = await tenant.gql(CARDS, {"id": mine["id"]}, dan)
     assert counted["contact"]["associations"]["totalCount"] == 1
-    hidden_count = await tenant.gql(CARDS, {"id": mine["id"], "type": "CONTACT"}, dan)
+    hidden_count = await tenant.gql(
+        CARDS, {"id": mine["id"], "filter": {"objectTypes": ["CONTACT"]}}, dan
+    )
     assert hidden_count["contact"]["associations"]["totalCount"] == 0
     as_dan = await tenant.gql(
         ENTITIES, {"reps": [{"__typename": "Opportunity", "id": deal["record"]["id"]}]}, dan
@@ -1012,3 +1143,89 @@ async def test_entities_of_linked_records_cost_the_same_for_1_and_20(
 
     # opportunities, their contacts' page, those contacts, the count: one statement each
     assert await statements(reps[:1]) == await statements(reps) == 4
+
+
+LINKED = """query($reps: [_Any!]!, $first: Int, $after: String, $filter: ContactFilter,
+  $orderBy: LinkedContactOrderBy) { _entities(representations: $reps) {
+  ... on Company { contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id firstName } } } } } }"""
+
+
+async def company_contacts(t: Tenant, company_id: str, **variables: Any) -> dict[str, Any]:
+    reps = [{"__typename": "Company", "id": company_id}]
+    data = await t.gql(LINKED, {"reps": reps, **variables})
+    connection: dict[str, Any] = data["_entities"][0]["contacts"]
+    return connection
+
+
+def first_names(connection: dict[str, Any]) -> list[str]:
+    return [e["node"]["firstName"] for e in connection["edges"]]
+
+
+async def test_a_records_contacts_filter_like_contacts_and_sort_over_two_pages(
+    tenant: Tenant,
+) -> None:
+    names = ["delta", "Alpha", "charlie", "Bravo"]  # created in this order
+    people = [
+        await tenant.create_contact(firstName=n, tags=["vip"] if n.istitle() else []) for n in names
+    ]
+    made = await linked(tenant, people[2]["id"], createCompany={"name": "Acme"})
+    company = made["record"]["id"]
+    for p in (people[0], people[3], people[1]):  # linked: charlie, delta, Bravo, Alpha
+        await linked(tenant, p["id"], targetId=company, targetType="COMPANY")
+    linked_order = ["charlie", "delta", "Bravo", "Alpha"]
+    by_name = sorted(names, key=str.lower)
+    orders: list[tuple[dict[str, str] | None, list[str]]] = [
+        (None, linked_order[::-1]),  # newest link first
+        ({"direction": "ASC"}, linked_order),
+        ({"field": "FIRST_NAME", "direction": "ASC"}, by_name),
+        ({"field": "FIRST_NAME"}, by_name[::-1]),
+        ({"field": "CREATED_AT", "direction": "ASC"}, names),
+        ({"field": "UPDATED_AT", "direction": "DESC"}, names[::-1]),
+    ]
+    for order, expected in orders:
+        one = await company_contacts(tenant, company, orderBy=order, first=3)
+        two = await company_contacts(
+            tenant, company, orderBy=order, after=one["pageInfo"]["endCursor"]
+        )
+        assert one["totalCount"] == two["totalCount"] == 4
+        assert (one["pageInfo"]["hasNextPage"], two["pageInfo"]["hasNextPage"]) == (True, False)
+        assert two["pageInfo"]["hasPreviousPage"] is True
+        assert first_names(one) + first_names(two) == expected, order
+    vips = await company_contacts(tenant, company, filter={"tags": {"any": ["vip"]}})
+    assert (vips["totalCount"], first_names(vips)) == (2, ["Alpha", "Bravo"])
+    either = {"or": [{"name": {"startsWith": "ch"}}, {"name": {"startsWith": "DE"}}]}
+    found = await company_contacts(tenant, company, filter=either, orderBy={"direction": "ASC"})
+    assert (found["totalCount"], first_names(found)) == (2, ["charlie", "delta"])
+    # archived contacts are left out unless the filter asks, as in `contacts`
+    archived_one = await tenant.mutate("contactArchive", {"contactId": people[0]["id"]})
+    assert archived_one["userErrors"] == []
+    active = await company_contacts(tenant, company)
+    assert (active["totalCount"], first_names(active)) == (3, ["Alpha", "Bravo", "charlie"])
+    archived = await company_contacts(tenant, company, filter={"archived": True})
+    assert (archived["totalCount"], first_names(archived)) == (1, ["delta"])
+    naive = await tenant.raw(
+        LINKED,
+        {
+            "reps": [{"__typename": "Company", "id": company}],
+            "filter": {"createdAt": {"from": "2026-01-01T00:00:00"}},
+        },
+        tenant.admin,
+    )
+    assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_records_contacts_follow_visibility_with_a_filter(tenant: Tenant) -> None:
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    mine = await tenant.create_contact(firstName="Mine", ownerId="user-dan", tags=["t"])
+    hidden = await tenant.create_contact(firstName="Hidden", ownerId="user-eve", tags=["t"])
+    made = await linked(tenant, mine["id"], createCompany={"name": "Acme"})
+    company = made["record"]["id"]
+    await linked(tenant, hidden["id"], targetId=company, targetType="COMPANY")
+    reps = [{"__typename": "Company", "id": company}]
+    variables = {"reps": reps, "filter": {"tags": {"any": ["t"]}}}
+    seen = (await tenant.gql(LINKED, variables, dan))["_entities"][0]["contacts"]
+    assert (seen["totalCount"], first_names(seen)) == (1, ["Mine"])
+    everyone = (await tenant.gql(LINKED, variables))["_entities"][0]["contacts"]
+    assert everyone["totalCount"] == 2

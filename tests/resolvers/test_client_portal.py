@@ -16,11 +16,26 @@ from persistence.tables import LOCATION
 
 OFFER = "courseOffer { offer { id } offerName grantedAt grantedBy { id } }"
 GROUP = "communityGroup { group { id } groupName assignedAt assignedBy { id } }"
-PORTAL = """courseOffers { offer { id } offerName grantedAt grantedBy { id } }
-  communityGroups { group { id } groupName assignedAt assignedBy { id } }"""
+PORTAL = """courseOffers { totalCount
+    edges { cursor node { offer { id } offerName grantedAt grantedBy { id } } } }
+  communityGroups { totalCount
+    edges { cursor node { group { id } groupName assignedAt assignedBy { id } } } }"""
 RECORD = f"""query($id: ID!) {{ contact(id: $id) {{ {PORTAL}
   auditLog(first: 100) {{ totalCount edges {{ node {{ kind actor {{ id }}
     changes {{ field before after }} }} }} }} }} }}"""
+
+
+def offers(contact: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contact's course offers (one page), checking its count on the way."""
+    connection = contact["courseOffers"]
+    assert connection["totalCount"] == len(connection["edges"])
+    return [e["node"] for e in connection["edges"]]
+
+
+def groups(contact: dict[str, Any]) -> list[dict[str, Any]]:
+    connection = contact["communityGroups"]
+    assert connection["totalCount"] == len(connection["edges"])
+    return [e["node"] for e in connection["edges"]]
 
 
 async def record(t: Tenant, contact_id: str) -> dict[str, Any]:
@@ -74,9 +89,9 @@ async def test_grant_and_revoke_course_offers(tenant: Tenant) -> None:
     assert offer["offer"] == {"id": "offer-1"}
     assert offer["offerName"] == "Yoga 101"
     assert offer["grantedBy"] == {"id": "user-ben"}
-    assert granted["contact"]["courseOffers"] == [offer]  # the payload reads the new state
+    assert offers(granted["contact"]) == [offer]  # the payload reads the new state
     second = await grant(tenant, c["id"], "offer-2", "Pilates")
-    assert [o["offer"]["id"] for o in second["contact"]["courseOffers"]] == [
+    assert [o["offer"]["id"] for o in offers(second["contact"])] == [
         "offer-1",
         "offer-2",
     ]
@@ -84,10 +99,10 @@ async def test_grant_and_revoke_course_offers(tenant: Tenant) -> None:
     revoked = await revoke(tenant, c["id"], "offer-1")
     assert revoked["userErrors"] == []
     assert revoked["courseOffer"] == offer  # what was revoked
-    assert [o["offer"]["id"] for o in revoked["contact"]["courseOffers"]] == ["offer-2"]
+    assert [o["offer"]["id"] for o in offers(revoked["contact"])] == ["offer-2"]
 
     contact = await record(tenant, c["id"])
-    assert [o["offer"]["id"] for o in contact["courseOffers"]] == ["offer-2"]
+    assert [o["offer"]["id"] for o in offers(contact)] == ["offer-2"]
     events = [e["node"] for e in contact["auditLog"]["edges"]]
     assert [(e["kind"], e["actor"]["id"]) for e in events[:3]] == [
         ("COURSE_OFFER_REVOKED", "user-admin"),
@@ -113,7 +128,7 @@ async def test_granting_twice_and_revoking_nothing_change_nothing(tenant: Tenant
     nothing = await revoke(tenant, c["id"], "offer-never")
     assert nothing["userErrors"] == []
     assert nothing["courseOffer"] is None
-    assert nothing["contact"]["courseOffers"] == [first]
+    assert offers(nothing["contact"]) == [first]
     assert await record(tenant, c["id"]) == before
 
 
@@ -127,14 +142,14 @@ async def test_assign_and_remove_community_groups(tenant: Tenant) -> None:
         "Founders",
         {"id": "user-admin"},
     )
-    assert assigned["contact"]["communityGroups"] == [group]
-    assert assigned["contact"]["courseOffers"] == []  # groups and offers are separate
+    assert groups(assigned["contact"]) == [group]
+    assert offers(assigned["contact"]) == []  # groups and offers are separate
     before = await record(tenant, c["id"])
     assert (await assign(tenant, c["id"], "group-1", "Other"))["communityGroup"] == group
     assert await record(tenant, c["id"]) == before
     removed = await remove(tenant, c["id"], "group-1")
     assert removed["communityGroup"] == group
-    assert removed["contact"]["communityGroups"] == []
+    assert groups(removed["contact"]) == []
     again = await remove(tenant, c["id"], "group-1")
     assert (again["userErrors"], again["communityGroup"]) == ([], None)
     kinds = [e["node"]["kind"] for e in (await record(tenant, c["id"]))["auditLog"]["edges"]]
@@ -169,7 +184,7 @@ async def test_concurrent_grants_of_one_offer_store_it_once(tenant: Tenant) -> N
     assert all(r["userErrors"] == [] for r in results)
     assert len({r["courseOffer"]["grantedAt"] for r in results}) == 1  # all see the one grant
     contact = await record(tenant, c["id"])
-    assert len(contact["courseOffers"]) == 1
+    assert len(offers(contact)) == 1
     kinds = [e["node"]["kind"] for e in contact["auditLog"]["edges"]]
     assert kinds.count("COURSE_OFFER_GRANTED") == 1
 
@@ -211,14 +226,108 @@ async def test_lists_of_many_contacts_are_each_their_own(tenant: Tenant) -> None
     await assign(tenant, b["id"], "group-1", "Founders")
     data = await tenant.gql(
         '{ contacts(filter: { tags: { any: ["portal"] } }, orderBy: { field: FIRST_NAME, '
-        "direction: ASC }) { edges { node { firstName courseOffers { offer { id } } "
-        "communityGroups { group { id } } } } } }"
+        "direction: ASC }) { edges { node { firstName "
+        "courseOffers { totalCount edges { node { offer { id } } } } "
+        "communityGroups { totalCount edges { node { group { id } } } } } } } }"
     )
-    assert [e["node"] for e in data["contacts"]["edges"]] == [
-        {"firstName": "A", "courseOffers": [{"offer": {"id": "offer-1"}}], "communityGroups": []},
-        {
-            "firstName": "B",
-            "courseOffers": [{"offer": {"id": "offer-2"}}],
-            "communityGroups": [{"group": {"id": "group-1"}}],
-        },
+    assert [
+        (e["node"]["firstName"], offers(e["node"]), groups(e["node"]))
+        for e in data["contacts"]["edges"]
+    ] == [
+        ("A", [{"offer": {"id": "offer-1"}}], []),
+        ("B", [{"offer": {"id": "offer-2"}}], [{"group": {"id": "group-1"}}]),
     ]
+
+
+PAGE = """query($id: ID!, $first: Int, $after: String, $offers: ContactCourseOfferFilter,
+  $offerOrder: ContactCourseOfferOrderBy, $groups: ContactCommunityGroupFilter,
+  $groupOrder: ContactCommunityGroupOrderBy) { contact(id: $id) {
+  courseOffers(first: $first, after: $after, filter: $offers, orderBy: $offerOrder) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { node { offer { id } offerName } } }
+  communityGroups(first: $first, after: $after, filter: $groups, orderBy: $groupOrder) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { node { group { id } groupName } } } } }"""
+
+
+async def portal_page(t: Tenant, contact_id: str, **variables: Any) -> dict[str, Any]:
+    data = await t.gql(PAGE, {"id": contact_id, **variables})
+    contact: dict[str, Any] = data["contact"]
+    return contact
+
+
+async def test_offers_and_groups_page_over_two_pages_in_every_order(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Many")
+    names = ["delta", "Alpha", "charlie", "Bravo", "echo"]  # granted in this order
+    for i, name in enumerate(names):
+        await grant(tenant, c["id"], f"offer-{i}", name)
+        await assign(tenant, c["id"], f"group-{i}", name)
+    by_name = sorted(names, key=str.lower)
+    orders: list[tuple[dict[str, str] | None, dict[str, str] | None, list[str]]] = [
+        (None, None, names),  # default: oldest first
+        ({"direction": "DESC"}, {"direction": "DESC"}, names[::-1]),
+        ({"field": "NAME"}, {"field": "NAME"}, by_name),
+        (
+            {"field": "NAME", "direction": "DESC"},
+            {"field": "NAME", "direction": "DESC"},
+            by_name[::-1],
+        ),
+        ({"field": "GRANTED_AT"}, {"field": "ASSIGNED_AT"}, names),
+    ]
+    for offer_order, group_order, expected in orders:
+        variables = {"offerOrder": offer_order, "groupOrder": group_order, "first": 3}
+        one = await portal_page(tenant, c["id"], **variables)
+        offer_cursor = one["courseOffers"]["pageInfo"]["endCursor"]
+        group_cursor = one["communityGroups"]["pageInfo"]["endCursor"]
+        two_offers = (await portal_page(tenant, c["id"], **variables, after=offer_cursor))[
+            "courseOffers"
+        ]
+        two_groups = (await portal_page(tenant, c["id"], **variables, after=group_cursor))[
+            "communityGroups"
+        ]
+        for first, second, name in (
+            (one["courseOffers"], two_offers, "offerName"),
+            (one["communityGroups"], two_groups, "groupName"),
+        ):
+            assert first["totalCount"] == second["totalCount"] == 5
+            assert first["pageInfo"]["hasNextPage"] is True
+            assert first["pageInfo"]["hasPreviousPage"] is False
+            assert (second["pageInfo"]["hasNextPage"], second["pageInfo"]["hasPreviousPage"]) == (
+                False,
+                True,
+            )
+            seen = [e["node"][name] for e in first["edges"] + second["edges"]]
+            assert seen == expected, (offer_order, name)
+
+
+async def test_offers_and_groups_filter_by_id(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Some")
+    for i in range(3):
+        await grant(tenant, c["id"], f"offer-{i}", f"Offer {i}")
+        await assign(tenant, c["id"], f"group-{i}", f"Group {i}")
+    found = await portal_page(
+        tenant,
+        c["id"],
+        offers={"offerIds": ["offer-2", "offer-0", "offer-9"]},
+        groups={"groupIds": ["group-1"]},
+    )
+    assert found["courseOffers"]["totalCount"] == 2
+    assert [e["node"]["offer"]["id"] for e in found["courseOffers"]["edges"]] == [
+        "offer-0",
+        "offer-2",
+    ]
+    assert found["communityGroups"]["totalCount"] == 1
+    assert [e["node"]["group"]["id"] for e in found["communityGroups"]["edges"]] == ["group-1"]
+    none = await portal_page(tenant, c["id"], offers={"offerIds": []}, groups={"groupIds": []})
+    assert (none["courseOffers"]["totalCount"], none["courseOffers"]["edges"]) == (0, [])
+    assert (none["communityGroups"]["totalCount"], none["communityGroups"]["edges"]) == (0, [])
+    everything = await portal_page(tenant, c["id"], offers={}, groups={"groupIds": None})
+    assert everything["courseOffers"]["totalCount"] == 3
+    assert everything["communityGroups"]["totalCount"] == 3
+
+
+async def test_a_forged_portal_cursor_is_a_request_error(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Forged")
+    await grant(tenant, c["id"], "offer-1", "Yoga")
+    body = await tenant.raw(PAGE, {"id": c["id"], "after": "bm9wZQ"}, tenant.admin)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

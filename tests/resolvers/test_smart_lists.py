@@ -17,9 +17,11 @@ from persistence.tables import LOCATION
 
 SMART_LIST = """smartList { id name filter orderBy { field direction } createdBy { id }
   createdAt updatedAt viewerCanEdit }"""
-ONE = """query($id: ID!, $first: Int, $after: String) { smartList(id: $id) {
+ONE = """query($id: ID!, $first: Int, $after: String, $filter: ContactFilter,
+  $orderBy: ContactOrderBy) { smartList(id: $id) {
   id name filter orderBy { field direction } createdBy { id } viewerCanEdit
-  contacts(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+  contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage endCursor }
     edges { node { id firstName } } } } }"""
 NAVIGATION = """query($id: ID!, $list: ID!) { contact(id: $id) { id
   navigation(smartListId: $list) { position total previous { id firstName }
@@ -189,6 +191,93 @@ async def test_a_restricted_user_sees_only_their_contacts_in_any_list(tenant: Te
     mine = await one(tenant, vips["id"], viewer=dan)
     assert mine["contacts"]["totalCount"] == 2
     assert [e["node"]["firstName"] for e in mine["contacts"]["edges"]] == ["Cat", "Ann"]
+
+
+async def test_a_lists_contacts_narrow_and_resort_without_changing_the_list(
+    tenant: Tenant,
+) -> None:
+    for name, tags in (("Ann", ["vip", "eu"]), ("Bob", ["vip"]), ("Cat", ["vip", "eu"])):
+        await tenant.create_contact(firstName=name, tags=tags)
+    dee = await tenant.create_contact(firstName="Dee", tags=["vip", "eu"])
+    await tenant.mutate("contactArchive", {"contactId": dee["id"]})
+    vips = await created(
+        tenant, "VIPs", filter={"tags": {"any": ["vip"]}}, order_by={"field": "FIRST_NAME"}
+    )
+    eu = {"tags": {"any": ["eu"]}}
+    narrowed = await one(tenant, vips["id"], filter=eu)
+    assert narrowed["contacts"]["totalCount"] == 2
+    assert [e["node"]["firstName"] for e in narrowed["contacts"]["edges"]] == ["Cat", "Ann"]
+    # an archived contact only when the narrowing filter asks, as in `contacts`
+    gone = await one(tenant, vips["id"], filter={**eu, "archived": True})
+    assert [e["node"]["firstName"] for e in gone["contacts"]["edges"]] == ["Dee"]
+    # another sort, over two pages; the list keeps its own
+    order = {"field": "FIRST_NAME", "direction": "ASC"}
+    first = await one(tenant, vips["id"], orderBy=order, first=2)
+    rest = await one(
+        tenant, vips["id"], orderBy=order, after=first["contacts"]["pageInfo"]["endCursor"]
+    )
+    assert first["contacts"]["pageInfo"]["hasNextPage"] is True
+    assert rest["contacts"]["pageInfo"]["hasNextPage"] is False
+    assert first["contacts"]["totalCount"] == rest["contacts"]["totalCount"] == 3
+    assert [
+        e["node"]["firstName"] for e in first["contacts"]["edges"] + rest["contacts"]["edges"]
+    ] == ["Ann", "Bob", "Cat"]
+    assert first["orderBy"] == {"field": "FIRST_NAME", "direction": "DESC"}
+    assert await names_in(tenant, vips["id"]) == ["Cat", "Bob", "Ann"]
+    naive = await tenant.raw(
+        ONE,
+        {"id": vips["id"], "filter": {"createdAt": {"to": "2030-01-01T00:00:00"}}},
+        tenant.admin,
+    )
+    assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+LISTS = """query($first: Int, $after: String, $filter: SmartListFilter,
+  $orderBy: SmartListOrderBy) {
+  smartLists(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { name } } } }"""
+
+
+async def smart_lists(t: Tenant, **variables: Any) -> dict[str, Any]:
+    data = await t.gql(LISTS, variables)
+    connection: dict[str, Any] = data["smartLists"]
+    return connection
+
+
+async def test_the_locations_lists_filter_and_sort_over_two_pages(tenant: Tenant) -> None:
+    ids = {}
+    for i, name in enumerate(["beta", "Alpha", "gamma", "Delta", "Epsilon"]):
+        ids[name] = (await created(tenant, name, viewer=tenant.viewer(f"user-{i % 2}")))["id"]
+    renamed = await tenant.mutate(
+        "smartListUpdate", {"id": ids["beta"], "name": "Beta"}, selection=SMART_LIST
+    )
+    assert renamed["userErrors"] == []
+    made = ["Beta", "Alpha", "gamma", "Delta", "Epsilon"]  # created in this order
+    orders: list[tuple[dict[str, str] | None, list[str]]] = [
+        (None, ["Alpha", "Beta", "Delta", "Epsilon", "gamma"]),  # by name, any case
+        ({"direction": "DESC"}, ["gamma", "Epsilon", "Delta", "Beta", "Alpha"]),
+        ({"field": "CREATED_AT"}, made),
+        ({"field": "CREATED_AT", "direction": "DESC"}, made[::-1]),
+        ({"field": "UPDATED_AT", "direction": "DESC"}, ["Beta", *made[1:][::-1]]),
+    ]
+    for order, expected in orders:
+        first = await smart_lists(tenant, orderBy=order, first=3)
+        rest = await smart_lists(tenant, orderBy=order, after=first["pageInfo"]["endCursor"])
+        assert first["totalCount"] == rest["totalCount"] == 5
+        assert (first["pageInfo"]["hasNextPage"], rest["pageInfo"]["hasNextPage"]) == (True, False)
+        assert rest["pageInfo"]["hasPreviousPage"] is True
+        assert [e["node"]["name"] for e in first["edges"] + rest["edges"]] == expected, order
+
+    async def names(list_filter: dict[str, Any]) -> tuple[int, list[str]]:
+        found = await smart_lists(tenant, filter=list_filter)
+        return found["totalCount"], [e["node"]["name"] for e in found["edges"]]
+
+    assert await names({"search": "ET"}) == (1, ["Beta"])
+    assert await names({"createdByIds": ["user-1"]}) == (2, ["Alpha", "Delta"])
+    assert await names({"createdByIds": ["user-0"], "search": "a"}) == (2, ["Beta", "gamma"])
+    assert await names({"createdByIds": []}) == (0, [])
+    assert (await names({"search": "  "}))[0] == 5
+    assert await names({"search": "%"}) == (0, [])  # % and _ match themselves
 
 
 async def test_lists_are_per_location_sorted_by_name(tenant: Tenant, engine: AsyncEngine) -> None:

@@ -16,8 +16,9 @@ from persistence.tables import LOCATION
 
 ENROLLMENT = """enrollment { id contactId workflow { id } workflowName state enrolledAt
   enrolledBy { id } endedAt endedBy { id } endReason }"""
-WORKFLOWS = """query($id: ID!, $state: ContactWorkflowState!, $first: Int, $after: String) {
-  contact(id: $id) { workflows(state: $state, first: $first, after: $after) {
+WORKFLOWS = """query($id: ID!, $filter: ContactWorkflowFilter, $orderBy: ContactWorkflowOrderBy,
+  $first: Int, $after: String) {
+  contact(id: $id) { workflows(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node { id workflow { id } workflowName state enrolledAt enrolledBy { id }
       endedAt endedBy { id } endReason } } } } }"""
@@ -43,14 +44,20 @@ async def end(t: Tenant, verb: str, contact_id: str, workflow_id: str, **kw: Any
     )
 
 
-async def workflows(t: Tenant, contact_id: str, state: str, **variables: Any) -> dict[str, Any]:
-    data = await t.gql(WORKFLOWS, {"id": contact_id, "state": state, **variables})
+async def workflows(
+    t: Tenant, contact_id: str, state: str | None, **variables: Any
+) -> dict[str, Any]:
+    """One state's tab (ACTIVE, PAST), or with ``state=None`` the filter given (if any)."""
+    if state is not None:
+        variables["filter"] = {"states": [state]}
+    data = await t.gql(WORKFLOWS, {"id": contact_id, **variables})
     connection: dict[str, Any] = data["contact"]["workflows"]
     return connection
 
 
-async def names(t: Tenant, contact_id: str, state: str) -> list[str]:
-    return [e["node"]["workflowName"] for e in (await workflows(t, contact_id, state))["edges"]]
+async def names(t: Tenant, contact_id: str, state: str | None, **variables: Any) -> list[str]:
+    found = await workflows(t, contact_id, state, **variables)
+    return [e["node"]["workflowName"] for e in found["edges"]]
 
 
 async def audit(t: Tenant, contact_id: str) -> list[dict[str, Any]]:
@@ -223,6 +230,57 @@ async def test_active_and_past_are_paged_newest_first(tenant: Tenant) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == ["W4", "W0", "W3"]
+
+
+async def test_every_state_lists_the_latest_change_first_and_an_empty_filter_none(
+    tenant: Tenant,
+) -> None:
+    c = await tenant.create_contact(firstName="Mixed")
+    for i in range(4):
+        await enroll(tenant, c["id"], f"wf-{i}", f"W{i}")
+    await end(tenant, "Complete", c["id"], "wf-1")
+    await enroll(tenant, c["id"], "wf-4", "W4")
+    await end(tenant, "Stop", c["id"], "wf-2")
+    # latest change first: W2 ended, W4 enrolled, W1 ended, then W3, W0 by enrolment
+    latest = ["W2", "W4", "W1", "W3", "W0"]
+    assert await names(tenant, c["id"], None) == latest
+    both = {"states": ["PAST", "ACTIVE", "PAST"]}
+    assert await names(tenant, c["id"], None, filter=both) == latest
+    assert (await workflows(tenant, c["id"], None, filter=both))["totalCount"] == 5
+    nothing = await workflows(tenant, c["id"], None, filter={"states": []})
+    assert (nothing["totalCount"], nothing["edges"]) == (0, [])
+    oldest = {"field": "CHANGED_AT", "direction": "ASC"}
+    assert await names(tenant, c["id"], None, orderBy=oldest) == latest[::-1]
+
+
+async def test_each_order_pages_over_two_pages(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Pages")
+    for i in range(5):
+        await enroll(tenant, c["id"], f"wf-{i}", f"W{i}")
+    for i in (3, 0):
+        await end(tenant, "Stop", c["id"], f"wf-{i}")
+    orders = {
+        ("ENROLLED_AT", "ASC"): ["W0", "W1", "W2", "W3", "W4"],
+        ("ENROLLED_AT", "DESC"): ["W4", "W3", "W2", "W1", "W0"],
+        ("CHANGED_AT", "DESC"): ["W0", "W3", "W4", "W2", "W1"],
+        ("CHANGED_AT", "ASC"): ["W1", "W2", "W4", "W3", "W0"],
+    }
+    for (field, direction), expected in orders.items():
+        order = {"field": field, "direction": direction}
+        first = await workflows(tenant, c["id"], None, orderBy=order, first=3)
+        assert first["totalCount"] == 5
+        assert first["pageInfo"]["hasNextPage"] is True
+        second = await workflows(
+            tenant, c["id"], None, orderBy=order, first=3, after=first["pageInfo"]["endCursor"]
+        )
+        assert second["pageInfo"]["hasNextPage"] is False
+        seen = [e["node"]["workflowName"] for e in first["edges"] + second["edges"]]
+        assert seen == expected, (field, direction)
+    # a state filter pages the same way
+    past = await workflows(tenant, c["id"], "PAST", first=1)
+    rest = await workflows(tenant, c["id"], "PAST", after=past["pageInfo"]["endCursor"])
+    assert [e["node"]["workflowName"] for e in past["edges"] + rest["edges"]] == ["W0", "W3"]
+    assert (past["totalCount"], rest["pageInfo"]["hasNextPage"]) == (2, False)
 
 
 async def test_concurrent_enrolments_in_one_workflow_make_one_enrolment(
