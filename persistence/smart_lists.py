@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    true,
     union_all,
     update,
 )
@@ -36,8 +37,8 @@ from persistence.inserts import insert_new
 from persistence.mappers import RowLike
 from persistence.paging import InvalidCursor, encode_cursor, keyset_after
 from persistence.queries import C
-from persistence.tab_pages import PageRequest, after_clause
 from persistence.tables import CONTACT, SMART_LIST
+from persistence.text import name_order
 
 S = SMART_LIST.c
 
@@ -123,19 +124,23 @@ class ListPage:
 async def lists_page(
     conn: AsyncConnection, location_id: str, first: int, after: str | None
 ) -> ListPage:
-    """The location's lists by name (case-insensitive), then id; raises InvalidCursor."""
-    request = PageRequest(first, after, "name_key", descending=False)
+    """The location's lists by name (as contacts sort by name), then id; raises
+    InvalidCursor."""
+    sort = name_order(S.name)
     stmt = (
-        select(SMART_LIST)
-        .where(S.location_id == location_id, after_clause(SMART_LIST, request))
-        .order_by(S.name_key, S.id)
+        select(SMART_LIST, sort.label("sort_key"))
+        .where(
+            S.location_id == location_id,
+            keyset_after(after, sort, S.id, descending=False) if after else true(),
+        )
+        .order_by(sort, S.id)
         .limit(first + 1)
     )
     rows = list((await conn.execute(stmt)).mappings())
     kept = rows[:first]
     return ListPage(
         [smart_list_from_row(r) for r in kept],
-        [encode_cursor([r["name_key"], r["id"]]) for r in kept],
+        [encode_cursor([r["sort_key"], r["id"]]) for r in kept],
         len(rows) > first,
     )
 
