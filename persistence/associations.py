@@ -60,7 +60,6 @@ from persistence.tab_pages import (
     Keyset,
     Page,
     PageRequest,
-    folded,
     single_page,
     windowed_pages,
 )
@@ -73,6 +72,7 @@ from persistence.tables import (
     CUSTOM_OBJECT_RECORD,
     OPPORTUNITY,
 )
+from persistence.text import name_order
 
 A = ASSOCIATION
 AL = ASSOCIATION_LABEL
@@ -310,7 +310,7 @@ OPPORTUNITY_KEYSET = Keyset(
     {
         OpportunitySortField.CREATED_AT: _CO.created_at,
         OpportunitySortField.UPDATED_AT: _CO.updated_at,
-        OpportunitySortField.NAME: folded(_CO.name),
+        OpportunitySortField.NAME: name_order(_CO.name),
     }
 )
 
@@ -325,7 +325,7 @@ def _labels_of(location_id: str, f: AssociationLabelFilter | None) -> Select[Any
 LABEL_KEYSET = Keyset(
     {
         AssociationLabelSortField.CREATED_AT: AL.c.created_at,
-        AssociationLabelSortField.NAME: folded(AL.c.name),
+        AssociationLabelSortField.NAME: name_order(AL.c.name),
     }
 )
 

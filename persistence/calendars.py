@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.calendars import AvailabilityWindow, Calendar, Weekday, calendar_in_use
 from persistence.mappers import RowLike
 from persistence.tables import CALENDAR
+from persistence.text import name_order
 
 C = CALENDAR.c
 
@@ -56,7 +57,7 @@ def calendar_from_row(r: RowLike) -> Calendar:
 
 async def calendars_of(conn: AsyncConnection, location_id: str) -> list[Calendar]:
     """The location's calendars by name (at most MAX_CALENDARS)."""
-    stmt = select(CALENDAR).where(C.location_id == location_id).order_by(C.name, C.id)
+    stmt = select(CALENDAR).where(C.location_id == location_id).order_by(name_order(C.name), C.id)
     return [calendar_from_row(r) for r in (await conn.execute(stmt)).mappings()]
 
 

@@ -18,8 +18,9 @@ from domain.client_portal import (
 )
 from persistence.inserts import insert_new
 from persistence.mappers import RowLike
-from persistence.tab_pages import FilterCompiler, Keyset, folded
+from persistence.tab_pages import FilterCompiler, Keyset
 from persistence.tables import COMMUNITY_GROUP, COURSE_OFFER
+from persistence.text import name_order
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,14 @@ KEYSETS = {
     PortalKind.COURSE_OFFER: Keyset(
         {
             CourseOfferSortField.GRANTED_AT: COURSE_OFFER.c.granted_at,
-            CourseOfferSortField.NAME: folded(COURSE_OFFER.c.offer_name),
+            CourseOfferSortField.NAME: name_order(COURSE_OFFER.c.offer_name),
         },
         ident="offer_id",
     ),
     PortalKind.COMMUNITY_GROUP: Keyset(
         {
             CommunityGroupSortField.ASSIGNED_AT: COMMUNITY_GROUP.c.assigned_at,
-            CommunityGroupSortField.NAME: folded(COMMUNITY_GROUP.c.group_name),
+            CommunityGroupSortField.NAME: name_order(COMMUNITY_GROUP.c.group_name),
         },
         ident="group_id",
     ),

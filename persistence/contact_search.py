@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    String,
     and_,
     exists,
     false,
@@ -36,6 +35,7 @@ from persistence.filters import in_range
 from persistence.paging import encode_cursor, keyset_after
 from persistence.queries import C, visible_to
 from persistence.tables import CONTACT, CUSTOM_FIELD, CUSTOM_VALUE, DND, EMAIL, FOLLOWER, PHONE, TAG
+from persistence.text import name_order
 
 PH = PHONE.c
 EM = EMAIL.c
@@ -49,9 +49,9 @@ FULL_NAME = func.lower(func.coalesce(C.first_name, "") + " " + func.coalesce(C.l
 SORT_COLUMNS: dict[ContactSortField, Any] = {
     ContactSortField.CREATED_AT: C.created_at,
     ContactSortField.UPDATED_AT: C.updated_at,
-    ContactSortField.FIRST_NAME: func.lower(func.coalesce(C.first_name, ""), type_=String),
-    ContactSortField.LAST_NAME: func.lower(func.coalesce(C.last_name, ""), type_=String),
-    ContactSortField.BUSINESS_NAME: func.lower(func.coalesce(C.business_name, ""), type_=String),
+    ContactSortField.FIRST_NAME: name_order(func.coalesce(C.first_name, "")),
+    ContactSortField.LAST_NAME: name_order(func.coalesce(C.last_name, "")),
+    ContactSortField.BUSINESS_NAME: name_order(func.coalesce(C.business_name, "")),
 }
 TIME_SORTS = (ContactSortField.CREATED_AT, ContactSortField.UPDATED_AT)
 
@@ -59,7 +59,7 @@ TIME_SORTS = (ContactSortField.CREATED_AT, ContactSortField.UPDATED_AT)
 def _text(column: Any, m: TextMatch) -> ColumnElement[bool]:
     parts = []
     if m.equals is not None:
-        parts.append(func.lower(column) == m.equals.lower())
+        parts.append(func.lower(column) == func.lower(m.equals))
     if m.contains is not None:
         parts.append(column.icontains(m.contains, autoescape=True))
     if m.starts_with is not None:

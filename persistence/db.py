@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -9,24 +10,39 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from persistence import text
+
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     """An engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs.
 
     SQLite gets foreign keys on, WAL and a busy timeout so concurrent writers wait for each
-    other instead of failing; each connection is its own file handle (NullPool), since
-    loaders run batches concurrently, each on its own connection.
+    other instead of failing, and PostgreSQL's Unicode text handling (``persistence.text``);
+    each connection is its own file handle (NullPool), since loaders run batches
+    concurrently, each on its own connection.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(
-            url, echo=echo, poolclass=NullPool, connect_args={"timeout": 30}
+            url,
+            echo=echo,
+            poolclass=NullPool,
+            connect_args={"timeout": 30, "factory": _SQLiteConnection},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """Registers the text functions as it opens: aiosqlite has no ``create_collation``, and
+    sqlite3 allows it only in aiosqlite's own thread, where the factory runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        text.register(self)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -38,6 +38,7 @@ from persistence.paging import InvalidCursor, encode_cursor, keyset_after
 from persistence.queries import C
 from persistence.tab_pages import Keyset, PageRequest, single_page
 from persistence.tables import CONTACT, SMART_LIST
+from persistence.text import name_order
 
 S = SMART_LIST.c
 
@@ -122,7 +123,7 @@ class ListPage:
 
 SMART_LIST_KEYSET = Keyset(
     {
-        SmartListSortField.NAME: S.name_key,  # the name in lower case: any case sorts as one
+        SmartListSortField.NAME: name_order(S.name),  # as people sort names: any case as one
         SmartListSortField.CREATED_AT: S.created_at,
         SmartListSortField.UPDATED_AT: S.updated_at,
     }

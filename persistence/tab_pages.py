@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Table, func, select, true
+from sqlalchemy import ColumnElement, Select, Table, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence.paging import encode_cursor, keyset_after
@@ -63,11 +63,6 @@ class Keyset:
 
 BY_COLUMN = Keyset()
 """The keyset of most tabs: the sort is a column of the same name, ties broken by ``id``."""
-
-
-def folded(column: Any) -> ColumnElement[str]:
-    """A name as it sorts: case-insensitive (typed, so a cursor's value is checked as text)."""
-    return func.lower(column, type_=String)
 
 
 def after(request: PageRequest, sort: Any, ident: Any) -> ColumnElement[bool]:

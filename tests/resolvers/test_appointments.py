@@ -230,6 +230,18 @@ async def another_location(t: Tenant, engine: AsyncEngine) -> Tenant:
     return Tenant(t.client, t.settings, location_id)
 
 
+async def test_calendars_are_listed_by_name(tenant: Tenant) -> None:
+    for name in ("Zürich office", "éclair tasting", "Alpha", "Bistro"):
+        await create_calendar(tenant, name=name)
+    listed = await tenant.gql("{ calendars { name } }")
+    assert [c["name"] for c in listed["calendars"]] == [
+        "Alpha",
+        "Bistro",
+        "éclair tasting",
+        "Zürich office",
+    ]
+
+
 async def test_a_calendar_of_another_location_does_not_exist(
     tenant: Tenant, engine: AsyncEngine
 ) -> None:

@@ -194,6 +194,64 @@ async def test_search_is_a_filter_member_combined_like_any_other(people: Tenant)
     ]
 
 
+@pytest.fixture
+async def accented(tenant: Tenant) -> Tenant:
+    """Names with letters outside ASCII, in no particular order."""
+    for first, last, business in (
+        ("Zoe", "Zimmer", None),
+        ("Dana", "Éclair", "Café Zoé"),
+        ("Emil", "des éclairs", None),
+        ("Olga", "Öztürk", None),
+        ("Anna", "ångström", None),
+        ("İlker", "Oz", None),
+        ("Carl", "Baker", None),
+        ("Bob", "adams", None),
+    ):
+        await tenant.create_contact(firstName=first, lastName=last, businessName=business)
+    return tenant
+
+
+@pytest.mark.parametrize(
+    ("filter", "expected"),
+    [
+        ({"search": "ÅNGSTRÖM"}, ["Anna"]),
+        ({"search": "CAFÉ"}, ["Dana"]),  # the business name
+        ({"search": "cafe"}, []),  # case is folded, accents are not (as PostgreSQL's ILIKE)
+        ({"name": {"contains": "ÉCLAIR"}}, ["Emil", "Dana"]),  # newest first
+        ({"name": {"contains": "anna Å"}}, ["Anna"]),
+        ({"name": {"startsWith": "ilker"}}, ["İlker"]),
+        ({"name": {"equals": "İLKER OZ"}}, ["İlker"]),
+        ({"name": {"equals": "olga ÖZTÜRK"}}, ["Olga"]),
+    ],
+)
+async def test_case_is_folded_beyond_ascii(
+    accented: Tenant, filter: dict[str, Any], expected: list[str]
+) -> None:
+    assert await names(accented, filter=filter) == expected
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_names_sort_alphabetically_across_pages(accented: Tenant, direction: str) -> None:
+    """Accented letters sort with their base letter (not after "z" by code point), case
+    ignored, and pages of any size walk that order without a skip or a repeat."""
+    order_by = {"field": "LAST_NAME", "direction": direction}
+    alphabetical = ["Bob", "Anna", "Carl", "Emil", "Dana", "İlker", "Olga", "Zoe"]
+    # adams, ångström, Baker, des éclairs, Éclair, Oz, Öztürk, Zimmer
+    expected = alphabetical if direction == "ASC" else alphabetical[::-1]
+    assert await names(accented, orderBy=order_by) == expected
+    for size in (1, 2, 3):
+        seen: list[str] = []
+        after = None
+        while True:
+            variables = {"first": size, "after": after, "orderBy": order_by}
+            page = (await accented.gql(LIST, variables))["contacts"]
+            seen += [e["node"]["firstName"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == expected
+
+
 async def test_bad_paging_arguments_are_request_errors(people: Tenant) -> None:
     with pytest.raises(GraphQLErrors, match="between 0 and 100"):
         await people.gql(LIST, {"first": 101})

@@ -126,6 +126,15 @@ async def test_search_sort_and_pages(tenant: Tenant) -> None:
     assert len(set(seen)) == 4
 
 
+async def test_search_folds_case_beyond_ascii(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Baker")
+    for body in ("éclair recipe", "Ångström units", "cafe"):
+        await add(tenant, c["id"], body)
+    assert await bodies(tenant, c["id"], filter={"search": "ÉCLAIR"}) == ["éclair recipe"]
+    assert await bodies(tenant, c["id"], filter={"search": "ångström"}) == ["Ångström units"]
+    assert await bodies(tenant, c["id"], filter={"search": "CAFÉ"}) == []  # accents are kept
+
+
 async def test_notes_follow_contact_visibility(tenant: Tenant) -> None:
     hidden = await tenant.create_contact(firstName="Hidden", ownerId="user-eve")
     note = (await add(tenant, hidden["id"], "secret"))["note"]

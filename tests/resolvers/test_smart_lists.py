@@ -281,22 +281,22 @@ async def test_the_locations_lists_filter_and_sort_over_two_pages(tenant: Tenant
 
 
 async def test_lists_are_per_location_sorted_by_name(tenant: Tenant, engine: AsyncEngine) -> None:
-    for name in ("beta", "Alpha", "gamma", "Delta"):
+    for name in ("beta", "Zimmer", "Alpha", "Éclair", "gamma", "ångström", "Delta"):
         await created(tenant, name, viewer=tenant.viewer("user-ben"))
     query = """query($first: Int, $after: String) { smartLists(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { id name } } } }"""
     seen, after = [], None
     while True:
         page = (await tenant.gql(query, {"first": 3, "after": after}))["smartLists"]
-        assert page["totalCount"] == 4
+        assert page["totalCount"] == 7
         seen += [e["node"]["name"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    assert seen == ["Alpha", "beta", "Delta", "gamma"]
+    assert seen == ["Alpha", "ångström", "beta", "Delta", "Éclair", "gamma", "Zimmer"]
     # every team member sees them, restricted or not
     dan = tenant.viewer("user-dan", assigned_only=True)
-    assert (await tenant.gql(query, {"first": 10}, dan))["smartLists"]["totalCount"] == 4
+    assert (await tenant.gql(query, {"first": 10}, dan))["smartLists"]["totalCount"] == 7
 
     other = await another_tenant(tenant, engine)
     assert (await other.gql(query, {}))["smartLists"] == {
@@ -453,6 +453,25 @@ async def test_navigation_steps_through_the_list_in_its_order(tenant: Tenant) ->
     # following `next` visits exactly the list's contacts, in the list's order
     assert await walk(tenant, club["id"], people["Zoe"]) == [
         (name, i + 1, 4) for i, name in enumerate(order)
+    ]
+
+
+async def test_a_list_by_name_pages_and_steps_in_alphabetical_order(tenant: Tenant) -> None:
+    ids = {}
+    for first, last in (("Zoe", "Zimmer"), ("Eva", "Éclair"), ("Ann", "ångström"), ("Bo", "Baker")):
+        ids[first] = (await tenant.create_contact(firstName=first, lastName=last))["id"]
+    by_name = await created(tenant, "By name", order_by={"field": "LAST_NAME", "direction": "ASC"})
+    alphabetical = ["Ann", "Bo", "Eva", "Zoe"]
+    seen, after = [], None
+    while True:
+        page = (await one(tenant, by_name["id"], first=1, after=after))["contacts"]
+        seen += [e["node"]["firstName"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == alphabetical
+    assert await walk(tenant, by_name["id"], ids["Ann"]) == [
+        (name, i + 1, 4) for i, name in enumerate(alphabetical)
     ]
 
 
