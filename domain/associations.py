@@ -893,12 +893,10 @@ def _record_label_change(
     link: AssociationLink,
     before: list[AppliedLabel],
 ) -> None:
+    """Each side records its labels before and after, in the summary an addition records,
+    so the event names the linked record (domain/visibility.py checks it)."""
     for s in link.sides():
-        change = FieldChange(
-            "associations.labels",
-            {"id": s.id, "labels": s.label_names(before)},
-            {"id": s.id, "labels": s.label_names(link.labels)},
-        )
+        change = FieldChange("associations.labels", s.summary(before), s.summary(link.labels))
         uow.record(
             _event(EventKind.ASSOCIATION_LABELS_CHANGED, s.contact_id, viewer, now, [change])
         )

@@ -69,11 +69,16 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field's move from ``before`` to ``after`` (JSON values; ``None`` means unset)."""
+    """One field's move from ``before`` to ``after`` (JSON values; ``None`` means unset).
+
+    ``redacted``: contacts the viewer may not see were left out (domain/visibility.py);
+    only ever true on an event as read, never on one stored or published.
+    """
 
     field: str
     before: JSONValue
     after: JSONValue
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,10 @@ class ContactEvent:
     changes: tuple[FieldChange, ...] = ()
     id: str = field(default_factory=new_id)
     sequence: int | None = None
+
+    @property
+    def redacted(self) -> bool:
+        return any(c.redacted for c in self.changes)
 
 
 def contact_event(

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from domain.activity import ActivityFilter, EventSortField
 from domain.events import ContactEvent
 from domain.ports import contact_channel
+from domain.visibility import named_contacts, redact
 from persistence.activity import events_after, last_sequence
 from persistence.mappers import event_from_row
 from persistence.paging import InvalidCursor, decode_cursor, encode_cursor
@@ -49,7 +50,24 @@ def request(
 async def page(
     info: Info, contact_id: str, request: PageRequest
 ) -> tuple[list[ContactEvent], list[str], bool]:
-    return await tab_page(info.context.loaders.activity, contact_id, request, event_from_row)
+    """A page of the timeline or the audit log, as the viewer may see it."""
+    events, cursors, has_next = await tab_page(
+        info.context.loaders.activity, contact_id, request, event_from_row
+    )
+    return await as_seen(info, events), cursors, has_next
+
+
+async def as_seen(info: Info, events: list[ContactEvent]) -> list[ContactEvent]:
+    """The events without the contacts the viewer may not see (domain/visibility.py), the
+    contacts they name checked through the contact loader: one statement for every page of
+    a response, none for a viewer who sees every contact."""
+    ctx = info.context
+    named = sorted(named_contacts(events)) if ctx.viewer.assigned_only else []
+    if not named:
+        return events
+    found = await ctx.loaders.contact.load_many(named)
+    visible = {contact_id for contact_id, c in zip(named, found, strict=True) if c is not None}
+    return [redact(e, visible.__contains__) for e in events]
 
 
 async def count(info: Info, contact_id: str, f: ActivityFilter | None) -> int:
@@ -111,4 +129,5 @@ async def stream(
                     return  # no longer theirs to watch
                 last = event.sequence
                 ctx.forget_loaders()
-                yield event
+                (seen,) = await as_seen(info, [event])
+                yield seen

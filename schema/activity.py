@@ -15,7 +15,7 @@ from domain.contact import DndChannel
 from persistence.tab_pages import PageRequest
 from resolvers import activity as r
 from resolvers.common import Info
-from schema.audit import ContactFieldChange
+from schema.audit import REDACTED, ContactFieldChange
 from schema.common import (
     AfterArg,
     Connection,
@@ -82,6 +82,7 @@ class ContactActivity:
     kind: ev.EventKind = strawberry.field(description="What happened.")
     actor: User | None = strawberry.field(description="Who did it; null for the system.")
     occurred_at: datetime = strawberry.field(description="When it happened.")
+    redacted: bool = strawberry.field(description=REDACTED)
 
     @strawberry.field(
         description="The contact as an entity, so a gateway can join fields of other "
@@ -102,11 +103,8 @@ def base_fields(e: ev.ContactEvent) -> dict[str, Any]:
         "kind": e.kind,
         "actor": User(id=strawberry.ID(e.actor_id)) if e.actor_id else None,
         "occurred_at": e.occurred_at,
+        "redacted": e.redacted,
     }
-
-
-def _changes(e: ev.ContactEvent) -> list[ContactFieldChange]:
-    return [ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes]
 
 
 @strawberry.type(description="The contact was created, with the fields it was given.")
@@ -184,7 +182,7 @@ def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
     k, base = ev.EventKind, base_fields(e)
     first = e.changes[0] if e.changes else ev.FieldChange("", None, None)
     if e.kind is k.CONTACT_CREATED:
-        return ContactCreatedActivity(**base, fields=_changes(e))
+        return ContactCreatedActivity(**base, fields=ContactFieldChange.all_of(e))
     if e.kind in (k.TAGS_ADDED, k.TAGS_REMOVED, k.FOLLOWERS_ADDED, k.FOLLOWERS_REMOVED):
         before, after = _listed(first.before), _listed(first.after)
         added = [x for x in after if x not in before]
@@ -213,8 +211,8 @@ def activity_from_domain(e: ev.ContactEvent) -> ContactActivity:
     if e.kind in _BUILDERS:
         return _BUILDERS[e.kind](e, base)
     if e.kind.name.startswith(("CONTACT_", "PHONE_", "EMAIL_", "CUSTOM_FIELDS_")):
-        return ContactChangedActivity(**base, changes=_changes(e))
-    return ContactOtherActivity(**base, changes=_changes(e))
+        return ContactChangedActivity(**base, changes=ContactFieldChange.all_of(e))
+    return ContactOtherActivity(**base, changes=ContactFieldChange.all_of(e))
 
 
 CORE_TYPES: tuple[type, ...] = (

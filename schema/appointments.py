@@ -198,9 +198,7 @@ def _appointment_activity(e: ContactEvent, base: dict[str, Any]) -> ContactAppoi
         start_at=_instant(after.get("startAt")),
         end_at=_instant(after.get("endAt")),
         status=a.AppointmentStatus(status) if status else None,
-        changes=[
-            ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
-        ],
+        changes=ContactFieldChange.all_of(e),
     )
 
 

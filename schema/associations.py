@@ -959,20 +959,24 @@ class ContactAssociationActivity(ContactActivity):
     action: ActivityAction = strawberry.field(description="What happened to the link.")
     association_id: strawberry.ID = strawberry.field(description="The link (this side).")
     object_type: AssociationObjectType | None = strawberry.field(
-        description="What the linked record is (null for a relabelling)."
+        description="What the linked record is (null for a relabelling recorded before "
+        "relabellings named it)."
     )
     object_id: strawberry.ID | None = strawberry.field(
-        description="The linked record's id (null for a relabelling)."
+        description="The linked record's id; null for a contact the viewer may not see "
+        "(`redacted`) and for a relabelling recorded before relabellings named it."
     )
     association_labels: list[str] = strawberry.field(
         description="The link's labels after the change (before it, for a removal), as this "
-        "contact reads them."
+        "contact reads them; empty when the linked contact is hidden from the viewer "
+        "(`redacted`)."
     )
 
 
 def _association_activity(e: ContactEvent, base: dict[str, Any]) -> ContactAssociationActivity:
-    """Association events carry {id, objectType, objectId, labels} or, for a relabelling,
-    {id, labels} before and after (domain/associations.py)."""
+    """Association events carry {id, objectType, objectId, labels} before and after
+    (domain/associations.py); a relabelling recorded before it named the record, {id,
+    labels}."""
     change = e.changes[0]
     summary = change.after or change.before
     object_type = summary.get("objectType")
@@ -1012,9 +1016,7 @@ def _opportunity_activity(e: ContactEvent, base: dict[str, Any]) -> ContactOppor
         action=_OPPORTUNITY_ACTIONS[e.kind],
         opportunity_id=strawberry.ID(str(after.get("id") or before.get("id"))),
         opportunity_name=after.get("name") or before.get("name"),
-        changes=[
-            ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
-        ],
+        changes=ContactFieldChange.all_of(e),
     )
 
 

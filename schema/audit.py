@@ -15,6 +15,14 @@ from resolvers.common import Info
 from schema.common import Connection
 from schema.user import User
 
+REDACTED = (
+    "True when contacts the viewer may not see (an assigned-only user's: neither owned nor "
+    "followed) were left out: their ids are null or missing from lists, and what describes "
+    "the link to them (a link's labels) is null. The item stays, so pages, counts and "
+    "cursors are the same for every viewer."
+)
+"""The `redacted` field's description on every view of an event (domain/visibility.py)."""
+
 
 @strawberry.type(description="One field's change: JSON values, null when unset.")
 class ContactFieldChange:
@@ -24,6 +32,18 @@ class ContactFieldChange:
     )
     before: JSON | None = strawberry.field(description="The value before the change.")
     after: JSON | None = strawberry.field(description="The value after the change.")
+    redacted: bool = strawberry.field(
+        description="True when contacts the viewer may not see were left out of `before` "
+        "and `after`: their ids null or missing from lists, what describes the link to them "
+        "(a link's labels) null."
+    )
+
+    @classmethod
+    def all_of(cls, e: ev.ContactEvent) -> list[ContactFieldChange]:
+        return [
+            cls(field=c.field, before=c.before, after=c.after, redacted=c.redacted)
+            for c in e.changes
+        ]
 
 
 @strawberry.type(description="A recorded change to a contact.")
@@ -33,6 +53,7 @@ class ContactAuditEvent:
     actor: User | None = strawberry.field(description="Who did it (null for the system).")
     occurred_at: datetime = strawberry.field(description="When it happened.")
     changes: list[ContactFieldChange] = strawberry.field(description="What changed.")
+    redacted: bool = strawberry.field(description=REDACTED)
 
     @classmethod
     def from_domain(cls, e: ev.ContactEvent) -> ContactAuditEvent:
@@ -41,9 +62,8 @@ class ContactAuditEvent:
             kind=e.kind,
             actor=User(id=strawberry.ID(e.actor_id)) if e.actor_id else None,
             occurred_at=e.occurred_at,
-            changes=[
-                ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
-            ],
+            changes=ContactFieldChange.all_of(e),
+            redacted=e.redacted,
         )
 
 

@@ -128,9 +128,7 @@ def _task_activity(e: ContactEvent, base: dict[str, Any]) -> ContactTaskActivity
         action=_TASK_ACTIONS[e.kind],
         task_id=strawberry.ID(str(after.get("id") or before.get("id"))),
         title=after.get("title") or before.get("title"),
-        changes=[
-            ContactFieldChange(field=c.field, before=c.before, after=c.after) for c in e.changes
-        ],
+        changes=ContactFieldChange.all_of(e),
     )
 
 

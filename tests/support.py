@@ -7,14 +7,26 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import httpx
 import pytest
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
 
 from domain.contact import Contact
 from domain.errors import DomainError, ErrorCode
 from domain.viewer import Role, Viewer
+from server.app import schema_for
 from server.auth import issue_token
 from server.settings import Settings
 
@@ -115,6 +127,41 @@ _INPUT_TYPES = {
 
 def _input_type(mutation: str) -> str:
     return _INPUT_TYPES.get(mutation, mutation[0].upper() + mutation[1:] + "Input")
+
+
+@cache
+def graphql_schema() -> GraphQLSchema:
+    """The served schema (graphql-core's), to read types, fields and implementations from."""
+    schema: GraphQLSchema = schema_for(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    return schema
+
+
+def every_field(type_name: str, depth: int = 2) -> str:
+    """A selection of every field of the type, with every member or implementation of an
+    abstract type (each with all its own fields), objects followed ``depth`` levels down
+    and never into a type already on the way; fields with a required argument are left
+    out, the others take their defaults. A field added later is selected without a test
+    naming it."""
+    return _selection(graphql_schema(), graphql_schema().type_map[type_name], depth, ())
+
+
+def _selection(schema: GraphQLSchema, named: Any, depth: int, path: tuple[str, ...]) -> str:
+    path = (*path, named.name)
+    if isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
+        members = sorted(schema.get_possible_types(named), key=lambda t: t.name)
+        inner = " ".join(f"... on {t.name} {_selection(schema, t, depth, path)}" for t in members)
+        return f"{{ __typename {inner} }}"
+    assert isinstance(named, GraphQLObjectType)
+    selected = ["__typename"]
+    for name, f in named.fields.items():
+        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in f.args.values()):
+            continue
+        inner_type = get_named_type(f.type)
+        if is_leaf_type(inner_type):
+            selected.append(name)
+        elif len(path) <= depth and inner_type.name not in path:
+            selected.append(f"{name} {_selection(schema, inner_type, depth, path)}")
+    return f"{{ {' '.join(selected)} }}"
 
 
 # -- domain unit tests ------------------------------------------------------------------

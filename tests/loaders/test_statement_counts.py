@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Tenant
 
 from domain.calendars import Weekday
+from domain.viewer import Viewer
 from persistence.db import StatementCounter
 
 WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edges { node {
@@ -188,9 +189,15 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
     return ids
 
 
-async def count(engine: AsyncEngine, t: Tenant, query: str, variables: dict[str, object]) -> int:
+async def count(
+    engine: AsyncEngine,
+    t: Tenant,
+    query: str,
+    variables: dict[str, object],
+    viewer: Viewer | None = None,
+) -> int:
     with StatementCounter(engine) as counter:
-        await t.gql(query, variables)
+        await t.gql(query, variables, viewer)
     return counter.count
 
 
@@ -318,3 +325,46 @@ async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
         contacts = edge["node"]["contacts"]
         assert contacts["totalCount"] == 1
         assert [e["node"]["firstName"] for e in contacts["edges"]] == [f"C{i}-1"]
+
+
+TIMELINES = """query($first: Int!) { contacts(first: $first) { edges { node {
+  activity(first: 20) { edges { node { redacted ... on ContactAssociationActivity { objectId } } } }
+  auditLog(first: 20) { edges { node { redacted changes { after } } } } } } } }"""
+
+
+async def test_hiding_contacts_in_timelines_costs_one_statement_for_any_number_of_events(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    """The contacts the events of every page name are checked in one batch, for a
+    restricted viewer; an admin, who sees every contact, pays nothing for it."""
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    hidden = [(await tenant.create_contact(firstName=f"H{i}"))["id"] for i in range(5)]
+    mine = [
+        (await tenant.create_contact(firstName=f"M{i}", ownerId="user-dan"))["id"]
+        for i in range(10)
+    ]
+
+    async def link(contact_id: str, target_id: str) -> None:
+        made = await tenant.mutate(
+            "contactAssociationAdd",
+            {"contactId": contact_id, "targetId": target_id, "targetType": "CONTACT"},
+            selection="association { id }",
+        )
+        assert made["userErrors"] == []
+
+    for contact_id in mine:
+        await link(contact_id, hidden[0])
+    costs = [await count(engine, tenant, TIMELINES, {"first": n}, dan) for n in (1, 10)]
+    for contact_id in mine:
+        for target_id in hidden[1:]:
+            await link(contact_id, target_id)
+    costs += [await count(engine, tenant, TIMELINES, {"first": n}, dan) for n in (1, 10)]
+    admin = await count(engine, tenant, TIMELINES, {"first": 10})
+    # the contacts, the event pages (timeline and audit log: one batch), the named contacts
+    assert costs == [3, 3, 3, 3]
+    assert admin == 2
+    data = await tenant.gql(TIMELINES, {"first": 10}, dan)
+    for edge in data["contacts"]["edges"]:
+        items = [e["node"] for e in edge["node"]["activity"]["edges"]]
+        links = [n for n in items if "objectId" in n]
+        assert [(n["objectId"], n["redacted"]) for n in links] == [(None, True)] * 5

@@ -368,17 +368,18 @@ async def test_a_contact_link_shows_on_both_sides_with_the_inverse_label(
     assert [x["name"] for x in changed["association"]["labels"]] == ["Parent", "Spouse"]
     assert await cards(tenant, bob["id"]) == [("Contact", "Ann", ["Parent", "Spouse"])]
     assert await cards(tenant, ann["id"]) == [("Contact", "Bob", ["Child", "Spouse"])]
-    for contact, side, before, after in (
-        (ann, made["id"], ["Parent"], ["Child", "Spouse"]),
-        (bob, bob_side_id, ["Child"], ["Parent", "Spouse"]),
+    for contact, side, other, before, after in (
+        (ann, made["id"], bob, ["Parent"], ["Child", "Spouse"]),
+        (bob, bob_side_id, ann, ["Child"], ["Parent", "Spouse"]),
     ):
+        link = {"id": side, "objectType": "CONTACT", "objectId": other["id"]}
         assert (await events(tenant, contact["id"]))[0] == (
             "ASSOCIATION_LABELS_CHANGED",
             [
                 {
                     "field": "associations.labels",
-                    "before": {"id": side, "labels": before},
-                    "after": {"id": side, "labels": after},
+                    "before": {**link, "labels": before},
+                    "after": {**link, "labels": after},
                 }
             ],
         )

@@ -28,18 +28,10 @@ from graphql import (
     validate,
     visit,
 )
-from support import Tenant
-
-from server.app import schema_for
-from server.settings import Settings
+from support import Tenant, graphql_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = ROOT / "bench" / "whole_record.graphql"
-
-
-def graphql_schema() -> GraphQLSchema:
-    schema: GraphQLSchema = schema_for(Settings(_env_file=None))._schema  # type: ignore[call-arg]
-    return schema
 
 
 class _Selected(Visitor):

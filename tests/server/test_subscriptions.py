@@ -5,12 +5,15 @@ a broker restart."""
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
 from live_servers import PrivateRedis, Server, live_client, token_for
-from support import Tenant
+from support import Tenant, every_field
 
+from domain.calendars import Weekday
 from domain.viewer import Viewer
 
 SUBSCRIPTION = """subscription($id: ID!, $after: String) {
@@ -249,3 +252,76 @@ async def test_a_restricted_watcher_stops_receiving_once_the_contact_is_not_thei
         await add_tag(server, admin, contact["id"], "secret")
         # the stream ends as soon as the contact leaves Dan's sight: no "secret" for him
         assert (await client.next()) == {"id": "1", "type": "complete"}
+
+
+async def test_a_restricted_watcher_reads_no_contact_hidden_from_them(
+    tenant: Tenant, servers: Any
+) -> None:
+    """Live events go through the same rule as the timeline (domain/visibility.py): the
+    other end of a link and a guest that Dan may not see are left out for him alone."""
+    server: Server = servers()
+    seen = await tenant.create_contact(firstName="Watched", ownerId="user-dan")
+    hidden = await tenant.create_contact(firstName="Zebulon", ownerId="user-eve")
+    made = await tenant.mutate(
+        "contactAssociationLabelCreate",
+        {"name": "Mentorship", "objectType": "CONTACT"},
+        selection="label { id }",
+    )
+    week = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in Weekday]
+    calendar = await tenant.mutate(
+        "calendarCreate",
+        {"name": "Calls", "timeZone": "UTC", "availability": week, "teamMemberIds": ["u1"]},
+        selection="calendar { id }",
+    )
+    admin = token_for(tenant.admin)
+    dan = token_for(tenant.viewer("user-dan", assigned_only=True))
+    everything = f"""subscription($id: ID!) {{
+      contactActivity(contactId: $id) {every_field("ContactActivity")} }}"""
+    async with live_client(server.ws, dan) as theirs, live_client(server.ws, admin) as ours:
+        for client in (theirs, ours):
+            await client.subscribe(everything, {"id": seen["id"]})
+        await asyncio.sleep(0.3)
+        linked = await post(
+            server,
+            admin,
+            """mutation($i: ContactAssociationAddInput!) {
+            contactAssociationAdd(input: $i) { userErrors { code } } }""",
+            {
+                "i": {
+                    "contactId": seen["id"],
+                    "targetId": hidden["id"],
+                    "targetType": "CONTACT",
+                    "labelIds": [made["label"]["id"]],
+                }
+            },
+        )
+        assert linked["contactAssociationAdd"]["userErrors"] == []
+        start = datetime.combine(date.today() + timedelta(days=2), time(9), tzinfo=UTC)
+        booked = await post(
+            server,
+            admin,
+            """mutation($i: ContactAppointmentBookInput!) {
+            contactAppointmentBook(input: $i) { userErrors { code } } }""",
+            {
+                "i": {
+                    "contactId": seen["id"],
+                    "calendarId": calendar["calendar"]["id"],
+                    "start": start.isoformat(),
+                    "attendeeContactIds": [hidden["id"]],
+                }
+            },
+        )
+        assert booked["contactAppointmentBook"]["userErrors"] == []
+        for_dan, for_admin = await theirs.items(2), await ours.items(2)
+    assert [i["kind"] for i in for_dan] == ["ASSOCIATION_ADDED", "APPOINTMENT_BOOKED"]
+    assert [i["redacted"] for i in for_dan] == [True, True]
+    assert [i["redacted"] for i in for_admin] == [False, False]
+    text = json.dumps(for_dan)
+    assert [x for x in (hidden["id"], "Zebulon", "Mentorship") if x in text] == []
+    assert (for_dan[0]["objectId"], for_dan[0]["associationLabels"]) == (None, [])
+    assert for_dan[1]["changes"][0]["after"]["attendeeContactIds"] == []
+    assert (for_admin[0]["objectId"], for_admin[0]["associationLabels"]) == (
+        hidden["id"],
+        ["Mentorship"],
+    )
+    assert for_admin[1]["changes"][0]["after"]["attendeeContactIds"] == [hidden["id"]]
