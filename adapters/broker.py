@@ -151,8 +151,11 @@ class InProcessBroker:
 class RedisBroker:
     """Redis pub/sub shared by every replica; one pub/sub connection per process.
 
-    If the connection to Redis breaks, it reconnects with back-off, subscribes again, and
-    sends GAP to every local subscription so each replays what it may have missed.
+    If the connection to Redis breaks, or Redis is down when a channel is first subscribed,
+    it reconnects with back-off, subscribes every local channel again, and sends each of their
+    subscriptions GAP once Redis confirms the channel, so each replays from the database what
+    it missed and goes on live from there: nothing published after the confirmation can be
+    missed, nothing before it escapes the replay.
     """
 
     def __init__(self, url: str) -> None:
@@ -162,6 +165,10 @@ class RedisBroker:
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._confirmed: dict[str, asyncio.Event] = {}
+        self._broken = False
+        """Set when the pub/sub connection must be rebuilt (the reader does it)."""
+        self._replay_on_confirm: set[str] = set()
+        """Channels subscribed again after an outage: GAP goes out when Redis confirms."""
 
     async def start(self) -> None:
         self._pubsub = self.redis.pubsub()
@@ -187,7 +194,13 @@ class RedisBroker:
         sub, first = self.local.add(name)
         try:
             if first:
-                await self._subscribe_channel(name)
+                try:
+                    await self._subscribe_channel(name)
+                except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                    # the subscription replays from the database meanwhile; the reader
+                    # reconnects, subscribes the channel and sends GAP once Redis confirms
+                    log.warning("redis unavailable subscribing to %s (%s); retrying", name, exc)
+                    self._broken = True
             yield sub
         finally:
             if self.local.remove(name, sub):
@@ -207,12 +220,13 @@ class RedisBroker:
 
     async def _read_forever(self) -> None:
         backoff = 0.1
-        broken = False
+        down = False
         while True:
             try:
-                if broken:
+                if self._broken:
+                    self._broken = False  # a failure from here on sets it again
                     await self._resubscribe()
-                    broken, backoff = False, 0.1
+                    down, backoff = False, 0.1
                 if not self._pubsub.subscribed:
                     await asyncio.sleep(0.05)
                     continue
@@ -224,10 +238,10 @@ class RedisBroker:
             except asyncio.CancelledError:
                 raise
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-                if not broken:
+                if not down:
                     log.warning("redis broker connection lost (%s); reconnecting", exc)
                     self.local.deliver_all(GAP)
-                broken = True
+                down = self._broken = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
@@ -235,19 +249,23 @@ class RedisBroker:
         name = message["channel"].decode()
         if message["type"] == "subscribe":
             self._confirmed.setdefault(name, asyncio.Event()).set()
+            if name in self._replay_on_confirm:
+                self._replay_on_confirm.discard(name)
+                self.local.deliver(name, GAP)
         elif message["type"] == "message":
             self.local.deliver(name, decode(message["data"]))
 
     async def _resubscribe(self) -> None:
-        """After a lost connection: a fresh pub/sub, every local channel again, then GAP so
-        each subscription replays from the database what it missed meanwhile."""
-        with contextlib.suppress(Exception):
-            await self._pubsub.aclose()
-        self._pubsub = self.redis.pubsub()
+        """After a lost connection: a fresh pub/sub and every local channel again. GAP waits
+        for Redis's confirmation of each channel (``_handle``): a replay started before Redis
+        has the subscription could miss an event published in between."""
+        old, self._pubsub = self._pubsub, self.redis.pubsub()  # new subscribers use the new one
         channels = list(self.local.subscribers)
+        self._replay_on_confirm = set(channels)
+        with contextlib.suppress(Exception):
+            await old.aclose()
         if channels:
             await self._pubsub.subscribe(*channels)
-        self.local.deliver_all(GAP)
         log.info("redis broker reconnected; %d channels resubscribed", len(channels))
 
 

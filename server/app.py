@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from adapters.broker import create_broker
 from persistence.db import create_engine
+from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, build_schema
 from server.graphiql import graphiql_assets_route
 from server.runtime import Runtime
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             engine=engine,
             schema=schema_for(settings),
             broker=broker,
+            locations=LocationProvisioner(engine),
             dev_token=dev_token if settings.environment != "production" else None,
         )
         app.state.runtime = runtime  # tests and tools reach the engine through this

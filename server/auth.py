@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import re
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,17 +15,38 @@ from domain.errors import AuthenticationError
 from domain.viewer import Role, Viewer
 from server.settings import Settings
 
+USER_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")
+"""A token's ``sub``: what a team member's id is stored as (64 characters at most)."""
+LOCATION_ID = re.compile(r"[A-Za-z0-9_.-]{1,36}")
+"""A token's ``location_id``: the width of every ``location_id`` column (36, a UUID), and no
+``:``, which separates the parts of a broker channel's name."""
 
-def viewer_from_header(header: str | None, settings: Settings) -> Viewer:
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who a valid token says is asking, and until when (its ``exp``)."""
+
+    viewer: Viewer
+    expires_at: float
+    """Seconds since the epoch."""
+
+    def expired(self) -> bool:
+        return time.time() >= self.expires_at
+
+
+def credentials_from_header(header: str | None, settings: Settings) -> Credentials:
     if not header:
         raise AuthenticationError("authentication required: send 'Authorization: Bearer <JWT>'")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("the Authorization header must be 'Bearer <JWT>'")
-    return viewer_from_token(token.strip(), settings)
+    return credentials_from_token(token.strip(), settings)
 
 
-def viewer_from_token(token: str, settings: Settings) -> Viewer:
+def credentials_from_token(token: str, settings: Settings) -> Credentials:
+    """The signature, then every claim: a token that is signed but malformed (an empty
+    ``sub``, a ``location_id`` too long for its column, an ``exp`` written as a string) is
+    refused here rather than failing later as a masked database error."""
     try:
         claims = jwt.decode(
             token,
@@ -29,24 +54,45 @@ def viewer_from_token(token: str, settings: Settings) -> Viewer:
             algorithms=[settings.jwt_algorithm],
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            options={"require": ["exp", "sub", "location_id"]},
+            # `sub` and `exp` are checked below: PyJWT takes any `exp` int() accepts ("99", true)
+            options={
+                "require": ["exp", "sub", "location_id", "role"],
+                "verify_sub": False,
+                "verify_exp": False,
+            },
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise AuthenticationError("the token has expired") from exc
     except jwt.InvalidSignatureError as exc:
         raise AuthenticationError("the token's signature is not valid") from exc
     except jwt.PyJWTError as exc:
         raise AuthenticationError(f"the token is not valid: {exc}") from exc
-    try:
-        role = Role(str(claims.get("role", Role.USER.value)).upper())
-    except ValueError as exc:
-        raise AuthenticationError(f"unknown role {claims.get('role')!r}") from exc
-    return Viewer(
-        user_id=str(claims["sub"]),
-        location_id=str(claims["location_id"]),
-        role=role,
-        assigned_only=bool(claims.get("assigned_only", False)),
+    exp = claims["exp"]
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+        raise AuthenticationError("the token's 'exp' claim must be a number")
+    if exp <= time.time():
+        raise AuthenticationError("the token has expired")
+    role = claims["role"]
+    if not isinstance(role, str) or role not in Role.__members__.values():
+        known = " or ".join(r.value for r in Role)
+        raise AuthenticationError(f"the token's 'role' claim must be {known}")
+    assigned_only = claims.get("assigned_only", False)
+    if not isinstance(assigned_only, bool):
+        raise AuthenticationError("the token's 'assigned_only' claim must be a boolean")
+    viewer = Viewer(
+        user_id=_identifier(claims, "sub", USER_ID, "1-64 characters of A-Z a-z 0-9 _ . : @ -"),
+        location_id=_identifier(
+            claims, "location_id", LOCATION_ID, "1-36 characters of A-Z a-z 0-9 _ . -"
+        ),
+        role=Role(role),
+        assigned_only=assigned_only,
     )
+    return Credentials(viewer, float(exp))
+
+
+def _identifier(claims: dict[str, Any], name: str, shape: re.Pattern[str], rule: str) -> str:
+    value = claims[name]
+    if not isinstance(value, str) or not shape.fullmatch(value):
+        raise AuthenticationError(f"the token's '{name}' claim must be {rule}")
+    return value
 
 
 def issue_token(viewer: Viewer, settings: Settings, ttl: timedelta = timedelta(days=30)) -> str:

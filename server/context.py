@@ -14,6 +14,7 @@ from domain.services import Services
 from domain.viewer import Viewer
 from loaders import Loaders
 from persistence.uow import SqlUnitOfWork
+from server.auth import Credentials
 from server.runtime import Runtime
 from server.settings import Settings
 
@@ -30,7 +31,7 @@ class Context:
     auth_error: AuthenticationError | None = None
     connection_params: dict[str, Any] | None = None
     """Set by strawberry from a websocket's connection_init payload."""
-    _viewer: Viewer | None = None
+    _credentials: Credentials | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
@@ -45,20 +46,28 @@ class Context:
     def broker(self) -> Broker:
         return self.runtime.broker
 
-    def authenticate(self, viewer: Viewer | None, error: AuthenticationError | None) -> None:
-        self._viewer, self.auth_error = viewer, error
+    def authenticate(
+        self, credentials: Credentials | None, error: AuthenticationError | None
+    ) -> None:
+        self._credentials, self.auth_error = credentials, error
         self._loaders = None
 
     @property
     def authenticated(self) -> bool:
-        return self._viewer is not None
+        return self._credentials is not None
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """The token's viewer and expiry; a websocket checks the expiry for as long as it
+        stays open."""
+        return self._credentials
 
     @property
     def viewer(self) -> Viewer:
-        if self._viewer is None:
+        if self._credentials is None:
             error = self.auth_error or AuthenticationError("authentication required")
             raise GraphQLError(str(error), extensions={"code": "UNAUTHENTICATED"})
-        return self._viewer
+        return self._credentials.viewer
 
     @property
     def loaders(self) -> Loaders:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.ports import Broker
+from persistence.locations import LocationProvisioner
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,5 +21,6 @@ class Runtime:
     engine: AsyncEngine
     schema: ContactGraphSchema
     broker: Broker
+    locations: LocationProvisioner
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""

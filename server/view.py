@@ -7,7 +7,6 @@ answered as JSON with the same status, so an IDE can show the message."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, cast
 
@@ -17,31 +16,19 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import AuthenticationError
-from domain.viewer import Viewer
-from server.auth import viewer_from_header
+from server.auth import credentials_from_header
 from server.context import Context
 from server.graphiql import graphiql_page
 from server.runtime import Runtime
-
-
-class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
-    """Websocket messages go out as text frames: browsers' graphql-ws clients reject the
-    binary frames strawberry would send for our bytes-returning (orjson) ``encode_json``."""
-
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
+from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
 
 class ContactGraphView(GraphQL[Context, None]):
@@ -49,6 +36,8 @@ class ContactGraphView(GraphQL[Context, None]):
     bodies with a 400 instead of a 500 (see pitfalls.md)."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(runtime.schema, **kwargs)
@@ -126,20 +115,38 @@ class ContactGraphView(GraphQL[Context, None]):
         ctx.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         header = request.headers.get("authorization")
         if header or isinstance(request, Request):
-            _authenticate(ctx, lambda: viewer_from_header(header, self.runtime.settings))
+            await self._authenticate(ctx, header)
         return ctx
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Browsers cannot set headers on a websocket: the token may come in the
-        connection_init payload instead. A token that is there and invalid closes the
-        socket; no token at all leaves operations to fail with UNAUTHENTICATED."""
+        connection_init payload instead. Without a valid token there is no session: the
+        protocol handler refuses the connection (graphql-transport-ws: close 4403;
+        graphql-ws: connection_error, then close)."""
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
         if header and not context.authenticated:
-            _authenticate(context, lambda: viewer_from_header(str(header), self.runtime.settings))
-            if not context.authenticated:
-                raise ConnectionRejectionError({"message": str(context.auth_error)})
+            await self._authenticate(context, str(header))
+        if context.credentials is not None and context.credentials.expired():
+            context.authenticate(None, AuthenticationError("the token has expired"))
+        if not context.authenticated:
+            error = context.auth_error or AuthenticationError(
+                'authentication required: send {"Authorization": "Bearer <JWT>"} as the '
+                "connection_init payload"
+            )
+            raise ConnectionRejectionError({"message": str(error)})
         return cast(UnsetType, UNSET)  # acknowledge without a payload
+
+    async def _authenticate(self, ctx: Context, header: str | None) -> None:
+        """Decode the token and, the first time this process sees its location, provision
+        the location (a valid token is the authority that the location exists)."""
+        try:
+            credentials = credentials_from_header(header, self.runtime.settings)
+        except AuthenticationError as exc:
+            ctx.authenticate(None, exc)
+            return
+        await self.runtime.locations.ensure(credentials.viewer.location_id)
+        ctx.authenticate(credentials, None)
 
 
 def error_response(status_code: int, message: str) -> Response:
@@ -184,10 +191,3 @@ def _operation_names(query: str) -> tuple[str | None, ...] | None:
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
     )
-
-
-def _authenticate(ctx: Context, decode: Callable[[], Viewer]) -> None:
-    try:
-        ctx.authenticate(decode(), None)
-    except AuthenticationError as exc:
-        ctx.authenticate(None, exc)

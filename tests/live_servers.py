@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -245,16 +246,42 @@ class LiveClient:
 
 
 @contextlib.asynccontextmanager
+async def live_socket(url: str, protocol: str = "graphql-transport-ws") -> AsyncIterator[Any]:
+    """A bare websocket speaking ``protocol``, not yet initialised."""
+    async with websockets.connect(url, subprotocols=[protocol]) as ws:  # type: ignore[list-item]
+        yield ws
+
+
+async def connection_init(ws: Any, token: str | None) -> dict[str, Any]:
+    """Send connection_init (the token, if any, in its payload); the server's answer."""
+    payload = {"Authorization": f"Bearer {token}"} if token else {}
+    await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+    answer: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    return answer
+
+
+async def closing(ws: Any, wait: float = 10) -> tuple[int, str, list[dict[str, Any]]]:
+    """Read until the server closes the socket: (close code, reason, messages before it).
+    A socket that dies without a close frame (an ASGI error) gives 1006."""
+    messages: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(wait):
+            while True:
+                messages.append(json.loads(await ws.recv()))
+    except websockets.ConnectionClosed as closed:
+        frame = closed.rcvd
+        return (frame.code, frame.reason, messages) if frame else (1006, "", messages)
+
+
+@contextlib.asynccontextmanager
 async def live_client(
     url: str, token: str | None, protocol: str = "graphql-transport-ws"
 ) -> AsyncIterator[LiveClient]:
-    async with websockets.connect(url, subprotocols=[protocol]) as ws:  # type: ignore[list-item]
-        payload = {"Authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    async with live_socket(url, protocol) as ws:
+        ack = await connection_init(ws, token)
         assert ack["type"] == "connection_ack", ack
         yield LiveClient(ws, protocol)
 
 
-def token_for(viewer: Viewer) -> str:
-    return issue_token(viewer, Settings(_env_file=None))  # type: ignore[call-arg]
+def token_for(viewer: Viewer, ttl: timedelta = timedelta(days=30)) -> str:
+    return issue_token(viewer, Settings(_env_file=None), ttl)  # type: ignore[call-arg]

@@ -9,7 +9,6 @@ import jwt
 import pytest
 from support import Tenant
 
-from domain.viewer import Viewer
 from server.auth import issue_token
 
 
@@ -216,11 +215,3 @@ async def test_unexpected_errors_are_masked_and_logged(
     assert error["message"] == "Unexpected error; it has been logged."
     assert "secret" not in str(body)
     assert any("secret database detail" in str(r.exc_info) for r in caplog.records)
-
-
-async def test_viewer_claims_are_decoded(tenant: Tenant) -> None:
-    restricted = Viewer("u", tenant.location_id, assigned_only=True)
-    token = issue_token(restricted, tenant.settings)
-    from server.auth import viewer_from_token
-
-    assert viewer_from_token(token, tenant.settings) == restricted

@@ -1,6 +1,7 @@
 """`contactActivity` over real websockets against real server processes: live delivery,
-replay after a cursor, both protocols, visibility, and delivery across replicas and across
-a broker restart."""
+replay after a cursor, both protocols, visibility, sessions (a valid token to connect, closed
+when it expires, malformed frames), and delivery across replicas, across a broker restart
+and while the broker is down."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
-from live_servers import PrivateRedis, Server, live_client, token_for
+import jwt
+from live_servers import (
+    PrivateRedis,
+    Server,
+    closing,
+    connection_init,
+    live_client,
+    live_socket,
+    token_for,
+)
 from support import Tenant, every_field
 
 from domain.calendars import Weekday
@@ -164,13 +174,121 @@ async def test_visibility_and_tenancy_hold(tenant: Tenant, servers: Any) -> None
             assert error["extensions"]["code"] == "NOT_FOUND"
 
 
-async def test_authentication_is_required(tenant: Tenant, servers: Any) -> None:
+async def test_no_session_without_a_valid_token(tenant: Tenant, servers: Any) -> None:
+    """No connection_ack without a valid token: graphql-transport-ws closes 4403 at once
+    (it used to ack, and fail each operation with UNAUTHENTICATED)."""
     server: Server = servers()
-    contact = await tenant.create_contact(firstName="Guarded")
-    async with live_client(server.ws, None) as client:
-        await client.subscribe(SUBSCRIPTION, {"id": contact["id"]})
-        error = await client.error()
-        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    expired = token_for(tenant.admin, ttl=timedelta(seconds=-10))
+    for token in (None, "not-a-jwt", expired):
+        async with live_socket(server.ws) as ws:
+            payload = {"Authorization": f"Bearer {token}"} if token else {}
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            assert await closing(ws) == (4403, "Forbidden", []), token
+    # the legacy graphql-ws protocol: connection_error with the reason, then close
+    for token, message in (
+        (
+            None,
+            'authentication required: send {"Authorization": "Bearer <JWT>"} as the '
+            "connection_init payload",
+        ),
+        (expired, "the token has expired"),
+    ):
+        async with live_socket(server.ws, "graphql-ws") as ws:
+            assert await connection_init(ws, token) == {
+                "type": "connection_error",
+                "payload": {"message": message},
+            }
+            assert (await closing(ws))[0] == 1011
+
+
+async def test_the_socket_closes_when_the_token_expires(tenant: Tenant, servers: Any) -> None:
+    """Subscriptions kept delivering after the token's exp, on both protocols."""
+    server: Server = servers()
+    contact = await tenant.create_contact(firstName="Ephemeral")
+    admin = token_for(tenant.admin)
+    short = token_for(tenant.admin, ttl=timedelta(seconds=3))
+    expires_at = jwt.decode(short, options={"verify_signature": False})["exp"]
+    async with (
+        live_client(server.ws, short) as modern,
+        live_client(server.ws, short, protocol="graphql-ws") as legacy,
+    ):
+        for client in (modern, legacy):
+            await client.subscribe(SUBSCRIPTION, {"id": contact["id"]})
+        await asyncio.sleep(0.3)
+        await add_tag(server, admin, contact["id"], "while-valid")
+        for client in (modern, legacy):
+            (item,) = await client.items(1)
+            assert item["tagsAdded"] == ["while-valid"]
+        modern_end, legacy_end = await asyncio.gather(
+            closing(modern.socket), closing(legacy.socket)
+        )
+    assert datetime.now(UTC).timestamp() >= expires_at
+    assert modern_end == (4403, "Forbidden: the token has expired", [])
+    assert legacy_end == (
+        4403,
+        "Forbidden: the token has expired",
+        [
+            {"type": "complete", "id": "1"},
+            {"type": "connection_error", "payload": {"message": "the token has expired"}},
+        ],
+    )
+
+
+SUBSCRIBE = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { x }"}}
+
+
+async def test_malformed_frames_close_with_4400(tenant: Tenant, servers: Any) -> None:
+    """graphql-transport-ws: a frame that is not one of its messages closes the socket with
+    4400. They closed it with 1006 and logged an ASGI traceback."""
+    server: Server = servers()
+    token = token_for(tenant.admin)
+    frames = [
+        "not json",
+        "[1, 2]",
+        '"subscribe"',
+        "42",
+        "null",
+        '{"type": 1}',
+        json.dumps({**SUBSCRIBE, "payload": "subscription { x }"}),
+        json.dumps({**SUBSCRIBE, "id": 5}),
+        json.dumps({**SUBSCRIBE, "payload": {"query": ["subscription { x }"]}}),
+        json.dumps({**SUBSCRIBE, "payload": {"query": "{ x }", "variables": [1]}}),
+        json.dumps({**SUBSCRIBE, "payload": {"query": "{ x }", "operationName": 1}}),
+        '{"type": "complete", "id": [1]}',
+    ]
+    for frame in frames:
+        async with live_client(server.ws, token) as client:
+            await client.socket.send(frame)
+            code, reason, messages = await closing(client.socket)
+            assert (code, messages) == (4400, []), (frame, reason)
+    async with live_socket(server.ws) as ws:  # before connection_init as well
+        await ws.send("{not json")
+        assert await closing(ws) == (4400, "WebSocket message must be valid JSON", [])
+    async with live_client(server.ws, token) as client:  # the body limit holds for frames
+        await client.socket.send(json.dumps({**SUBSCRIBE, "extensions": "x" * 1_000_001}))
+        assert await closing(client.socket) == (1009, "messages are limited to 1000000 bytes", [])
+    assert "Traceback" not in server.log.read_text()
+
+
+async def test_malformed_frames_on_the_legacy_protocol(tenant: Tenant, servers: Any) -> None:
+    """graphql-ws: an `error` for the operation the frame names; the socket stays usable."""
+    server: Server = servers()
+    contact = await tenant.create_contact(firstName="Legacy")
+    token = token_for(tenant.admin)
+    async with live_client(server.ws, token, protocol="graphql-ws") as client:
+        for frame in ("[1]", "not json", '{"type": "start", "id": "1", "payload": "query"}'):
+            await client.socket.send(frame)
+        assert await client.next() == {
+            "type": "error",
+            "id": "1",
+            "payload": {"message": "a 'start' message must have a payload with a string 'query'"},
+        }
+        await client.subscribe(SUBSCRIPTION, {"id": contact["id"]}, op_id="2")
+        await asyncio.sleep(0.3)
+        await add_tag(server, token, contact["id"], "still-open")
+        (item,) = await client.items(1)
+    assert item["tagsAdded"] == ["still-open"]
+    assert "Traceback" not in server.log.read_text()
 
 
 async def test_a_change_on_one_replica_reaches_a_subscriber_on_another(
@@ -206,6 +324,38 @@ async def test_nothing_is_lost_across_a_broker_restart(
         await add_tag(writer, token, contact["id"], "after")
         items = await client.items(4, wait=30)
     assert [i["tagsAdded"] for i in items] == [["before"], ["during-1"], ["during-2"], ["after"]]
+
+
+async def test_subscribing_while_the_broker_is_down_replays_then_goes_live(
+    tenant: Tenant, servers: Any, private_redis: PrivateRedis
+) -> None:
+    """Redis down when the subscription starts: the database replays at once, the broker is
+    retried, and once Redis is back the events committed meanwhile and after arrive, each
+    once. (The subscription failed with a masked ConnectionError.)"""
+    watcher: Server = servers(redis_url=private_redis.url)
+    writer: Server = servers(redis_url=private_redis.url)
+    contact = await tenant.create_contact(firstName="Patient")
+    token = token_for(tenant.admin)
+    timeline = await tenant.gql(
+        "query($id: ID!) { contact(id: $id) { activity(first: 1) { edges { cursor } } } }",
+        {"id": contact["id"]},
+    )
+    (created,) = timeline["contact"]["activity"]["edges"]
+    private_redis.stop()
+    await add_tag(writer, token, contact["id"], "before")
+    async with live_client(watcher.ws, token) as client:
+        await client.subscribe(SUBSCRIPTION, {"id": contact["id"], "after": created["cursor"]})
+        (replayed,) = await client.items(1)
+        assert replayed["tagsAdded"] == ["before"]
+        await add_tag(writer, token, contact["id"], "meanwhile")
+        private_redis.start()
+        await add_tag(writer, token, contact["id"], "after")
+        items = await client.items(2, wait=30)
+        assert [i["tagsAdded"] for i in items] == [["meanwhile"], ["after"]]
+        await add_tag(writer, token, contact["id"], "live")
+        (live,) = await client.items(1)
+        assert live["tagsAdded"] == ["live"]
+        await client.nothing_for(0.5)
 
 
 async def test_a_reconnecting_client_loses_nothing(tenant: Tenant, servers: Any) -> None:
