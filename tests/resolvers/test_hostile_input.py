@@ -225,7 +225,9 @@ async def test_times_inside_the_range_still_work(tenant: Tenant) -> None:
 ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
 
 
-@pytest.mark.parametrize("typename", ["Contact", "Calendar", "Opportunity", "Company"])
+@pytest.mark.parametrize(
+    "typename", ["Contact", "Calendar", "Opportunity", "Company", "CustomObjectRecord"]
+)
 @pytest.mark.parametrize("bad_id", ["missing", None, 7, ["a"], {"id": "a"}])
 async def test_a_representation_needs_a_string_id(
     tenant: Tenant, typename: str, bad_id: object
