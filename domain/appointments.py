@@ -300,8 +300,12 @@ async def _reserve(
     )
     free = [m for m in candidates if busy.is_free(m, slot.start, slot.end)]
     if not free:
-        who = "the team member is" if team_member_id else "no team member is"
-        raise _unavailable(f"{who} free at this time", "start")
+        message = (
+            "the team member is busy at this time"
+            if team_member_id
+            else "no team member is free at this time"
+        )
+        raise _unavailable(message, "start")
     chosen = min(free, key=lambda m: (busy.load(m, day_start, day_end), candidates.index(m)))
     return slot, chosen
 

@@ -23,7 +23,7 @@ from domain.contact import KEEP
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services
-from domain.values import TimeRange, check_time_zone, clean_text
+from domain.values import TimeRange, check_time_zone, check_user_id, clean_text
 from domain.viewer import Viewer
 
 MIN_SLOT_MINUTES = 5
@@ -134,13 +134,7 @@ def check_team_members(user_ids: Iterable[str], *path: str) -> tuple[str, ...]:
     """Trimmed, non-empty, first occurrence kept, at most MAX_TEAM_MEMBERS."""
     out: list[str] = []
     for i, raw in enumerate(user_ids):
-        user_id = raw.strip()
-        if not user_id:
-            raise DomainError.single(ErrorCode.REQUIRED, "a user id is empty", *path, str(i))
-        if len(user_id) > 64:
-            raise DomainError.single(
-                ErrorCode.TOO_LONG, "user ids have at most 64 characters", *path, str(i)
-            )
+        user_id = check_user_id(raw, *path, str(i))
         if user_id not in out:
             out.append(user_id)
     if len(out) > MAX_TEAM_MEMBERS:

@@ -22,6 +22,7 @@ from domain.ports import new_id
 from domain.values import (
     check_country,
     check_time_zone,
+    check_user_id,
     check_website,
     clean_text,
     email_key,
@@ -464,6 +465,8 @@ class Contact:
 
     # -- owner and followers -----------------------------------------------------------------
     def set_owner(self, owner_id: str | None) -> list[FieldChange]:
+        if owner_id is not None:
+            owner_id = check_user_id(owner_id, "ownerId")
         if owner_id == self.owner_id:
             return []
         before, self.owner_id = self.owner_id, owner_id
@@ -473,7 +476,8 @@ class Contact:
         self, user_ids: Iterable[str], path: tuple[str, ...] = ("userIds",)
     ) -> list[FieldChange]:
         """``path`` names the input's list of ids (``followerIds`` in a new contact)."""
-        new = [u for u in dict.fromkeys(user_ids) if u not in self.follower_ids]
+        ids = [check_user_id(u, *path, str(i)) for i, u in enumerate(user_ids)]
+        new = [u for u in dict.fromkeys(ids) if u not in self.follower_ids]
         if len(self.follower_ids) + len(new) > MAX_FOLLOWERS:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,

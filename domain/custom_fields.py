@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.errors import DomainError, ErrorCode
 from domain.ports import new_id
-from domain.values import MAX_TEXT, clean_text, normalize_email, normalize_phone
+from domain.values import MAX_TEXT, check_web_url, clean_text, normalize_email, normalize_phone
 
 MAX_LARGE_TEXT = 10_000
 MAX_OPTIONS = 100
@@ -241,8 +241,20 @@ def check_value(
             )
         return chosen[0] if kind is CustomFieldType.SINGLE_OPTION else tuple(chosen)
     if kind is CustomFieldType.FILE_UPLOAD:
-        return tuple(value)
+        return tuple(_file(f, (*path, str(i))) for i, f in enumerate(value))
     return value  # type: ignore[no-any-return]  # DATE and CHECKBOX arrive typed
+
+
+def _file(ref: FileRef, path: tuple[str, ...]) -> FileRef:
+    """A file reference with a name and an absolute http(s) URL (no ``javascript:``,
+    ``data:`` or ``file:`` link reaches a browser from a custom field)."""
+    name = clean_text(ref.name, *path, "name")
+    if name is None:
+        raise DomainError.single(ErrorCode.REQUIRED, "a file needs a name", *path, "name")
+    url = check_web_url(ref.url, *path, "url", assume_https=False)
+    if url is None:
+        raise DomainError.single(ErrorCode.REQUIRED, "a file needs its URL", *path, "url")
+    return FileRef(name, url)
 
 
 def value_to_json(value: CustomValue | None) -> Any:

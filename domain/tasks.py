@@ -21,14 +21,14 @@ from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services, retrying, visible_contact_id, visible_item
-from domain.values import TimeRange
+from domain.values import MAX_USER_ID, TimeRange, check_user_id
 from domain.viewer import Viewer
 
 MAX_TITLE_LENGTH = 255
 """A title is one line, like a subject."""
 MAX_DESCRIPTION_LENGTH = 10_000
 """Not on the help page; a guard against unbounded rows."""
-MAX_USER_ID_LENGTH = 64
+MAX_USER_ID_LENGTH = MAX_USER_ID
 """Team member ids are at most this long everywhere (owner, followers, authors)."""
 
 
@@ -121,14 +121,11 @@ def _check_assignee(value: str | None, errors: list[UserError]) -> str:
     user_id = (value or "").strip()
     if not user_id:
         errors.append(_required("an assigned user", "assigneeId"))
-    elif len(user_id) > MAX_USER_ID_LENGTH:
-        errors.append(
-            UserError(
-                ErrorCode.TOO_LONG,
-                f"a user id has at most {MAX_USER_ID_LENGTH} characters",
-                ("assigneeId",),
-            )
-        )
+    else:
+        try:
+            check_user_id(user_id, "assigneeId")
+        except DomainError as exc:
+            errors.extend(exc.errors)
     return user_id
 
 

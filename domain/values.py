@@ -1,13 +1,16 @@
 """Value objects shared by the contact's rules: phone numbers, email addresses, text limits,
-and the time range every list is bounded by."""
+web addresses, the dates and times we accept, and the time range every list is bounded by."""
 
 from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -92,19 +95,134 @@ def check_country(value: str | None, *path: str) -> str | None:
     return code
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+MAX_USER_ID = 64
+"""Longest team member (user) id we store: owners, followers, assignees, calendar teams."""
+
+
+def check_user_id(value: str, *path: str) -> str:
+    """A team member's id as given by the gateway's users: trimmed, not empty (REQUIRED),
+    at most MAX_USER_ID characters (TOO_LONG)."""
+    user_id = value.strip()
+    if not user_id:
+        raise DomainError.single(ErrorCode.REQUIRED, "a user id is empty", *path)
+    if len(user_id) > MAX_USER_ID:
+        raise DomainError.single(
+            ErrorCode.TOO_LONG, f"a user id has at most {MAX_USER_ID} characters", *path
+        )
+    return user_id
+
+
+# -- text every store can hold ---------------------------------------------------------------
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None. PostgreSQL refuses a NUL character
+    in `text` and `jsonb`, and a lone surrogate (\\ud800) is not UTF-8 at all: both are
+    refused as bad input before anything reaches a database. The one rule for every string
+    the API takes (arguments, variables, input fields, JSON values and keys, entity keys)."""
+    if "\x00" in value:
+        return "text may not contain a NUL character (U+0000)"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text must be valid Unicode (a lone surrogate is not)"
+    return None
+
+
+def find_text_problem(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> tuple[tuple[str | int, ...], str] | None:
+    """The first string in a JSON-like ``value`` (strings, lists, dicts and their keys)
+    that :func:`text_problem` refuses: its path and why; None when all can be stored."""
+    for where, text in _strings(value, path):
+        problem = text_problem(text)
+        if problem is not None:
+            return where, problem
+    return None
+
+
+def _strings(
+    value: Any, path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, str):
+                    yield (*where, key), key
+                stack.append(((*where, str(key)), inner))
+        elif isinstance(item, list | tuple):
+            stack.extend(((*where, i), inner) for i, inner in enumerate(item))
+
+
+# -- dates and times ---------------------------------------------------------------------------
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+"""Every date and time the API takes lies in these years (inclusive), in whatever offset it
+is written: a contact's birthday, a task's due time, a booking, a filter's bounds. Far from
+the calendar's edges (years 1 and 9999), where converting a time to UTC or adding a day
+overflows."""
+
+
+def time_problem(value: date) -> str | None:
+    """Why a date or time (a ``datetime`` is a ``date``) is outside the years we take."""
+    if EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return None
+    kind = "a time" if isinstance(value, datetime) else "a date"
+    return f"{kind} must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+
+
+# -- web addresses -----------------------------------------------------------------------------
+
+MAX_URL = 2048
+WEB_SCHEMES = frozenset({"http", "https"})
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def check_web_url(value: str | None, *path: str, assume_https: bool = True) -> str | None:
+    """An absolute http(s) address, as stored for a website, a file or a picture: the one
+    rule for every URL we hand back to browsers. ``javascript:``, ``data:``, ``file:``,
+    ``mailto:`` and every other scheme are refused (INVALID_VALUE), and so are addresses
+    with spaces, without a host name with a dot, or with credentials (``user@host``). With
+    ``assume_https``, an address written without a scheme (``acme.com``) gets ``https://``."""
+    value = clean_text(value, *path, limit=MAX_URL)
+    if value is None:
+        return None
+    scheme = _SCHEME.match(value)
+    # "acme.com:8080/x" and "localhost:3000" start like a scheme but name a host and port
+    named = scheme is not None and "." not in scheme[1] and not value[scheme.end() :][:1].isdigit()
+    if not named and assume_https:
+        value = f"https://{value}"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  # raises ValueError on a port that is not a number
+    except ValueError:
+        parts, host = None, ""
+    if (
+        parts is None
+        or parts.scheme.lower() not in WEB_SCHEMES
+        or "." not in host.strip(".")
+        or "@" in parts.netloc
+        or any(c.isspace() or ord(c) < 32 for c in value)
+        or not value.lower().startswith(f"{parts.scheme.lower()}://")
+    ):
+        raise DomainError.single(
+            ErrorCode.INVALID_VALUE,
+            f"'{value}' is not a web address: give an http or https address, e.g. "
+            "https://example.com",
+            *path,
+        )
+    return value
 
 
 def check_website(value: str | None, *path: str) -> str | None:
-    value = clean_text(value, *path, limit=2048)
-    if value is None:
-        return None
-    if not _SCHEME.match(value):  # "acme.com/?next=https://x" has no scheme of its own
-        value = f"https://{value}"
-    scheme, _, rest = value.partition("://")
-    if scheme.lower() not in ("http", "https") or not rest or " " in rest or "." not in rest:
-        raise DomainError.single(ErrorCode.INVALID_VALUE, f"'{value}' is not a web address", *path)
-    return value
+    """A contact's website: :func:`check_web_url`, ``https://`` assumed."""
+    return check_web_url(value, *path)
 
 
 def is_naive(value: datetime | None) -> bool:

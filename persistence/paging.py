@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, and_, or_
 
+from domain.values import find_text_problem, time_problem
+
 
 class InvalidCursor(ValueError):
     """The client sent a cursor this server did not make."""
@@ -26,9 +28,16 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
         values = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, orjson.JSONDecodeError, ValueError) as exc:
         raise InvalidCursor(f"invalid cursor: {cursor!r}") from exc
-    if not isinstance(values, list) or len(values) != length:
-        raise InvalidCursor(f"invalid cursor: {cursor!r}")
+    if not isinstance(values, list) or len(values) != length or find_text_problem(values):
+        raise InvalidCursor(f"invalid cursor: {cursor!r}")  # NUL text never reaches SQL
     return values
+
+
+def cursor_int(cursor: str, value: Any) -> int:
+    """An integer sort value of ``cursor``: one a BIGINT column can be compared with."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+        raise InvalidCursor(f"invalid cursor: {cursor!r}")
+    return value
 
 
 def keyset_after(cursor: str, sort: Any, ident: Any, descending: bool) -> ColumnElement[bool]:
@@ -59,11 +68,11 @@ def _typed(cursor: str, value: Any, column_type: Any) -> Any:
             parsed = datetime.fromisoformat(value)
         except (TypeError, ValueError) as exc:
             raise InvalidCursor(f"invalid cursor: {cursor!r}") from exc
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None or time_problem(parsed):
             raise InvalidCursor(f"invalid cursor: {cursor!r}")
         return parsed
-    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidCursor(f"invalid cursor: {cursor!r}")
+    if expected is int:
+        return cursor_int(cursor, value)
     if expected is str and not isinstance(value, str):
         raise InvalidCursor(f"invalid cursor: {cursor!r}")
     if expected is float and (isinstance(value, bool) or not isinstance(value, int | float)):

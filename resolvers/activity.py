@@ -12,7 +12,7 @@ from domain.ports import contact_channel
 from domain.visibility import named_contacts, redact
 from persistence.activity import events_after, last_sequence
 from persistence.mappers import event_from_row
-from persistence.paging import InvalidCursor, decode_cursor, encode_cursor
+from persistence.paging import InvalidCursor, cursor_int, decode_cursor, encode_cursor
 from persistence.tab_pages import PageRequest
 from resolvers.common import Info, bad_cursor, page_request, tab_page
 
@@ -77,11 +77,9 @@ async def count(info: Info, contact_id: str, f: ActivityFilter | None) -> int:
 def _sequence_of(after: str) -> int:
     try:
         sequence, _ = decode_cursor(after, 2)
+        return cursor_int(after, sequence)
     except InvalidCursor as exc:
         raise bad_cursor(exc) from exc
-    if not isinstance(sequence, int):
-        raise bad_cursor(InvalidCursor(f"invalid cursor: {after!r}"))
-    return sequence
 
 
 async def _visible(info: Info, contact_id: str) -> bool:

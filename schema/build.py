@@ -25,10 +25,12 @@ from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
 from schema.guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
+from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.query import Query
+from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
 from schema.tasks import TasksMutation
 from schema.workflows import WorkflowsMutation
@@ -57,6 +59,9 @@ ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObj
 """Entity types other subgraphs may extend. Each resolves through `_entities` with an async
 `resolve_reference` through a loader; they are the only `__typename`s `_entities` accepts."""
 
+ENTITY_KEY: Final = "id"
+"""The key field of every entity in ENTITIES (`@key(fields: "id")`; a test checks it)."""
+
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
 
@@ -80,11 +85,19 @@ class ContactGraphSchema(strawberry.federation.Schema):
                 extensions={"code": "BAD_USER_INPUT"},
             )
         known = self.schema_converter.type_map
-        for rep in representations:
-            name = rep.get("__typename") if isinstance(rep, dict) else None
+        for index, rep in enumerate(representations):
+            fields: dict[str, object] = rep if isinstance(rep, dict) else {}
+            name = fields.get("__typename")
             if name not in known or name not in self.entity_names:
                 raise GraphQLError(
                     f"this subgraph resolves no entity of type {name!r}",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            if not isinstance(fields.get(ENTITY_KEY), str):
+                # every entity here is keyed by `id`; strawberry would call resolve_reference
+                # without it (a TypeError) or with a number, a list or an object
+                raise GraphQLError(
+                    f"representation {index} ({name}) needs `{ENTITY_KEY}` as a string",
                     extensions={"code": "BAD_USER_INPUT"},
                 )
         return super().entities_resolver(info, representations)
@@ -124,6 +137,7 @@ def build_schema(*, max_query_depth: int, max_entities: int) -> ContactGraphSche
         ),
         types=[*ENTITIES, *timeline_types()],
         federation_version=FEDERATION_VERSION,
+        scalar_overrides=SCALAR_OVERRIDES,  # DateTime and Date refuse years outside 1900-2200
         extensions=[
             # factories: strawberry builds fresh extensions per request; the caches live
             # at module level, keyed by maxsize, so they are still shared
@@ -131,6 +145,7 @@ def build_schema(*, max_query_depth: int, max_entities: int) -> ContactGraphSche
             lambda: AddValidationRules([depth_rule]),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
+            StorableInputGuard,  # after ValidationCache: it adds to the validation's errors
             lambda: MaskErrors(
                 should_mask_error=is_unexpected,
                 error_message="Unexpected error; it has been logged.",

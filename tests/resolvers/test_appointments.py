@@ -589,6 +589,22 @@ async def test_a_team_member_is_not_booked_twice_on_different_calendars(tenant: 
     assert (await book(tenant, c["id"], hourly["id"], day(3, 11)))["userErrors"] == []
 
 
+async def test_slot_unavailable_says_the_team_member_is_busy(tenant: Tenant) -> None:
+    cal = await create_calendar(tenant, teamMemberIds=["ann"])
+    c = await tenant.create_contact(firstName="Busy")
+    assert (await book(tenant, c["id"], cal["id"], day(3, 10), teamMemberId="ann"))[
+        "userErrors"
+    ] == []
+    asked_for_ann = await book(tenant, c["id"], cal["id"], day(3, 10), teamMemberId="ann")
+    assert [(e["code"], e["message"]) for e in asked_for_ann["userErrors"]] == [
+        ("SLOT_UNAVAILABLE", "the team member is busy at this time")
+    ]
+    anyone = await book(tenant, c["id"], cal["id"], day(3, 10))
+    assert [(e["code"], e["message"]) for e in anyone["userErrors"]] == [
+        ("SLOT_UNAVAILABLE", "no team member is free at this time")
+    ]
+
+
 async def _count_rows(engine: AsyncEngine, contact_ids: list[str]) -> int:
     async with engine.connect() as conn:
         stmt = select(func.count()).where(APPOINTMENT.c.contact_id.in_(contact_ids))
