@@ -108,11 +108,11 @@ class SeedProgress:
             print(f"seeding: {self.what} {done}/{total}", file=self.stream or sys.stderr)
 
 
-def refuse_in_production(settings: Settings, command: str, what: str) -> None:
+def refuse_in_production(settings: Settings, what: str) -> None:
     if settings.environment == "production":
         raise CommandError(
-            f"contact-graph {command} is for development: it {what}, and "
-            f"CONTACT_GRAPH_ENVIRONMENT is production. {PRODUCTION_HINT}"
+            f"for development only: it {what}, and CONTACT_GRAPH_ENVIRONMENT is "
+            f"production. {PRODUCTION_HINT}"
         )
 
 
@@ -204,7 +204,7 @@ def run(settings: Settings) -> None:
 
     from server.app import create_app
 
-    refuse_in_production(settings, "run", "seeds demo data and prints admin tokens")
+    refuse_in_production(settings, "seeds demo data and prints admin tokens")
     migrate(settings)
     asyncio.run(_seed(settings, force=False))
     tokens = dev_tokens(settings)
@@ -281,13 +281,13 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "health":
         health(settings, args.ready)
     elif args.command == "seed":
-        refuse_in_production(settings, "seed", "loads demo data")
+        refuse_in_production(settings, "loads demo data")
         migrate(settings)
         asyncio.run(_seed(settings, args.force))
     elif args.command == "run":
         run(settings)
     elif args.command == "token":
-        refuse_in_production(settings, "token", "prints admin tokens for the demo location")
+        refuse_in_production(settings, "prints admin tokens for the demo location")
         for name, token in dev_tokens(settings).items():
             print(f"{name}: {token}")
     elif args.command == "schema":

@@ -192,7 +192,7 @@ def test_development_commands_refuse_in_production(
     settings = settings_for(url, environment="production", jwt_secret=PRODUCTION_SECRET)
     assert run_cli(monkeypatch, settings, command) == 2
     out = capsys.readouterr()
-    assert f"contact-graph {command} is for development" in out.err
+    assert out.err.startswith(f"contact-graph {command}: for development only: it ")
     assert "`contact-graph serve`" in out.err
     assert "eyJ" not in out.out + out.err
     assert uvicorn_run.calls == []
@@ -238,6 +238,13 @@ def test_the_health_command_probes_where_serve_listens(host: str, url: str) -> N
 
 
 BODY = b'{"query": "{ __typename }"}'
+
+
+@pytest.mark.parametrize("root_path", ["contacts", "/contacts/", "/"])
+def test_a_root_path_starts_with_a_slash_and_does_not_end_with_one(root_path: str) -> None:
+    with pytest.raises(ValueError, match="root_path"):
+        settings_for("sqlite+aiosqlite:///unused.db", root_path=root_path)
+    assert settings_for("sqlite+aiosqlite:///unused.db", root_path="/a/b").root_path == "/a/b"
 
 
 def _stalled_request(port: int) -> socket.socket:

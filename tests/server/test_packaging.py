@@ -107,6 +107,9 @@ def test_the_installed_wheel_migrates_and_serves(installed: Path, tmp_path: Path
         assert "faker, a development dependency" in dev.stderr, dev.stderr
         assert "Traceback" not in dev.stderr
 
+    tokens = sh(cg, "token", cwd=tmp_path, env=env)  # the demo viewers need no faker
+    assert [line.split(": ")[0] for line in tokens.splitlines()] == ["admin", "restricted"]
+
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
