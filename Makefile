@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SOURCES := adapters domain loaders persistence resolvers schema server
 
-.PHONY: help install run migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres services clean
+.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres services clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ tools/federation/node_modules/.installed: tools/federation/package.json tools/fe
 run: install tools/graphiql/node_modules/.installed  ## migrate, seed demo data, print a token and serve GraphiQL on 127.0.0.1:8000
 	$(BIN)/contact-graph run
 
+serve: install  ## serve as in production: database must be migrated, no demo data, no tokens (SERVE_ARGS=--migrate)
+	$(BIN)/contact-graph serve $(SERVE_ARGS)
+
 migrate: install  ## apply database migrations
 	$(BIN)/contact-graph migrate
 
@@ -66,9 +69,10 @@ schema: install  ## write schema.graphql from the code
 schema-check: install  ## fail if schema.graphql differs from the code
 	$(BIN)/contact-graph schema --check
 
-lint: install  ## ruff
+lint: install  ## ruff, and hadolint on the Dockerfile
 	$(BIN)/ruff check $(SOURCES) tests bench
 	$(BIN)/ruff format --check $(SOURCES) tests bench
+	$(BIN)/hadolint --failure-threshold style Dockerfile
 
 typecheck: install  ## mypy --strict
 	$(BIN)/mypy

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -15,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
-from adapters.broker import create_broker
+from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, build_schema
@@ -24,12 +27,52 @@ from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.view import ContactGraphView
 
+log = logging.getLogger(__name__)
+
 
 def schema_for(settings: Settings) -> ContactGraphSchema:
     """The schema with this deployment's limits."""
     return build_schema(
         max_query_depth=settings.max_query_depth, max_entities=settings.max_entities
     )
+
+
+async def _database_answers(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _probe(check: Awaitable[object], seconds: float, name: str) -> str:
+    """``ok``, or what went wrong: the exception's type only (the full error is logged, since
+    the body is public and a driver's message names hosts and users)."""
+    try:
+        async with asyncio.timeout(seconds):
+            await check
+    except TimeoutError:
+        log.warning("readiness: %s did not answer in %g s", name, seconds)
+        return f"no answer in {seconds:g} s"
+    except Exception as exc:
+        log.warning("readiness: %s failed: %r", name, exc)
+        return f"failed: {type(exc).__name__}"
+    return "ok"
+
+
+async def readiness(runtime: Runtime) -> JSONResponse:
+    """/health/ready: 200 when the database answers ``SELECT 1`` and, when configured, Redis
+    answers PING, each within CONTACT_GRAPH_HEALTH_TIMEOUT_SECONDS; 503 naming what failed."""
+    timeout = runtime.settings.health_timeout_seconds
+    checks: dict[str, Awaitable[object]] = {"database": _database_answers(runtime.engine)}
+    if isinstance(runtime.broker, RedisBroker):
+        checks["redis"] = runtime.broker.redis.ping()
+    results = await asyncio.gather(
+        *(_probe(check, timeout, name) for name, check in checks.items())
+    )
+    answers = dict(zip(checks, results, strict=True))
+    failed = [name for name, result in answers.items() if result != "ok"]
+    body: dict[str, Any] = {"status": "unavailable" if failed else "ok", "checks": answers}
+    if failed:
+        body["failed"] = failed
+    return JSONResponse(body, status_code=503 if failed else 200)
 
 
 def create_app(settings: Settings | None = None, dev_token: str | None = None) -> Starlette:
@@ -68,11 +111,14 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
 
     graphql = _ViewProxy(state)
 
-    async def health(request: Request) -> JSONResponse:
+    async def live(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def ready(request: Request) -> JSONResponse:
+        return await readiness(request.app.state.runtime)
+
     async def root(request: Request) -> RedirectResponse:
-        return RedirectResponse("/graphql")
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/graphql")
 
     middleware = []
     if settings.cors_origins:
@@ -88,7 +134,9 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
-            Route("/health", health),
+            Route("/health/live", live),
+            Route("/health/ready", ready),
+            Route("/health", live),  # the first health route, kept as an alias of live
             Route("/", root),
             *([graphiql_assets_route()] if settings.graphiql else []),
         ],

@@ -2,14 +2,18 @@
 
 Everything goes through the domain services, so the seeded record looks exactly like one
 built through the API (events and audit log included).
+
+Faker is a development dependency: it is imported by :func:`seed` only, so the demo viewers
+(``ADMIN``, ``RESTRICTED``, for `contact-graph token`) need nothing beyond the runtime
+dependencies, and `contact-graph serve` never imports this module.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from faker import Faker
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -77,8 +81,16 @@ async def demo_contact_ids(engine: AsyncEngine) -> list[str]:
         return list(rows.scalars())
 
 
-async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> int:
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)`` as seeding goes on."""
+
+
+async def seed(
+    engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7, progress: Progress | None = None
+) -> int:
     """Create the demo location with ``contacts`` contacts; returns how many were made."""
+    from faker import Faker  # a development dependency: see the module's docstring
+
     fake = Faker()
     Faker.seed(rng_seed)
     rnd = random.Random(rng_seed)
@@ -155,4 +167,6 @@ async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> in
             ),
         )
         await s.create_contact(svc, ADMIN, draft)
+        if progress:
+            progress(i + 1, contacts)
     return contacts

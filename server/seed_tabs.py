@@ -326,14 +326,20 @@ whole-record query finds full pages of it (21 items per tab by default: every fi
 20 is full, with a next page)."""
 
 
-async def fill_tabs(engine: AsyncEngine, contact_ids: list[str], items_per_tab: int) -> Shared:
+async def fill_tabs(
+    engine: AsyncEngine,
+    contact_ids: list[str],
+    items_per_tab: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> Shared:
     """``items_per_tab`` items in every tab of each contact, one item at a time in turn so
     the newest activity mixes every tab's kinds. Returns what the seeders shared (the smart
-    list, the calendar, the labels)."""
+    list, the calendar, the labels). ``progress`` is told ``(contacts filled, contacts)``."""
 
     svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
     shared = await _shared(svc, contact_ids)
     gate = asyncio.Semaphore(SEED_CONCURRENCY)
+    filled = 0
 
     async def fill(index: int, contact_id: str) -> None:
         fake = Faker()
@@ -343,6 +349,10 @@ async def fill_tabs(engine: AsyncEngine, contact_ids: list[str], items_per_tab: 
             for k in range(items_per_tab):
                 for seed_tab in TAB_SEEDERS.values():
                     await seed_tab(tab, range(k, k + 1))
+        nonlocal filled
+        filled += 1
+        if progress:
+            progress(filled, len(contact_ids))
 
     await asyncio.gather(*(fill(i, contact_id) for i, contact_id in enumerate(contact_ids)))
     return shared

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "contact-graph-development-secret-not-for-production"
@@ -39,13 +39,42 @@ class Settings(BaseSettings):
         default_factory=list, description="browser origins allowed to call the API"
     )
     log_level: str = "INFO"
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field(
+        "127.0.0.1", description="address `serve` and `run` listen on (0.0.0.0 in a container)"
+    )
+    port: int = Field(8000, ge=1, le=65535, description="port `serve` and `run` listen on")
+    workers: int = Field(1, ge=1, description="uvicorn worker processes `serve` starts")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="comma-separated addresses or networks of the proxies whose "
+        "X-Forwarded-For / X-Forwarded-Proto headers are trusted; * trusts every peer",
+    )
+    root_path: str = Field(
+        "",
+        description="path prefix a proxy mounts the service under and strips before "
+        "forwarding (ASGI root_path), e.g. /contacts",
+    )
+    graceful_shutdown_seconds: int = Field(
+        30,
+        ge=0,
+        description="after SIGTERM, how long open requests and websockets may run on "
+        "before they are cancelled",
+    )
+    health_timeout_seconds: float = Field(
+        2.0, gt=0, description="how long /health/ready waits for the database and Redis"
+    )
     phone_region: str = Field("US", description="region for numbers given without +country")
     graphiql: bool = Field(True, description="serve GraphiQL on GET /graphql")
     max_entities: int = Field(500, description="most representations one _entities call takes")
     max_query_depth: int = 15
     max_body_bytes: int = Field(1_000_000, description="largest request body accepted")
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path_shape(cls, value: str) -> str:
+        if value and (not value.startswith("/") or value.endswith("/")):
+            raise ValueError("root_path is empty or starts with / and does not end with /")
+        return value
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> Settings:

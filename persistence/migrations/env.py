@@ -48,19 +48,27 @@ async def _run_async(url: str) -> None:
         await engine.dispose()
 
 
-def run_migrations_online() -> None:
-    # `alembic -x url=...` (scripts/new-migration.sh) wins over the configured URL
+def database_url() -> str:
+    """`alembic -x url=...` (scripts/new-migration.sh) wins; then a URL set on the config
+    (persistence.migrate sets the one it was given); otherwise the service's own setting,
+    CONTACT_GRAPH_DATABASE_URL, so a plain `alembic upgrade head` migrates the database the
+    service uses (alembic.ini names none)."""
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
         "sqlalchemy.url"
     )
-    assert url, "set sqlalchemy.url (persistence.migrate does)"
-    asyncio.run(_run_async(url))
+    if url:
+        return url
+    from server.settings import get_settings
+
+    return get_settings().database_url
+
+
+def run_migrations_online() -> None:
+    asyncio.run(_run_async(database_url()))
 
 
 if context.is_offline_mode():
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata, literal_binds=True
-    )
+    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:
