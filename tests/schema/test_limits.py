@@ -120,15 +120,11 @@ TYPOS = {
     "field": ("{ contacts { totalCont } }", {}),
     "argument": ("{ contacts(frist: 1) { totalCount } }", {}),
     "type": ("query($x: Strin) { contact(id: $x) { id } }", {}),
-    "enum literal": (
-        "{ contacts { edges { node { workflows(state: ACTIV) { totalCount } } } } }",
-        {},
-    ),
+    "enum literal": ("{ contacts(orderBy: {field: LAST_NAM}) { totalCount } }", {}),
     "input field literal": ('{ contacts(filter: {serch: "x"}) { totalCount } }', {}),
     "enum variable": (
-        "query($s: ContactWorkflowState!) { contacts { edges { node { "
-        "workflows(state: $s) { totalCount } } } } }",
-        {"s": "ACTIV"},
+        "query($f: ContactSortField!) { contacts(orderBy: {field: $f}) { totalCount } }",
+        {"f": "LAST_NAM"},
     ),
     "input field variable": (
         "query($f: ContactFilter) { contacts(filter: $f) { totalCount } }",
