@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from graphql import ASTValidationRule, GraphQLError
+from strawberry.extensions import AddValidationRules, MaskErrors
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -24,7 +25,16 @@ from schema.associations import (
 from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
-from schema.guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
+from schema.cost import CostLimit
+from schema.documents import CheckedDocuments, Documents
+from schema.guards import (
+    AuthenticationGuard,
+    QuietExecutionContext,
+    alias_limit_rule,
+    depth_limit_rule,
+    is_unexpected,
+    log_unexpected,
+)
 from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
 from schema.mutation import Mutation
@@ -70,6 +80,8 @@ class ContactGraphSchema(strawberry.federation.Schema):
     """Federation schema with a bounded, typed ``_entities`` and quiet error logging."""
 
     max_entities: int = 500
+    documents: Documents
+    """Parsed and validated documents (set by ``build_schema``; the HTTP view parses too)."""
     entity_names: frozenset[str] = frozenset(
         get_object_definition(t, strict=True).name
         for t in ENTITIES
@@ -119,9 +131,32 @@ def merge_roots(name: str, types: tuple[type, ...], description: str) -> type:
     return merged
 
 
-def build_schema(*, max_query_depth: int, max_entities: int) -> ContactGraphSchema:
-    """The schema with the operator's limits (``server/settings.py`` holds their defaults)."""
-    depth_rule = depth_limit_rule(max_query_depth)
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for (README: Limits); ``server/settings.py`` holds the
+    defaults, under the same names."""
+
+    max_query_depth: int
+    max_aliases: int
+    max_query_tokens: int
+    max_query_length: int
+    max_query_cost: int
+    max_variable_values: int
+    max_entities: int
+
+
+def build_schema(limits: Limits, *, hide_suggestions: bool) -> ContactGraphSchema:
+    """The schema with the operator's limits. ``hide_suggestions`` drops every "Did you
+    mean ...?" hint (fields, arguments, types, enum values, input fields) from errors."""
+    rules: list[type[ASTValidationRule]] = [
+        depth_limit_rule(limits.max_query_depth),
+        alias_limit_rule(limits.max_aliases),
+    ]
+    documents = Documents(
+        max_tokens=limits.max_query_tokens,
+        max_length=limits.max_query_length,
+        hide_suggestions=hide_suggestions,
+    )
     schema = ContactGraphSchema(
         query=merge_roots("Query", QUERIES, "Read the contact record and what hangs off it."),
         mutation=merge_roots(
@@ -138,19 +173,23 @@ def build_schema(*, max_query_depth: int, max_entities: int) -> ContactGraphSche
         types=[*ENTITIES, *timeline_types()],
         federation_version=FEDERATION_VERSION,
         scalar_overrides=SCALAR_OVERRIDES,  # DateTime and Date refuse years outside 1900-2200
+        execution_context_class=QuietExecutionContext if hide_suggestions else None,
         extensions=[
-            # factories: strawberry builds fresh extensions per request; the caches live
-            # at module level, keyed by maxsize, so they are still shared
+            # factories: strawberry builds fresh extensions per request; `documents` (the
+            # parse and validation cache) is this schema's, shared by its requests
             AuthenticationGuard,
-            lambda: AddValidationRules([depth_rule]),
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            StorableInputGuard,  # after ValidationCache: it adds to the validation's errors
+            lambda: AddValidationRules(rules),
+            # the validation step, in this order: validation's errors, then the cost and
+            # the variables' size, then what the variables and literals hold
+            lambda: CheckedDocuments(documents),
+            lambda: CostLimit(limits.max_query_cost, limits.max_variable_values),
+            StorableInputGuard,
             lambda: MaskErrors(
                 should_mask_error=is_unexpected,
                 error_message="Unexpected error; it has been logged.",
             ),
         ],
     )
-    schema.max_entities = max_entities
+    schema.max_entities = limits.max_entities
+    schema.documents = documents
     return schema

@@ -23,7 +23,7 @@ class StorableInputGuard(SchemaExtension):
     variables is a request error (BAD_USER_INPUT) and nothing runs.
 
     Runs in the validation step, after the validation (cache) extension, so a document that
-    is also invalid reports its validation errors; list it after ``ValidationCache``."""
+    is also invalid reports its validation errors; list it after ``CheckedDocuments``."""
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context

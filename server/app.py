@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import text
@@ -21,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
-from schema.build import ContactGraphSchema, build_schema
+from schema.build import ContactGraphSchema, Limits, build_schema
 from server.graphiql import graphiql_assets_route
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
@@ -31,10 +32,9 @@ log = logging.getLogger(__name__)
 
 
 def schema_for(settings: Settings) -> ContactGraphSchema:
-    """The schema with this deployment's limits."""
-    return build_schema(
-        max_query_depth=settings.max_query_depth, max_entities=settings.max_entities
-    )
+    """The schema with this deployment's limits; "Did you mean" hints only in development."""
+    limits = Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
+    return build_schema(limits, hide_suggestions=settings.environment != "development")
 
 
 async def _database_answers(engine: AsyncEngine) -> None:

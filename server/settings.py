@@ -66,7 +66,18 @@ class Settings(BaseSettings):
     phone_region: str = Field("US", description="region for numbers given without +country")
     graphiql: bool = Field(True, description="serve GraphiQL on GET /graphql")
     max_entities: int = Field(500, description="most representations one _entities call takes")
-    max_query_depth: int = 15
+    max_query_depth: int = Field(15, description="deepest selection (fragments counted once)")
+    max_aliases: int = Field(100, description="most aliased fields in one operation")
+    max_query_tokens: int = Field(
+        5_000, description="most lexical tokens (and, apart, comments) in one document"
+    )
+    max_query_length: int = Field(100_000, description="longest document, in characters")
+    max_query_cost: int = Field(
+        500_000, description="highest computed cost of one operation (README: Limits)"
+    )
+    max_variable_values: int = Field(
+        10_000, description="most values (list items, fields, scalars) in all variables"
+    )
     max_body_bytes: int = Field(1_000_000, description="largest request body accepted")
 
     @field_validator("root_path")

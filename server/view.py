@@ -7,12 +7,11 @@ answered as JSON with the same status, so an IDE can show the message."""
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 from typing import Any, cast
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
+from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -31,9 +30,32 @@ from server.runtime import Runtime
 from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
 
+def bounded_body_adapter(max_bytes: int) -> type[StarletteRequestAdapter]:
+    """A request adapter that refuses a body over ``max_bytes`` with a 413 as soon as it is
+    known to be: from its Content-Length before reading any of it, else while it streams in
+    (chunked), holding at most ``max_bytes`` of it. The connection stays open: uvicorn drops
+    the rest of the body unread by the app, so the client gets the 413 rather than a reset
+    connection (closing with data unread sends a TCP reset)."""
+
+    class BoundedBodyAdapter(StarletteRequestAdapter):
+        async def get_body(self) -> bytes:
+            declared = self._request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise HTTPException(413, "request body too large")
+            chunks, size = [], 0
+            async for chunk in self._request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise HTTPException(413, "request body too large")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    return BoundedBodyAdapter
+
+
 class ContactGraphView(GraphQL[Context, None]):
-    """Strawberry's ASGI view, told how to build our context and to refuse malformed
-    bodies with a 400 instead of a 500 (see pitfalls.md)."""
+    """Strawberry's ASGI view, told how to build our context, to bound request bodies and
+    to refuse malformed ones with a 400 instead of a 500 (see pitfalls.md)."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -42,6 +64,7 @@ class ContactGraphView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(runtime.schema, **kwargs)
         self.runtime = runtime
+        self.request_adapter_class = bounded_body_adapter(runtime.settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,6 +80,8 @@ class ContactGraphView(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
+        # a body is bounded while it is read (bounded_body_adapter); what else comes here
+        # (a GET's `variables`) is bounded here
         if len(data) > self.runtime.settings.max_body_bytes:
             raise HTTPException(413, "request body too large")
         try:
@@ -86,7 +111,9 @@ class ContactGraphView(GraphQL[Context, None]):
                 400,
                 "The GraphQL operation's `operationName` must be a string or null, if provided.",
             )
-        message = operation_error(request_data.query, request_data.operation_name)
+        message = operation_error(
+            await self._operation_names(request_data.query), request_data.operation_name
+        )
         if message is not None:
             return RequestError(data=None, errors=[GraphQLError(message)])
         return await super().execute_single(
@@ -106,6 +133,22 @@ class ContactGraphView(GraphQL[Context, None]):
             # a request error happens before execution: the response has no data entry
             response.pop("data", None)
         return response
+
+    async def _operation_names(self, query: str | None) -> tuple[str | None, ...] | None:
+        """The names of the document's operations (None for an anonymous one), or None when
+        there is no query or it does not parse. The schema parses it (bounded, off the event
+        loop, cached), so execution finds it parsed."""
+        if not isinstance(query, str) or not query:
+            return None
+        try:
+            document = await self.runtime.schema.documents.parse(query)
+        except GraphQLError:
+            return None  # execution reports the syntax error
+        return tuple(
+            d.name.value if d.name else None
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page(self.runtime.dev_token))
@@ -159,12 +202,10 @@ class RequestError(ExecutionResult):
     """An error raised before execution began (GraphQL spec: the response has no data)."""
 
 
-def operation_error(query: str | None, operation_name: str | None) -> str | None:
-    """graphql-js's message when ``operation_name`` picks no single operation of ``query``;
-    None when it does, or when the query is missing or does not parse (strawberry says so)."""
-    if not isinstance(query, str) or not query:
-        return None
-    names = _operation_names(query)
+def operation_error(names: tuple[str | None, ...] | None, operation_name: str | None) -> str | None:
+    """graphql-js's message when ``operation_name`` picks no single operation of a document
+    with these operation ``names``; None when it does, or when there is no parsed document
+    (strawberry says why)."""
     if names is None:
         return None
     if operation_name is not None:
@@ -176,18 +217,3 @@ def operation_error(query: str | None, operation_name: str | None) -> str | None
     if len(names) > 1:
         return "Must provide operation name if query contains multiple operations."
     return None
-
-
-@lru_cache(maxsize=1000)
-def _operation_names(query: str) -> tuple[str | None, ...] | None:
-    """The names of the document's operations (None for an anonymous one), or None when it
-    does not parse. Cached like strawberry's parser, so a repeated query is parsed once."""
-    try:
-        document = parse(query, no_location=True)
-    except GraphQLError:
-        return None
-    return tuple(
-        d.name.value if d.name else None
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode)
-    )
