@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from adapters.broker import create_broker
 from persistence.db import create_engine
 from schema.build import ContactGraphSchema, build_schema
+from server.files import file_routes, file_store_for
 from server.graphiql import graphiql_assets_route
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
@@ -37,17 +38,20 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     state: dict[str, Any] = {}
+    files = file_store_for(settings)  # connects nowhere until the lifespan starts it
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         broker = create_broker(settings.redis_url)
         await broker.start()
+        await files.start()
         runtime = Runtime(
             settings=settings,
             engine=engine,
             schema=schema_for(settings),
             broker=broker,
+            files=files,
             dev_token=dev_token if settings.environment != "production" else None,
         )
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         try:
             yield
         finally:
+            await files.stop()
             await broker.stop()
             await engine.dispose()
 
@@ -78,7 +83,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST"],
+                allow_methods=["GET", "POST", "PUT"],
                 allow_headers=["authorization", "content-type"],
             )
         )
@@ -88,6 +93,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
             Route("/", root),
+            *file_routes(files),
             *([graphiql_assets_route()] if settings.graphiql else []),
         ],
         middleware=middleware,

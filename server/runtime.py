@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.ports import Broker
+from domain.ports import Broker, FileStore
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,5 +20,6 @@ class Runtime:
     engine: AsyncEngine
     schema: ContactGraphSchema
     broker: Broker
+    files: FileStore
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""
