@@ -49,10 +49,10 @@ class Money:
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file held by the file store; uploads themselves arrive with the documents tab."""
+    """A document of the contact (Documents tab, INTERNAL / "Custom Fields"): the field's
+    value and the tab show the same stored object. A deleted document drops out of both."""
 
-    name: str
-    url: str
+    document_id: str
 
 
 CustomValue = str | float | Money | date | bool | tuple[str, ...] | tuple[FileRef, ...]
@@ -241,7 +241,7 @@ def check_value(
             )
         return chosen[0] if kind is CustomFieldType.SINGLE_OPTION else tuple(chosen)
     if kind is CustomFieldType.FILE_UPLOAD:
-        return tuple(value)
+        return tuple(dict.fromkeys(value))  # each document once; which exist: services
     return value  # type: ignore[no-any-return]  # DATE and CHECKBOX arrive typed
 
 
@@ -252,5 +252,5 @@ def value_to_json(value: CustomValue | None) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
-        return [{"name": v.name, "url": v.url} if isinstance(v, FileRef) else v for v in value]
+        return [{"documentId": v.document_id} if isinstance(v, FileRef) else v for v in value]
     return value

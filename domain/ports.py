@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from domain.client_portal import PortalAccess, PortalKind
     from domain.contact import Contact
     from domain.custom_fields import CustomFieldDefinition
+    from domain.documents import Document
     from domain.events import ContactEvent
     from domain.interactions import Interaction
     from domain.notes import Note
@@ -333,6 +334,9 @@ class UnitOfWork(Protocol):
     @property
     def smart_lists(self) -> SmartListRepository: ...
 
+    @property
+    def documents(self) -> DocumentRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -356,7 +360,27 @@ class UnitOfWork(Protocol):
 
     def record(self, event: ContactEvent) -> None: ...
 
+    def on_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit of work has committed (never if it rolls back):
+        for effects outside the database that must not happen for a change that did not,
+        such as deleting a document's stored bytes."""
+
     async def commit(self) -> None: ...
+
+
+class DocumentRepository(Protocol):
+    async def get(self, location_id: str, document_id: str) -> Document | None:
+        """The document, row-locked until the transaction ends where the database can."""
+
+    async def existing(self, location_id: str, contact_id: str, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are documents of the contact."""
+
+    async def add(self, document: Document) -> None: ...
+
+    async def save(self, document: Document) -> None: ...
+
+    async def delete(self, document: Document) -> bool:
+        """False when it was already gone."""
 
 
 class AssociationRepository(Protocol):

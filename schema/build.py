@@ -24,6 +24,7 @@ from schema.associations import (
 from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
+from schema.documents import DocumentsMutation
 from schema.guards import AuthenticationGuard, depth_limit_rule, is_unexpected, log_unexpected
 from schema.interactions import InteractionsMutation
 from schema.mutation import Mutation
@@ -51,6 +52,7 @@ MUTATIONS: tuple[type, ...] = (
     CalendarsMutation,
     AppointmentsMutation,
     AssociationsMutation,
+    DocumentsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             runtime,
             graphql_ide="graphiql" if settings.graphiql else None,
             allowed_origins=settings.cors_origins,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,  # with limits: server/uploads.py
         )
         state["view"] = view
         try:

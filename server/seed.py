@@ -17,7 +17,7 @@ from domain import services as s
 from domain.commands import ContactDraft, CustomValueByKey, NewCustomField, NewEmail, NewPhone
 from domain.contact import ContactType, DndChannel, EmailLabel, PhoneLabel
 from domain.custom_fields import CustomFieldType, CustomValueInput, Money
-from domain.ports import SystemClock
+from domain.ports import FileStore, SystemClock
 from domain.viewer import Role, Viewer
 from persistence.tables import CONTACT, LOCATION
 from persistence.uow import SqlUnitOfWork
@@ -51,6 +51,7 @@ CUSTOM_FIELDS = [
     NewCustomField("renewal_date", "Renewal date", CustomFieldType.DATE),
     NewCustomField("vip", "VIP", CustomFieldType.CHECKBOX),
     NewCustomField("background", "Background", CustomFieldType.LARGE_TEXT),
+    NewCustomField("id_scan", "ID scan", CustomFieldType.FILE_UPLOAD),
 ]
 TAGS = ["vip", "newsletter", "webinar", "trial", "churn-risk", "partner", "event-2026"]
 SOURCES = ["Website form", "Facebook Lead Ads", "Referral", "Google Ads", "CRM UI", "Import"]
@@ -77,7 +78,7 @@ async def demo_contact_ids(engine: AsyncEngine) -> list[str]:
         return list(rows.scalars())
 
 
-async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> int:
+async def seed(engine: AsyncEngine, files: FileStore, contacts: int = 50, rng_seed: int = 7) -> int:
     """Create the demo location with ``contacts`` contacts; returns how many were made."""
     fake = Faker()
     Faker.seed(rng_seed)
@@ -88,7 +89,7 @@ async def seed(engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7) -> in
                 id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)
             )
         )
-    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
+    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files)
     for field in CUSTOM_FIELDS:
         await s.create_custom_field(svc, ADMIN, field)
     team = list(TEAM)

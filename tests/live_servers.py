@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from pydantic import SecretStr
 
 from domain.viewer import Viewer
 from server.auth import issue_token
@@ -276,7 +277,7 @@ class S3Server:
             "s3_endpoint_url": self.endpoint,
             "s3_region": "us-east-1",
             "s3_access_key_id": "test",
-            "s3_secret_access_key": "test",
+            "s3_secret_access_key": SecretStr("test"),
         }
 
     def client(self) -> Any:
