@@ -331,7 +331,8 @@ async def _file_field(uow: UnitOfWork, viewer: Viewer, key: str) -> CustomFieldD
         raise DomainError.single(
             ErrorCode.WRONG_VALUE_TYPE,
             f"'{key}' is a {definition.data_type.value} field, not FILE_UPLOAD",
-            "customFieldKey",
+            "origin",
+            "reference",
         )
     return definition
 

@@ -461,7 +461,7 @@ async def test_custom_field_files_are_documents_of_the_contact(tenant: Tenant) -
         tenant, c["id"], [("x.png", PNG)], origin={"source": "CUSTOM_FIELD", "reference": "nope"}
     )
     assert [(e["code"], e["field"]) for e in wrong["userErrors"]] == [
-        ("NOT_FOUND", ["input", "customFieldKey"])
+        ("NOT_FOUND", ["input", "origin", "reference"])
     ]
     other = await tenant.create_contact(firstName="Other")
     foreign = await tenant.mutate(
