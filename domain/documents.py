@@ -15,7 +15,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -25,7 +25,7 @@ import filetype
 from domain.custom_fields import CustomFieldDefinition, CustomFieldType, FileRef
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
-from domain.ports import FileStore, FileTooLarge, UnitOfWork, file_key, new_id
+from domain.ports import FileStore, FileTooLarge, UnitOfWork, UploadTarget, file_key, new_id
 from domain.services import Services, retrying, visible_contact_id, visible_item
 from domain.viewer import Viewer
 
@@ -325,7 +325,7 @@ async def _file_field(uow: UnitOfWork, viewer: Viewer, key: str) -> CustomFieldD
     definition = (await uow.custom_fields.by_keys(viewer.location_id, [key])).get(key)
     if definition is None:
         raise DomainError.single(
-            ErrorCode.NOT_FOUND, f"no custom field with key '{key}'", "customFieldKey"
+            ErrorCode.NOT_FOUND, f"no custom field with key '{key}'", "origin", "reference"
         )
     if definition.data_type is not CustomFieldType.FILE_UPLOAD:
         raise DomainError.single(
@@ -344,8 +344,10 @@ async def upload_documents(
     files: Sequence[IncomingFile],
     folder: DocumentFolder | None = None,
     origin: UploadOrigin = UploadOrigin(),
+    ids: Sequence[str] = (),
 ) -> list[Document]:
-    """Store every file and add its document, or none of them.
+    """Store every file and add its document, or none of them (``ids``: the documents' ids,
+    new ones when not given).
 
     The contact (and custom field) are checked first, then every file's count, size and
     type, all before a byte is stored; the bytes go to the store outside any transaction
@@ -374,8 +376,11 @@ async def upload_documents(
             added_by=viewer.user_id,
             created_at=now,
             updated_at=now,
+            id=document_id,
         )
-        for _, name, kind in checked
+        for (_, name, kind), document_id in zip(
+            checked, [*ids, *(new_id() for _ in checked[len(ids) :])], strict=True
+        )
     ]
     stored: list[Document] = []
     try:
@@ -490,3 +495,81 @@ async def delete_document(svc: Services, viewer: Viewer, document_id: str) -> Do
         uow.on_commit(lambda: svc.files.delete(key))
         await uow.commit()
         return doc
+
+
+# -- staged uploads ---------------------------------------------------------------------------
+
+
+def staged_key(location_id: str, upload_id: str) -> str:
+    """Where a staged upload's bytes wait for :func:`finalize_upload` (a prefix of their own,
+    so a bucket lifecycle rule can expire the ones never finalized)."""
+    return file_key(location_id, "staged", upload_id)
+
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _no_upload() -> DomainError:
+    return DomainError.single(
+        ErrorCode.NOT_FOUND, "nothing was uploaded for this id (or it expired)", "uploadId"
+    )
+
+
+async def stage_upload(svc: Services, viewer: Viewer, contact_id: str) -> tuple[str, UploadTarget]:
+    """Where a client sends one file's bytes itself (for files too large to send through
+    the GraphQL server comfortably): an upload id and a short-lived signed target."""
+    async with svc.uow() as uow:
+        await visible_contact_id(uow, viewer, contact_id)
+    upload_id = new_id()
+    target = await svc.files.upload_target(
+        staged_key(viewer.location_id, upload_id), viewer.location_id, svc.max_file_bytes
+    )
+    return upload_id, target
+
+
+async def finalize_upload(
+    svc: Services,
+    viewer: Viewer,
+    contact_id: str,
+    upload_id: str,
+    name: str,
+    folder: DocumentFolder | None = None,
+    origin: UploadOrigin = UploadOrigin(),
+) -> Document:
+    """Turn a staged upload into a document: its stored bytes are checked like an upload's
+    (size, type; a CSV to its end) while they are copied to the document's key; refused,
+    the staged bytes are deleted. The document takes the upload's id, so finalizing again
+    returns it as it is."""
+    display_name = clean_name(name, "name")
+    if not _UPLOAD_ID.fullmatch(upload_id):
+        raise _no_upload()
+    async with svc.uow() as uow:
+        await visible_contact_id(uow, viewer, contact_id)
+        done = await uow.documents.get(viewer.location_id, upload_id)
+    if done is not None:
+        if done.contact_id != contact_id:
+            raise _no_upload()
+        return done
+    key = staged_key(viewer.location_id, upload_id)
+    size = await svc.files.size(key)
+    if size is None:
+        raise _no_upload()
+
+    def read() -> AsyncIterator[bytes]:
+        return svc.files.open(key)
+
+    staged = IncomingFile(name=display_name, size=size, read=read)
+    try:
+        docs = await upload_documents(
+            svc, viewer, contact_id, [staged], folder, origin, ids=(upload_id,)
+        )
+    except DomainError as exc:
+        await svc.files.delete(key)
+        raise DomainError(
+            [
+                replace(e, field=("uploadId",)) if e.field[:1] == ("files",) else e
+                for e in exc.errors
+            ]
+        ) from exc
+    await svc.files.delete(key)
+    return docs[0]

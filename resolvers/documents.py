@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from domain import documents as d
+from domain.ports import UploadTarget
 from persistence.documents import document_from_row
 from persistence.tab_pages import PageRequest
 from resolvers.common import Info, Outcome, run_write, tab_page
@@ -79,3 +80,23 @@ async def move(info: Info, document_id: str, folder: d.DocumentFolder) -> Outcom
 async def delete(info: Info, document_id: str) -> Outcome[d.Document]:
     ctx = info.context
     return await run_write(info, d.delete_document(ctx.svc, ctx.viewer, document_id))
+
+
+async def stage(info: Info, contact_id: str) -> Outcome[tuple[str, UploadTarget]]:
+    ctx = info.context
+    return await run_write(info, d.stage_upload(ctx.svc, ctx.viewer, contact_id))
+
+
+async def finalize(
+    info: Info,
+    contact_id: str,
+    upload_id: str,
+    name: str,
+    folder: d.DocumentFolder | None,
+    origin: d.UploadOrigin,
+) -> Outcome[d.Document]:
+    ctx = info.context
+    return await run_write(
+        info,
+        d.finalize_upload(ctx.svc, ctx.viewer, contact_id, upload_id, name, folder, origin),
+    )

@@ -355,6 +355,69 @@ class ContactDocumentDeletePayload(ContactDocumentMutationPayload):
     pass
 
 
+@strawberry.input(
+    description="Ask where to send one large file's bytes directly (a staged upload); then "
+    "send them there and call contactDocumentUploadFinalize."
+)
+class ContactDocumentUploadStageInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact it is for.")
+
+
+@strawberry.type(description="An HTTP header a staged upload's request must carry.")
+class ContactDocumentUploadHeader:
+    name: str = strawberry.field(description="The header's name.")
+    value: str = strawberry.field(description="Its value.")
+
+
+@strawberry.type(
+    description="Where to send one file's bytes: `method` (PUT) to `url` with `headers`, the "
+    "body being the file, before `expiresAt`. With the S3 store it is the bucket itself; "
+    "with the local store this server (`PUT /files/...`), which refuses more than "
+    "`maxBytes` while reading."
+)
+class ContactDocumentUploadTarget:
+    upload_id: strawberry.ID = strawberry.field(
+        description="Pass to contactDocumentUploadFinalize."
+    )
+    url: str = strawberry.field(description="Signed, short-lived URL to send the bytes to.")
+    method: str = strawberry.field(description="The HTTP method: PUT.")
+    headers: list[ContactDocumentUploadHeader] = strawberry.field(
+        description="Headers the request must carry (often none)."
+    )
+    expires_at: datetime = strawberry.field(description="When the URL stops working.")
+    max_bytes: int = strawberry.field(
+        description="The most a file may have; more is refused (at the latest when finalized)."
+    )
+
+
+@strawberry.type(description="Result of contactDocumentUploadStage.")
+class ContactDocumentUploadStagePayload:
+    upload: ContactDocumentUploadTarget | None = strawberry.field(
+        description="Where to send the bytes; null on error."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused; empty on success."
+    )
+
+
+@strawberry.input(description="Turn a staged upload into a document of the contact.")
+class ContactDocumentUploadFinalizeInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact (as when staged).")
+    upload_id: strawberry.ID = strawberry.field(description="From contactDocumentUploadStage.")
+    name: str = strawberry.field(description="The document's name, e.g. the file's name.")
+    folder: d.DocumentFolder | None = strawberry.field(
+        default=None, description="Where it goes; default the origin's folder."
+    )
+    origin: ContactDocumentOriginInput | None = strawberry.field(
+        default=None, description="Where it comes from; a plain upload if omitted."
+    )
+
+
+@strawberry.type(description="Result of contactDocumentUploadFinalize.")
+class ContactDocumentUploadFinalizePayload(ContactDocumentMutationPayload):
+    pass
+
+
 @strawberry.type
 class DocumentsMutation:
     @strawberry.mutation(
@@ -367,6 +430,51 @@ class DocumentsMutation:
         origin = input.origin.to_domain() if input.origin else d.UploadOrigin()
         return ContactDocumentsUploadPayload.from_outcome(
             await r.upload(info, str(input.contact_id), input.files, input.folder, origin)
+        )
+
+    @strawberry.mutation(
+        description="Stage an upload: where to send one file's bytes directly (S3: the "
+        "bucket), for files too large to send through a GraphQL request comfortably."
+    )
+    async def contact_document_upload_stage(
+        self, info: Info, input: InputArg[ContactDocumentUploadStageInput]
+    ) -> ContactDocumentUploadStagePayload:
+        outcome = await r.stage(info, str(input.contact_id))
+        upload = None
+        if outcome.value is not None:
+            upload_id, target = outcome.value
+            upload = ContactDocumentUploadTarget(
+                upload_id=strawberry.ID(upload_id),
+                url=target.url,
+                method=target.method,
+                headers=[
+                    ContactDocumentUploadHeader(name=k, value=v) for k, v in target.headers.items()
+                ],
+                expires_at=target.expires_at,
+                max_bytes=info.context.settings.max_upload_bytes,
+            )
+        return ContactDocumentUploadStagePayload(
+            upload=upload, user_errors=UserError.all_of(outcome.errors)
+        )
+
+    @strawberry.mutation(
+        description="Finalize a staged upload: its stored bytes are checked (size, type, as "
+        "an upload's) and it becomes a document; refused, the bytes are deleted. Finalizing "
+        "again returns the document as it is."
+    )
+    async def contact_document_upload_finalize(
+        self, info: Info, input: InputArg[ContactDocumentUploadFinalizeInput]
+    ) -> ContactDocumentUploadFinalizePayload:
+        origin = input.origin.to_domain() if input.origin else d.UploadOrigin()
+        return ContactDocumentUploadFinalizePayload.from_outcome(
+            await r.finalize(
+                info,
+                str(input.contact_id),
+                str(input.upload_id),
+                input.name,
+                input.folder,
+                origin,
+            )
         )
 
     @strawberry.mutation(description="Rename a document; the same name again changes nothing.")

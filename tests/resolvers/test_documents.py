@@ -479,6 +479,65 @@ async def test_custom_field_files_are_documents_of_the_contact(tenant: Tenant) -
     assert [f["id"] for f in values[0]["value"]["files"]] == [more["documents"][0]["id"]]
 
 
+STAGE = "upload { uploadId url method headers { name value } expiresAt maxBytes }"
+
+
+async def stage(t: Tenant, contact_id: str) -> dict[str, Any]:
+    payload = await t.mutate("contactDocumentUploadStage", {"contactId": contact_id}, STAGE)
+    assert payload["userErrors"] == []
+    upload: dict[str, Any] = payload["upload"]
+    return upload
+
+
+async def finalize(t: Tenant, contact_id: str, upload_id: str, **input: Any) -> dict[str, Any]:
+    return await t.mutate(
+        "contactDocumentUploadFinalize",
+        {"contactId": contact_id, "uploadId": upload_id, "name": "big.pdf", **input},
+        f"document {{ {DOC} }}",
+    )
+
+
+async def test_a_staged_upload_is_checked_when_finalized(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    c = await tenant.create_contact(firstName="Staged")
+    target = await stage(tenant, c["id"])
+    assert target["method"] == "PUT"
+    assert target["maxBytes"] == tenant.settings.max_upload_bytes
+    put = await tenant.client.put(path_of(target["url"]), content=PDF)
+    assert put.status_code == 204
+    done = await finalize(tenant, c["id"], target["uploadId"], folder="SENT")
+    assert done["userErrors"] == []
+    doc = done["document"]
+    assert (doc["id"], doc["name"], doc["folder"], doc["size"]) == (
+        target["uploadId"],
+        "big.pdf",
+        "SENT",
+        len(PDF),
+    )
+    assert (await tenant.client.get(path_of(doc["downloadUrl"]))).content == PDF
+    again = await finalize(tenant, c["id"], target["uploadId"], folder="SENT")
+    assert again["document"] == doc  # done already: returned as it is
+    staged = tenant.settings.files_dir / tenant.location_id / "staged"
+    assert not list(staged.glob("*"))  # the staged bytes went
+
+    bad = await stage(tenant, c["id"])
+    await tenant.client.put(path_of(bad["url"]), content=b"MZ\x90\x00 not a document")
+    refused = await finalize(tenant, c["id"], bad["uploadId"])
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("FILE_TYPE_NOT_ALLOWED", ["input", "uploadId"])
+    ]
+    assert not list(staged.glob("*"))  # refused: deleted
+    assert await rows(engine, tenant.location_id) == 1
+    for unknown in (bad["uploadId"], "not-an-id", str(uuid.uuid4())):
+        nothing = await finalize(tenant, c["id"], unknown)
+        assert [(e["code"], e["field"]) for e in nothing["userErrors"]] == [
+            ("NOT_FOUND", ["input", "uploadId"])
+        ]
+    other = await tenant.create_contact(firstName="Other")
+    assert (await finalize(tenant, other["id"], doc["id"]))["userErrors"][0]["code"] == "NOT_FOUND"
+
+
 # -- the same API on an S3-compatible store ----------------------------------------------------
 
 
@@ -487,7 +546,9 @@ async def s3_app(settings: Settings, s3_server: S3Server) -> AsyncIterator[tuple
     bucket = f"documents-{uuid.uuid4().hex[:10]}"
     async with s3_server.client() as s3:
         await s3.create_bucket(Bucket=bucket)
-    s3_settings = settings.model_copy(update=s3_server.settings(bucket))
+    s3_settings = settings.model_copy(
+        update={**s3_server.settings(bucket), "max_upload_bytes": 16 * MiB}
+    )
     application = create_app(s3_settings)
     async with application.router.lifespan_context(application):
         yield application, bucket
@@ -526,3 +587,30 @@ async def test_on_s3_uploads_download_refusals_and_deletes(
         for doc in ok["documents"]:
             await t.mutate("contactDocumentDelete", {"documentId": doc["id"]}, "document { id }")
         assert await bucket_contents(s3_server, bucket, tenant.location_id) == []
+
+
+async def test_on_s3_a_staged_upload_goes_to_the_bucket_and_is_checked(
+    s3_app: tuple[Starlette, str], s3_server: S3Server, tenant: Tenant
+) -> None:
+    app, bucket = s3_app
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        t = Tenant(http, tenant.settings, tenant.location_id)
+        c = await t.create_contact(firstName="Presigned")
+        target = await stage(t, c["id"])
+        assert target["maxBytes"] == 16 * MiB
+        async with httpx.AsyncClient() as outside:
+            put = await outside.put(target["url"], content=PDF)
+            assert put.status_code == 200
+            too_big = await stage(t, c["id"])
+            # a presigned PUT cannot cap the size: finalize does
+            await outside.put(too_big["url"], content=PDF + b"\x00" * (16 * MiB))
+        done = await finalize(t, c["id"], target["uploadId"])
+        assert done["userErrors"] == []
+        refused = await finalize(t, c["id"], too_big["uploadId"])
+        assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+            ("FILE_TOO_LARGE", ["input", "uploadId"])
+        ]
+        keys = [o["Key"] for o in await bucket_contents(s3_server, bucket, tenant.location_id)]
+        assert keys == [f"{tenant.location_id}/documents/{target['uploadId']}"]
