@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from live_servers import S3Server
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from support import Tenant, multipart
@@ -343,9 +343,20 @@ async def test_rename_move_delete_are_events_and_repeats_change_nothing(
     assert moved["document"]["folder"] == "SENT"
     await tenant.mutate("contactDocumentMove", {"documentId": doc["id"], "folder": "SENT"}, sel)
 
-    deleted = await tenant.mutate("contactDocumentDelete", {"documentId": doc["id"]}, sel)
+    stored = stored_files(tenant.settings, tenant.location_id)
+    at_commit: list[bool] = []
+
+    def on_commit(conn: object) -> None:
+        at_commit.append(all(p.exists() for p in stored))
+
+    event.listen(engine.sync_engine, "commit", on_commit)
+    try:
+        deleted = await tenant.mutate("contactDocumentDelete", {"documentId": doc["id"]}, sel)
+    finally:
+        event.remove(engine.sync_engine, "commit", on_commit)
     assert deleted["document"]["id"] == doc["id"]
-    assert stored_files(tenant.settings, tenant.location_id) == []  # removed after commit
+    assert at_commit == [True]  # the bytes were still there when the row's deletion committed
+    assert stored_files(tenant.settings, tenant.location_id) == []  # and gone after it
     twice = await tenant.mutate("contactDocumentDelete", {"documentId": doc["id"]}, sel)
     assert [(e["code"], e["field"]) for e in twice["userErrors"]] == [
         ("NOT_FOUND", ["input", "documentId"])
@@ -462,6 +473,20 @@ async def test_custom_field_files_are_documents_of_the_contact(tenant: Tenant) -
     )
     assert [(e["code"], e["field"]) for e in wrong["userErrors"]] == [
         ("NOT_FOUND", ["input", "origin", "reference"])
+    ]
+    await tenant.mutate(
+        "customFieldCreate",
+        {"key": "score", "name": "Score", "dataType": "NUMBER"},
+        "customField { id }",
+    )
+    typed = await upload(
+        tenant,
+        c["id"],
+        [("x.png", PNG)],
+        origin={"source": "CUSTOM_FIELD", "reference": "score"},
+    )
+    assert [(e["code"], e["field"]) for e in typed["userErrors"]] == [
+        ("WRONG_VALUE_TYPE", ["input", "origin", "reference"])
     ]
     other = await tenant.create_contact(firstName="Other")
     foreign = await tenant.mutate(
