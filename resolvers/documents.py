@@ -9,7 +9,7 @@ from domain import documents as d
 from domain.ports import UploadTarget
 from persistence.documents import document_from_row
 from persistence.tab_pages import PageRequest
-from resolvers.common import Info, Outcome, run_write, tab_page
+from resolvers.common import Info, Outcome, bad_input, run_write, tab_page
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -59,6 +59,8 @@ async def upload(
     origin: d.UploadOrigin,
 ) -> Outcome[list[d.Document]]:
     ctx = info.context
+    if not all(hasattr(f, "seek") and hasattr(f, "read") for f in files):
+        raise bad_input("`files` takes the files of a multipart request (GraphQL multipart spec)")
     return await run_write(
         info,
         d.upload_documents(

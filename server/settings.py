@@ -60,7 +60,10 @@ class Settings(BaseSettings):
         300, gt=0, description="how long a signed download or upload URL stays valid"
     )
     max_upload_bytes: int = Field(
-        250 * 1024 * 1024, gt=0, description="largest file accepted (250 MiB)"
+        250 * 1024 * 1024,
+        gt=0,
+        le=2**31 - 1,  # sizes are GraphQL Ints
+        description="largest file accepted (250 MiB)",
     )
     s3_bucket: str | None = Field(None, description="bucket of the s3 file store")
     s3_endpoint_url: str | None = Field(

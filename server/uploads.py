@@ -6,7 +6,8 @@ temporary file before any resolver runs and caps neither their number nor their 
 (pitfalls.md). This parser keeps the first ``max_files`` files of a request, each until it
 passes ``max_file_bytes``; a file past either limit is counted, not kept: it reaches the
 resolver as a :class:`RefusedUpload` of its real size, with nothing on disk, so the mutation
-can answer with a typed user error naming the file. The whole body is bounded too: a
+can answer with a typed user error naming the file (a request of more than 100 file parts is
+refused outright, 400). The whole body is bounded too: a
 ``Content-Length`` beyond what 10 full files and the JSON parts can take is
 refused (413) before a byte is read, and so is a chunked body once it grows past that. The
 non-file parts (``operations`` and ``map``, at most 2) are held in memory, each at most
@@ -30,6 +31,9 @@ from server.settings import Settings
 
 MAX_FIELDS = 2
 """The spec's ``operations`` and ``map``: every other part is a file."""
+MAX_FILE_PARTS = 100
+"""File parts a request may have at all: those past ``max_files`` are each answered with a
+typed error, but each costs an object, so a request of thousands is refused outright (400)."""
 
 
 class RefusedUpload(UploadFile):
@@ -56,7 +60,7 @@ class LimitedMultiPartParser(MultiPartParser):
         super().__init__(
             headers,
             stream,
-            max_files=float("inf"),  # counted here: the excess is refused per file
+            max_files=MAX_FILE_PARTS,  # up to max_files kept, the rest refused one by one
             max_fields=MAX_FIELDS,
             max_part_size=max_part_size,
         )

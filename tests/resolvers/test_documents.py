@@ -240,6 +240,18 @@ async def test_a_body_larger_than_ten_full_files_is_refused_unread(tenant: Tenan
     assert response.status_code == 413
 
 
+async def test_files_must_come_as_files(tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Json")
+    body = await tenant.raw(
+        "mutation($input: ContactDocumentsUploadInput!) { contactDocumentsUpload(input: $input) "
+        "{ documents { id } } }",
+        {"input": {"contactId": c["id"], "files": ["not a file"]}},
+        tenant.admin,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "multipart" in body["errors"][0]["message"]
+
+
 async def test_only_operations_and_map_may_be_fields(tenant: Tenant) -> None:
     boundary = "b"
     body = (

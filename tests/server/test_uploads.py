@@ -8,7 +8,9 @@ import os
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
+import pytest
 from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.formparsers import MultiPartException
 
 from server.uploads import LimitedMultiPartParser, RefusedUpload
 
@@ -87,6 +89,14 @@ async def test_a_file_past_the_size_is_dropped_then_counted() -> None:
     assert dropped.size == len(big)
     assert await dropped.read() == b""
     assert open_temp_files() <= before  # nothing of it is left on disk
+    await form.close()
+
+
+async def test_a_request_of_more_than_100_files_is_refused() -> None:
+    with pytest.raises(MultiPartException, match="Too many files"):
+        await parse([b"x"] * 101, max_files=10, max_file_bytes=100)
+    form = await parse([b"x"] * 100, max_files=10, max_file_bytes=100)
+    assert sum(isinstance(u, RefusedUpload) for u in uploads_of(form)) == 90
     await form.close()
 
 
