@@ -42,7 +42,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from subscriptions import LivePlan, bench_live
 from subscriptions import table as live_table
 
+from adapters.files import LocalFileStore
 from persistence.db import StatementCounter, create_engine
 from persistence.migrate import upgrade_async
 from server.app import create_app
@@ -129,22 +130,26 @@ async def postgres_database(admin_url: str) -> AsyncIterator[Database]:
             await conn.close()
 
 
-async def seed_database(url: str, items_per_tab: int) -> tuple[dict[str, Any], Shared]:
+async def seed_database(
+    url: str, files_dir: Path, items_per_tab: int
+) -> tuple[dict[str, Any], Shared]:
     """Migrate, then the demo data of `make run` (one location, 50 contacts with phones,
     emails, tags, owner, followers, DND and custom fields), then ``items_per_tab`` items in
     every tab of every contact (TAB_SEEDERS), all through the domain services, so each record
     also carries the events of its changes (the audit log, the activity timeline). The tabs
     are filled one item at a time in turn, so the newest activity mixes every tab's kinds.
     Returns a summary for the results, and the ids the seeders shared (the smart list the
-    query's ``smartListId`` names, the contacts)."""
+    query's ``smartListId`` names, the contacts). Documents' bytes go to ``files_dir``."""
     await upgrade_async(url)
+    files = LocalFileStore(files_dir, "http://127.0.0.1", b"bench" * 8, timedelta(minutes=5))
+    await files.start()
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         # seeding only: skip the fsync of every commit (the served app keeps the default)
         event.listen(engine.sync_engine, "connect", _sqlite_no_sync)
     try:
-        contacts = await seed(engine)
-        shared = await fill_tabs(engine, await demo_contact_ids(engine), items_per_tab)
+        contacts = await seed(engine, files)
+        shared = await fill_tabs(engine, files, await demo_contact_ids(engine), items_per_tab)
     finally:
         await engine.dispose()
     summary = {"contacts": contacts, "items_per_tab": items_per_tab, "tabs": list(TAB_SEEDERS)}
@@ -284,6 +289,7 @@ def server_env(settings: Settings) -> dict[str, str]:
             f"{ENV_PREFIX}JWT_SECRET": settings.jwt_secret.get_secret_value(),
             f"{ENV_PREFIX}GRAPHIQL": "false",
             f"{ENV_PREFIX}LOG_LEVEL": settings.log_level,
+            f"{ENV_PREFIX}FILES_DIR": str(settings.files_dir),
         }
     )
     return env
@@ -498,7 +504,7 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
         )
         async with database as db:
             t0 = time.perf_counter()
-            seeded, shared = await seed_database(db.url, args.items)
+            seeded, shared = await seed_database(db.url, folder / "files", args.items)
             seed_seconds = time.perf_counter() - t0
             log(f"seeded {db.kind} in {seed_seconds:.1f} s: {seeded}")
             settings = Settings(
@@ -507,6 +513,7 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
                 jwt_secret=secrets.token_urlsafe(32),
                 graphiql=False,
                 log_level="WARNING",
+                files_dir=folder / "files",
                 _env_file=None,
             )
             token = issue_token(ADMIN, settings)

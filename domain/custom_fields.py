@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.errors import DomainError, ErrorCode
 from domain.ports import new_id
-from domain.values import MAX_TEXT, check_web_url, clean_text, normalize_email, normalize_phone
+from domain.values import MAX_TEXT, clean_text, normalize_email, normalize_phone
 
 MAX_LARGE_TEXT = 10_000
 MAX_OPTIONS = 100
@@ -49,10 +49,10 @@ class Money:
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file held by the file store; uploads themselves arrive with the documents tab."""
+    """A document of the contact (Documents tab, INTERNAL / "Custom Fields"): the field's
+    value and the tab show the same stored object. A deleted document drops out of both."""
 
-    name: str
-    url: str
+    document_id: str
 
 
 CustomValue = str | float | Money | date | bool | tuple[str, ...] | tuple[FileRef, ...]
@@ -241,20 +241,8 @@ def check_value(
             )
         return chosen[0] if kind is CustomFieldType.SINGLE_OPTION else tuple(chosen)
     if kind is CustomFieldType.FILE_UPLOAD:
-        return tuple(_file(f, (*path, str(i))) for i, f in enumerate(value))
+        return tuple(dict.fromkeys(value))  # each document once; which exist: services
     return value  # type: ignore[no-any-return]  # DATE and CHECKBOX arrive typed
-
-
-def _file(ref: FileRef, path: tuple[str, ...]) -> FileRef:
-    """A file reference with a name and an absolute http(s) URL (no ``javascript:``,
-    ``data:`` or ``file:`` link reaches a browser from a custom field)."""
-    name = clean_text(ref.name, *path, "name")
-    if name is None:
-        raise DomainError.single(ErrorCode.REQUIRED, "a file needs a name", *path, "name")
-    url = check_web_url(ref.url, *path, "url", assume_https=False)
-    if url is None:
-        raise DomainError.single(ErrorCode.REQUIRED, "a file needs its URL", *path, "url")
-    return FileRef(name, url)
 
 
 def value_to_json(value: CustomValue | None) -> Any:
@@ -264,5 +252,5 @@ def value_to_json(value: CustomValue | None) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
-        return [{"name": v.name, "url": v.url} if isinstance(v, FileRef) else v for v in value]
+        return [{"documentId": v.document_id} if isinstance(v, FileRef) else v for v in value]
     return value

@@ -29,6 +29,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
     IN_USE = "IN_USE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    FILE_TYPE_NOT_ALLOWED = "FILE_TYPE_NOT_ALLOWED"
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from domain.client_portal import PortalAccess, PortalKind
     from domain.contact import Contact
     from domain.custom_fields import CustomFieldDefinition
+    from domain.documents import Document
     from domain.events import ContactEvent
     from domain.interactions import Interaction
     from domain.notes import Note
@@ -61,6 +63,71 @@ class Broker(Protocol):
 def contact_channel(location_id: str, contact_id: str) -> str:
     """The broker channel of one contact's events."""
     return f"contact-graph:events:{location_id}:{contact_id}"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What a file store kept: how many bytes, and their SHA-256 (hex)."""
+
+    size: int
+    sha256: str
+
+
+class FileTooLarge(Exception):
+    """The stream passed the size cap while being stored; nothing of it was kept."""
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where a client sends a file's bytes itself (a staged upload): an HTTP ``method`` to
+    ``url`` with ``headers``, valid until ``expires_at``."""
+
+    url: str
+    method: str
+    headers: Mapping[str, str]
+    expires_at: datetime
+
+
+def file_key(location_id: str, *parts: str) -> str:
+    """A stored object's key: every key starts with its location, which is what binds a
+    signed URL to one tenant (``FileStore.download_url`` refuses a key of another)."""
+    return "/".join((location_id, *parts))
+
+
+class FileStore(Protocol):
+    """Where the bytes of documents (and profile pictures) live: local disk or an
+    S3-compatible bucket (``adapters/files.py``). Bytes always travel as streams of chunks,
+    never whole in memory; keys come from :func:`file_key`."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes], max_size: int) -> StoredFile:
+        """Store the stream under ``key`` (replacing what was there). Raises FileTooLarge as
+        soon as it passes ``max_size`` bytes; on that or any other failure nothing is kept
+        under the key (a half-written object is never visible)."""
+
+    def open(self, key: str) -> AsyncIterator[bytes]:
+        """The object's bytes as a stream; FileNotFoundError when there is none."""
+
+    async def size(self, key: str) -> int | None:
+        """The object's size in bytes, None when there is none."""
+
+    async def delete(self, key: str) -> None:
+        """Remove the object; no error when it is already gone."""
+
+    async def download_url(
+        self, key: str, location_id: str, filename: str, content_type: str
+    ) -> str:
+        """A short-lived signed URL that serves the object as an attachment named
+        ``filename``, for a viewer of ``location_id``: a key of another location is
+        refused (ValueError)."""
+
+    async def upload_target(self, key: str, location_id: str, max_size: int) -> UploadTarget:
+        """A short-lived signed target to which a client sends the object's bytes itself
+        (S3: a presigned PUT; local: a signed PUT route); the stored bytes are checked
+        afterwards, as an upload's are."""
 
 
 def new_id() -> str:
@@ -267,6 +334,9 @@ class UnitOfWork(Protocol):
     @property
     def smart_lists(self) -> SmartListRepository: ...
 
+    @property
+    def documents(self) -> DocumentRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -290,7 +360,27 @@ class UnitOfWork(Protocol):
 
     def record(self, event: ContactEvent) -> None: ...
 
+    def on_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit of work has committed (never if it rolls back):
+        for effects outside the database that must not happen for a change that did not,
+        such as deleting a document's stored bytes."""
+
     async def commit(self) -> None: ...
+
+
+class DocumentRepository(Protocol):
+    async def get(self, location_id: str, document_id: str) -> Document | None:
+        """The document, row-locked until the transaction ends where the database can."""
+
+    async def existing(self, location_id: str, contact_id: str, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are documents of the contact."""
+
+    async def add(self, document: Document) -> None: ...
+
+    async def save(self, document: Document) -> None: ...
+
+    async def delete(self, document: Document) -> bool:
+        """False when it was already gone."""
 
 
 class AssociationRepository(Protocol):

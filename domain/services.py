@@ -20,10 +20,12 @@ from domain.contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
 from domain.custom_fields import CustomFieldDefinition, check_value
 from domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
-from domain.ports import Clock, UnitOfWork
+from domain.ports import Clock, FileStore, UnitOfWork
 from domain.viewer import Viewer
 
 UowFactory = Callable[[], UnitOfWork]
+MAX_FILE_BYTES = 250 * 1024 * 1024
+"""The help page's "up to 250 MB each", read as MiB; the server's setting may change it."""
 MAX_ATTEMPTS = 10
 """Optimistic writes are tried this often before the client gets a CONFLICT error. On
 PostgreSQL the contact row is also locked while a command runs, so retries are rare there."""
@@ -35,7 +37,9 @@ class Services:
 
     uow: UowFactory
     clock: Clock
+    files: FileStore
     phone_region: str = "US"
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 def _not_found(*path: str) -> DomainError:
@@ -391,11 +395,28 @@ async def _set_custom_values(
                 ErrorCode.NOT_FOUND, f"no custom field with key '{item.key}'", *path, str(i), "key"
             )
         pairs.append((definition, item.value))
+        await _check_documents(uow, contact, item.value, (*path, str(i), "value", "files"))
 
     def check(d: CustomFieldDefinition, raw: Any, p: tuple[str, ...]) -> Any:
         return check_value(d, raw, (*path, *p[1:]), svc.phone_region)
 
     return contact.set_custom_values(pairs, check)
+
+
+async def _check_documents(
+    uow: UnitOfWork, contact: Contact, raw: Any, path: tuple[str, ...]
+) -> None:
+    """A FILE_UPLOAD value names documents of this contact (Documents tab), nothing else."""
+    files = getattr(raw, "files", None) or ()
+    if not files:
+        return
+    ids = [f.document_id for f in files]
+    found = await uow.documents.existing(contact.location_id, contact.id, ids)
+    for j, document_id in enumerate(ids):
+        if document_id not in found:
+            raise DomainError.single(
+                ErrorCode.NOT_FOUND, "no document of this contact with this id", *path, str(j)
+            )
 
 
 async def set_custom_values(

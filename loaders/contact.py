@@ -28,6 +28,7 @@ from loaders.associations import (
 from loaders.base import CountByContactLoader, PagedByContactLoader, SqlLoader, grouped
 from loaders.calendars import CalendarByIdLoader
 from loaders.client_portal import portal_count_loader, portal_page_loader
+from loaders.documents import DocumentByIdLoader, documents_count_loader, documents_page_loader
 from loaders.interactions import (
     AttributionByContactLoader,
     interactions_count_loader,
@@ -138,6 +139,9 @@ class Loaders:
         self.custom_object_record = custom_object_record_by_id_loader(engine, viewer.location_id)
         self.linked_contacts = LinkedContactsLoader(engine, viewer)
         self.linked_contacts_count = LinkedContactCountLoader(engine, viewer)
+        self.documents = documents_page_loader(engine)
+        self.documents_count = documents_count_loader(engine)
+        self.document = DocumentByIdLoader(engine, viewer.location_id)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

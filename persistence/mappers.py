@@ -186,7 +186,7 @@ def custom_value_columns(v: CustomValue) -> Row:
     elif v and isinstance(v[0], FileRef):
         cols["json_value"] = {
             "kind": "files",
-            "files": [{"name": f.name, "url": f.url} for f in v if isinstance(f, FileRef)],
+            "files": [{"documentId": f.document_id} for f in v if isinstance(f, FileRef)],
         }
     else:
         options = [str(o) for o in v]
@@ -201,7 +201,7 @@ def custom_value_from_row(r: RowLike) -> CustomValue | None:
         if js["kind"] == "money":
             return Money(js["amount"], js["currency"])
         if js["kind"] == "files":
-            return tuple(FileRef(f["name"], f["url"]) for f in js["files"])
+            return tuple(FileRef(f["documentId"]) for f in js["files"])
         return tuple(js["options"])
     for column in ("bool_value", "number_value", "date_value", "text_value"):
         if r[column] is not None:

@@ -544,6 +544,32 @@ class ContactAssociationLabelRow(SQLModel, table=True):
     position: int = 0
 
 
+class ContactDocumentRow(SQLModel, table=True):
+    """A document of a contact; its bytes are the file store's object under its key
+    (``<location>/documents/<id>``). ``source_ref``: the submission, contract or custom
+    field it came from."""
+
+    __tablename__ = "contact_document"
+    __table_args__ = (
+        Index(None, "contact_id", "created_at", "id"),
+        Index(None, "contact_id", "updated_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    name: str = Field(max_length=255)
+    content_type: str = Field(max_length=128)
+    size: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    folder: str = Field(max_length=16)
+    source: str = Field(max_length=16)
+    source_ref: str | None = Field(default=None, max_length=64)
+    added_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -576,3 +602,4 @@ CUSTOM_OBJECT_RECORD = _table(CustomObjectRecordRow)
 ASSOCIATION_LABEL = _table(AssociationLabelRow)
 ASSOCIATION = _table(ContactAssociationRow)
 ASSOCIATION_LABEL_LINK = _table(ContactAssociationLabelRow)
+DOCUMENT = _table(ContactDocumentRow)

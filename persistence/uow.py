@@ -16,6 +16,7 @@ from persistence.appointments import SqlAppointmentRepository
 from persistence.associations import SqlAssociationRepository, SqlRecordRepository
 from persistence.calendars import SqlCalendarRepository
 from persistence.client_portal import SqlPortalRepository
+from persistence.documents import SqlDocumentRepository
 from persistence.interactions import SqlInteractionRepository
 from persistence.mappers import event_row
 from persistence.notes import SqlNoteRepository
@@ -47,11 +48,13 @@ class SqlUnitOfWork:
     appointments: SqlAppointmentRepository
     associations: SqlAssociationRepository
     records: SqlRecordRepository
+    documents: SqlDocumentRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
         self.after_commit = after_commit
         self.events: list[ContactEvent] = []
+        self.actions: list[Callable[[], Awaitable[None]]] = []
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
 
@@ -70,6 +73,7 @@ class SqlUnitOfWork:
         self.appointments = SqlAppointmentRepository(self._conn)
         self.associations = SqlAssociationRepository(self._conn)
         self.records = SqlRecordRepository(self._conn)
+        self.documents = SqlDocumentRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -87,6 +91,9 @@ class SqlUnitOfWork:
 
     def record(self, event: ContactEvent) -> None:
         self.events.append(event)
+
+    def on_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        self.actions.append(action)
 
     async def commit(self) -> None:
         """Store the recorded events, commit, then hand them (with their sequence) on.
@@ -117,8 +124,14 @@ class SqlUnitOfWork:
             ]
         await self._tx.commit()
         committed, self.events = self.events, []
+        actions, self.actions = self.actions, []
         if committed and self.after_commit is not None:
             try:
                 await self.after_commit(committed)
             except Exception:  # the change is committed; a broker hiccup must not undo it
                 log.exception("publishing %d committed events failed", len(committed))
+        for action in actions:
+            try:
+                await action()
+            except Exception:  # committed all the same; what is left behind is only bytes
+                log.exception("an after-commit action failed")

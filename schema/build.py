@@ -26,7 +26,7 @@ from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
 from schema.cost import CostLimit
-from schema.documents import CheckedDocuments, Documents
+from schema.documents import DocumentsMutation
 from schema.guards import (
     AuthenticationGuard,
     QuietExecutionContext,
@@ -39,6 +39,7 @@ from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
+from schema.parsing import CheckedDocuments, Documents
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
@@ -63,6 +64,7 @@ MUTATIONS: tuple[type, ...] = (
     CalendarsMutation,
     AppointmentsMutation,
     AssociationsMutation,
+    DocumentsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)
@@ -80,7 +82,7 @@ class ContactGraphSchema(strawberry.federation.Schema):
     """Federation schema with a bounded, typed ``_entities`` and quiet error logging."""
 
     max_entities: int = 500
-    documents: Documents
+    parsing: Documents
     """Parsed and validated documents (set by ``build_schema``; the HTTP view parses too)."""
     entity_names: frozenset[str] = frozenset(
         get_object_definition(t, strict=True).name
@@ -191,5 +193,5 @@ def build_schema(limits: Limits, *, hide_suggestions: bool) -> ContactGraphSchem
         ],
     )
     schema.max_entities = limits.max_entities
-    schema.documents = documents
+    schema.parsing = documents
     return schema

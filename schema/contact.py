@@ -21,6 +21,7 @@ from schema.appointments import ContactAppointmentsFields
 from schema.association_fields import ContactAssociationsFields
 from schema.client_portal import ContactClientPortalFields
 from schema.common import AfterArg, FirstArg
+from schema.documents import ContactDocumentsFields
 from schema.enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from schema.interactions import ContactInteractionsFields
 from schema.notes import ContactNotesFields
@@ -153,6 +154,7 @@ class Contact(
     ContactAppointmentsFields,
     ContactAssociationsFields,
     ContactActivityFields,
+    ContactDocumentsFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")

@@ -202,7 +202,7 @@ class CostLimit(SchemaExtension):
     ~0.4 s on the event loop) or whose cost is over ``max_cost`` (QUERY_TOO_COMPLEX), and
     reports every computed cost in the response's ``extensions.cost``.
 
-    Runs in the validation step, after :class:`~schema.documents.CheckedDocuments` (only
+    Runs in the validation step, after :class:`~schema.parsing.CheckedDocuments` (only
     a valid document is costed) and before the guards that walk the variables; a refusal
     is a pre-execution error, answered alike over HTTP and websockets."""
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
 from domain import custom_fields as cf
-from resolvers.common import Outcome
+from resolvers import documents
+from resolvers.common import Info, Outcome
 from schema.common import UserError
 from schema.enums import CustomFieldType
+
+if TYPE_CHECKING:
+    from schema.documents import ContactDocument
 
 
 @strawberry.type(description="A custom field defined for the location (Settings > Custom Fields).")
@@ -81,15 +85,24 @@ class CustomFieldOptions:
     options: list[str] = strawberry.field(description="The chosen options.")
 
 
-@strawberry.type(description="A file attached through a FILE_UPLOAD field.")
-class CustomFieldFile:
-    name: str = strawberry.field(description="File name.")
-    url: str = strawberry.field(description="Where the file store serves it.")
-
-
-@strawberry.type(description="Value of a FILE_UPLOAD field.")
+@strawberry.type(
+    description="Value of a FILE_UPLOAD field: documents of the contact, the same ones its "
+    "Documents tab lists in INTERNAL / Custom Fields (one upload, two views)."
+)
 class CustomFieldFiles:
-    files: list[CustomFieldFile] = strawberry.field(description="The files.")
+    document_ids: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(
+        description="The documents, in the order they were added; a deleted one drops out."
+    )
+    async def files(
+        self, info: Info
+    ) -> list[Annotated[ContactDocument, strawberry.lazy("schema.documents")]]:
+        from schema.documents import ContactDocument
+
+        return [
+            ContactDocument.from_domain(x) for x in await documents.by_ids(info, self.document_ids)
+        ]
 
 
 CustomFieldValue = Annotated[
@@ -125,7 +138,7 @@ def value_from_domain(kind: cf.CustomFieldType, v: cf.CustomValue) -> CustomFiel
         return CustomFieldOptions(options=[str(o) for o in v])  # type: ignore[union-attr]
     assert isinstance(v, tuple)
     return CustomFieldFiles(
-        files=[CustomFieldFile(name=f.name, url=f.url) for f in v if isinstance(f, cf.FileRef)]
+        document_ids=tuple(f.document_id for f in v if isinstance(f, cf.FileRef))
     )
 
 
@@ -150,10 +163,12 @@ class MoneyInput:
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
 
 
-@strawberry.input(description="A file already held by the file store.")
+@strawberry.input(
+    description="A document of the contact (upload files with contactDocumentsUpload and "
+    "origin CUSTOM_FIELD to add them to the field in one step)."
+)
 class CustomFieldFileInput:
-    name: str = strawberry.field(description="File name.")
-    url: str = strawberry.field(description="Where it is served.")
+    document_id: strawberry.ID = strawberry.field(description="The document's id.")
 
 
 @strawberry.input(
@@ -182,7 +197,7 @@ class CustomFieldValueInput:
             checked=self.checked,
             option=self.option,
             options=tuple(self.options) if self.options is not None else None,
-            files=tuple(cf.FileRef(f.name, f.url) for f in self.files)
+            files=tuple(cf.FileRef(str(f.document_id)) for f in self.files)
             if self.files is not None
             else None,
         )

@@ -104,7 +104,8 @@ graphql_enum(
         CustomFieldType.CHECKBOX: "Ticked or not (CustomFieldCheckbox).",
         CustomFieldType.SINGLE_OPTION: "One of the field's options (CustomFieldOption).",
         CustomFieldType.MULTIPLE_OPTIONS: "Any of the field's options (CustomFieldOptions).",
-        CustomFieldType.FILE_UPLOAD: "Files in the file store (CustomFieldFiles).",
+        CustomFieldType.FILE_UPLOAD: "Documents of the contact (CustomFieldFiles), in its "
+        "Documents tab too.",
     },
 )
 graphql_enum(
@@ -132,6 +133,10 @@ graphql_enum(
         ErrorCode.CONFLICT: "Others kept changing the contact at the same time; try again.",
         ErrorCode.SLOT_UNAVAILABLE: "The time is not a free slot of the calendar (any more).",
         ErrorCode.IN_USE: "Still used by other records, so it cannot be deleted.",
+        ErrorCode.FILE_TOO_LARGE: "A file is larger than allowed (250 MiB by default); the "
+        "message gives the limit.",
+        ErrorCode.FILE_TYPE_NOT_ALLOWED: "A file's bytes are not of an allowed type (PDF, "
+        "Word, PowerPoint, CSV, PNG, JPEG, GIF, WebP, HEIC), whatever its name says.",
     },
     name="UserErrorCode",
 )
@@ -184,6 +189,10 @@ graphql_enum(
         EventKind.ASSOCIATION_REMOVED: "A link to a record was removed.",
         EventKind.OPPORTUNITY_CREATED: "An opportunity linked to the contact was created.",
         EventKind.OPPORTUNITY_UPDATED: "An opportunity linked to the contact changed.",
+        EventKind.DOCUMENT_ADDED: "A document was added (uploaded or recorded).",
+        EventKind.DOCUMENT_RENAMED: "A document was renamed.",
+        EventKind.DOCUMENT_MOVED: "A document moved to another folder.",
+        EventKind.DOCUMENT_DELETED: "A document was deleted.",
     },
     name="ContactEventKind",
 )

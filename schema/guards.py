@@ -177,7 +177,7 @@ class QuietExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Coerces variables with graphql-core's ``hide_suggestions``: an error about a variable
     names no valid enum value or input field ("Did you mean ..."), which would hand out the
     schema piece by piece where introspection is off. Validation hides them in
-    ``schema/documents.py``."""
+    ``schema/parsing.py``."""
 
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Executor[Any]:

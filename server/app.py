@@ -23,6 +23,7 @@ from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, Limits, build_schema
+from server.files import file_routes, file_store_for
 from server.graphiql import graphiql_assets_route
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
@@ -81,18 +82,21 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     state: dict[str, Any] = {}
+    files = file_store_for(settings)  # connects nowhere until the lifespan starts it
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         broker = create_broker(settings.redis_url)
         await broker.start()
+        await files.start()
         runtime = Runtime(
             settings=settings,
             engine=engine,
             schema=schema_for(settings),
             broker=broker,
             locations=LocationProvisioner(engine),
+            files=files,
             dev_token=dev_token if settings.environment != "production" else None,
         )
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -100,12 +104,13 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             runtime,
             graphql_ide="graphiql" if settings.graphiql else None,
             allowed_origins=settings.cors_origins,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,  # with limits: server/uploads.py
         )
         state["view"] = view
         try:
             yield
         finally:
+            await files.stop()
             await broker.stop()
             await engine.dispose()
 
@@ -126,7 +131,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST"],
+                allow_methods=["GET", "POST", "PUT"],
                 allow_headers=["authorization", "content-type"],
             )
         )
@@ -138,6 +143,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             Route("/health/ready", ready),
             Route("/health", live),  # the first health route, kept as an alias of live
             Route("/", root),
+            *file_routes(files),
             *([graphiql_assets_route()] if settings.graphiql else []),
         ],
         middleware=middleware,

@@ -123,6 +123,7 @@ async def _seed(
     items_per_tab: int = DEMO_ITEMS_PER_TAB,
 ) -> None:
     from persistence.db import create_engine
+    from server.files import file_store_for
 
     try:
         from server.seed import demo_contact_ids, is_seeded, seed
@@ -137,11 +138,14 @@ async def _seed(
         ) from exc
 
     engine = create_engine(settings.database_url)
+    files = file_store_for(settings)
+    await files.start()
     try:
         if force or not await is_seeded(engine):
-            n = await seed(engine, contacts, progress=SeedProgress("contacts"))
+            n = await seed(engine, files, contacts, progress=SeedProgress("contacts"))
             await fill_tabs(
                 engine,
+                files,
                 await demo_contact_ids(engine),
                 items_per_tab,
                 progress=SeedProgress("tabs of contacts"),
@@ -150,6 +154,7 @@ async def _seed(
         else:
             print("demo data already there")
     finally:
+        await files.stop()
         await engine.dispose()
 
 

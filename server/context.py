@@ -95,5 +95,7 @@ class Context:
         return Services(
             uow=lambda: SqlUnitOfWork(runtime.engine, after_commit=runtime.broker.publish),
             clock=SystemClock(),
+            files=runtime.files,
             phone_region=runtime.settings.phone_region,
+            max_file_bytes=runtime.settings.max_upload_bytes,
         )

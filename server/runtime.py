@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.ports import Broker
+from domain.ports import Broker, FileStore
 from persistence.locations import LocationProvisioner
 from server.settings import Settings
 
@@ -22,5 +22,6 @@ class Runtime:
     schema: ContactGraphSchema
     broker: Broker
     locations: LocationProvisioner
+    files: FileStore
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""

@@ -21,7 +21,7 @@ from domain import services as s
 from domain.commands import ContactDraft, CustomValueByKey, NewCustomField, NewEmail, NewPhone
 from domain.contact import ContactType, DndChannel, EmailLabel, PhoneLabel
 from domain.custom_fields import CustomFieldType, CustomValueInput, Money
-from domain.ports import SystemClock
+from domain.ports import FileStore, SystemClock
 from domain.viewer import Role, Viewer
 from persistence.tables import CONTACT, LOCATION
 from persistence.uow import SqlUnitOfWork
@@ -55,6 +55,7 @@ CUSTOM_FIELDS = [
     NewCustomField("renewal_date", "Renewal date", CustomFieldType.DATE),
     NewCustomField("vip", "VIP", CustomFieldType.CHECKBOX),
     NewCustomField("background", "Background", CustomFieldType.LARGE_TEXT),
+    NewCustomField("id_scan", "ID scan", CustomFieldType.FILE_UPLOAD),
 ]
 TAGS = ["vip", "newsletter", "webinar", "trial", "churn-risk", "partner", "event-2026"]
 SOURCES = ["Website form", "Facebook Lead Ads", "Referral", "Google Ads", "CRM UI", "Import"]
@@ -86,7 +87,11 @@ Progress = Callable[[int, int], None]
 
 
 async def seed(
-    engine: AsyncEngine, contacts: int = 50, rng_seed: int = 7, progress: Progress | None = None
+    engine: AsyncEngine,
+    files: FileStore,
+    contacts: int = 50,
+    rng_seed: int = 7,
+    progress: Progress | None = None,
 ) -> int:
     """Create the demo location with ``contacts`` contacts; returns how many were made."""
     from faker import Faker  # a development dependency: see the module's docstring
@@ -100,7 +105,7 @@ async def seed(
                 id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)
             )
         )
-    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
+    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files)
     for field in CUSTOM_FIELDS:
         await s.create_custom_field(svc, ADMIN, field)
     team = list(TEAM)

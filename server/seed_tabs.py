@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+import struct
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +47,7 @@ from domain.client_portal import PortalKind
 from domain.client_portal import add as portal_add
 from domain.contact_query import ContactOrder, ContactSortField
 from domain.custom_fields import Money
+from domain.documents import DocumentSource, IncomingFile, UploadOrigin, upload_documents
 from domain.interactions import (
     DETAIL_TYPES,
     AnyDetails,
@@ -64,7 +67,7 @@ from domain.interactions import (
     reset_attribution,
 )
 from domain.notes import add_note
-from domain.ports import SystemClock
+from domain.ports import FileStore, SystemClock, new_id
 from domain.smart_lists import create_smart_list
 from domain.tasks import add_task, complete_task
 from domain.workflows import WorkflowEndReason, enroll
@@ -310,6 +313,80 @@ async def _seed_opportunities(tab: Tab, items: range) -> None:
         )
 
 
+def demo_pdf(title: str) -> bytes:
+    """A small valid one-page PDF that shows ``title`` (ASCII)."""
+    text = title.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def demo_png(rgb: tuple[int, int, int], size: int = 16) -> bytes:
+    """A small valid PNG of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * size
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * size))
+        + chunk(b"IEND", b"")
+    )
+
+
+def file_of(name: str, data: bytes) -> IncomingFile:
+    """Bytes in memory as an uploaded file (demo data is small)."""
+
+    async def read() -> AsyncIterator[bytes]:
+        yield data
+
+    return IncomingFile(name=name, size=len(data), read=read)
+
+
+async def _seed_documents(tab: Tab, items: range) -> None:
+    """In turn: an uploaded PDF (INTERNAL), an ID scan through the custom field (INTERNAL /
+    Custom Fields), a proposal sent (SENT), a form submission's PDF (RECEIVED)."""
+    for k in items:
+        which = (tab.index + k) % 4
+        if which == 1:
+            colour = (tab.rnd.randrange(256), tab.rnd.randrange(256), tab.rnd.randrange(256))
+            upload = file_of(f"id-scan-{k + 1}.png", demo_png(colour))
+            origin = UploadOrigin(DocumentSource.CUSTOM_FIELD, "id_scan")
+        else:
+            title = tab.fake.catch_phrase()
+            upload = file_of(f"{title}.pdf", demo_pdf(title))
+            origin = [
+                UploadOrigin(),
+                UploadOrigin(),
+                UploadOrigin(DocumentSource.SENT, new_id()),
+                UploadOrigin(DocumentSource.FORM, new_id()),
+            ][which]
+        await upload_documents(tab.svc, ADMIN, tab.contact_id, [upload], origin=origin)
+
+
 TAB_SEEDERS: dict[str, TabSeeder] = {
     "notes": _seed_notes,
     "tasks": _seed_tasks,
@@ -319,6 +396,7 @@ TAB_SEEDERS: dict[str, TabSeeder] = {
     "appointments": _seed_appointments,
     "associations": _seed_associations,
     "opportunities": _seed_opportunities,
+    "documents": _seed_documents,
 }
 """One seeder per tab of the record: ``(tab, items)`` seeds items ``items`` of its tab for
 ``tab.contact_id``, through the domain services. A new tab adds its own here, so the
@@ -328,6 +406,7 @@ whole-record query finds full pages of it (21 items per tab by default: every fi
 
 async def fill_tabs(
     engine: AsyncEngine,
+    files: FileStore,
     contact_ids: list[str],
     items_per_tab: int,
     progress: Callable[[int, int], None] | None = None,
@@ -336,7 +415,7 @@ async def fill_tabs(
     the newest activity mixes every tab's kinds. Returns what the seeders shared (the smart
     list, the calendar, the labels). ``progress`` is told ``(contacts filled, contacts)``."""
 
-    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock())
+    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files)
     shared = await _shared(svc, contact_ids)
     gate = asyncio.Semaphore(SEED_CONCURRENCY)
     filled = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -79,6 +80,31 @@ class Settings(BaseSettings):
         10_000, description="most values (list items, fields, scalars) in all variables"
     )
     max_body_bytes: int = Field(1_000_000, description="largest request body accepted")
+    public_url: str | None = Field(
+        None,
+        description="where clients reach this server (local file URLs start with it); "
+        "default http://{host}:{port}",
+    )
+    files_backend: Literal["local", "s3"] = Field(
+        "local", description="local: files under files_dir; s3: an S3-compatible bucket"
+    )
+    files_dir: Path = Field(Path("var/files"), description="the local file store's directory")
+    files_url_ttl_seconds: int = Field(
+        300, gt=0, description="how long a signed download or upload URL stays valid"
+    )
+    max_upload_bytes: int = Field(
+        250 * 1024 * 1024,
+        gt=0,
+        le=2**31 - 1,  # sizes are GraphQL Ints
+        description="largest file accepted (250 MiB)",
+    )
+    s3_bucket: str | None = Field(None, description="bucket of the s3 file store")
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint (MinIO, R2...); unset = AWS"
+    )
+    s3_region: str = Field("us-east-1", description="region of the bucket")
+    s3_access_key_id: str | None = Field(None, description="unset = the default AWS chain")
+    s3_secret_access_key: SecretStr | None = Field(None, description="secret of that key")
 
     @field_validator("root_path")
     @classmethod
@@ -92,6 +118,8 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value()
         if self.environment == "production" and secret == DEV_SECRET:
             raise ValueError("set CONTACT_GRAPH_JWT_SECRET: the development secret is public")
+        if self.files_backend == "s3" and not self.s3_bucket:
+            raise ValueError("CONTACT_GRAPH_FILES_BACKEND=s3 needs CONTACT_GRAPH_S3_BUCKET")
         if len(secret.encode()) < 32:
             raise ValueError("CONTACT_GRAPH_JWT_SECRET must be at least 32 bytes (RFC 7518 3.2)")
         return self

@@ -27,6 +27,7 @@ from server.auth import credentials_from_header
 from server.context import Context
 from server.graphiql import graphiql_page
 from server.runtime import Runtime
+from server.uploads import upload_request_adapter
 from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
 
@@ -64,16 +65,21 @@ class ContactGraphView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(runtime.schema, **kwargs)
         self.runtime = runtime
-        self.request_adapter_class = bounded_body_adapter(runtime.settings.max_body_bytes)
+        self.request_adapter_class = upload_request_adapter(
+            runtime.settings, bounded_body_adapter(runtime.settings.max_body_bytes)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as exc:
             response = error_response(exc.status_code, exc.reason)
+        finally:
+            await request.close()  # a multipart request's files: closed, so deleted
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
@@ -141,7 +147,7 @@ class ContactGraphView(GraphQL[Context, None]):
         if not isinstance(query, str) or not query:
             return None
         try:
-            document = await self.runtime.schema.documents.parse(query)
+            document = await self.runtime.schema.parsing.parse(query)
         except GraphQLError:
             return None  # execution reports the syntax error
         return tuple(

@@ -96,8 +96,14 @@ async def database_url(
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test", graphiql=False, _env_file=None)  # type: ignore[call-arg]
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        database_url=database_url,
+        environment="test",
+        graphiql=False,
+        files_dir=tmp_path_factory.mktemp("files"),
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="session")

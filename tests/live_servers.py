@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from pydantic import SecretStr
 
 from domain.viewer import Viewer
 from server.auth import issue_token
@@ -285,3 +286,59 @@ async def live_client(
 
 def token_for(viewer: Viewer, ttl: timedelta = timedelta(days=30)) -> str:
     return issue_token(viewer, Settings(_env_file=None), ttl)  # type: ignore[call-arg]
+
+
+@dataclass
+class S3Server:
+    """A real S3-compatible server (moto's standalone server) on 127.0.0.1, for this test
+    session only: its buckets live in its memory and go with it."""
+
+    endpoint: str
+    process: subprocess.Popen[bytes]
+
+    def settings(self, bucket: str) -> dict[str, Any]:
+        """Settings fields that point the app's file store at ``bucket`` on this server."""
+        return {
+            "files_backend": "s3",
+            "s3_bucket": bucket,
+            "s3_endpoint_url": self.endpoint,
+            "s3_region": "us-east-1",
+            "s3_access_key_id": "test",
+            "s3_secret_access_key": SecretStr("test"),
+        }
+
+    def client(self) -> Any:
+        """An aiobotocore client context for checking buckets behind the app's back."""
+        from aiobotocore.session import get_session
+
+        return get_session().create_client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{endpoint}/moto-api/", timeout=1).status_code < 500
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, 30, "moto S3 server")
+        yield S3Server(endpoint, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

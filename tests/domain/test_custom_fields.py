@@ -27,7 +27,7 @@ from domain.events import FieldChange
 NOW = datetime(2026, 3, 22, 12, 0, tzinfo=UTC)
 PATH = ("values", "0", "value")
 COLOURS = ("Red", "Green", "Blue")
-CONTRACT = FileRef("contract.pdf", "https://files.example/contract.pdf")
+CONTRACT = FileRef("3f0c1a52-5d7e-4a4b-9a53-2f1d0c8e7b61")
 
 
 def definition(
@@ -336,7 +336,7 @@ def test_unknown_option_message_names_the_option_and_the_choices() -> None:
         (Money(1999, "EUR"), {"amount": 1999, "currency": "EUR"}),
         (date(2024, 2, 29), "2024-02-29"),
         (("Red", "Blue"), ["Red", "Blue"]),
-        ((CONTRACT,), [{"name": "contract.pdf", "url": "https://files.example/contract.pdf"}]),
+        ((CONTRACT,), [{"documentId": CONTRACT.document_id}]),
     ],
 )
 def test_value_to_json(value: Any, as_json: Any) -> None:

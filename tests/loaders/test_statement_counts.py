@@ -10,12 +10,15 @@ from support import Tenant
 from domain.calendars import Weekday
 from domain.viewer import Viewer
 from persistence.db import StatementCounter
+from server.seed_tabs import demo_pdf, demo_png
+
+PDF, PNG = demo_pdf("statements"), demo_png((0, 0, 0))
 
 WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edges { node {
   id fullName owner { id } followers { id } tags
   phones { number label isPrimary } primaryPhone { number } emails { address }
   primaryEmail { address } dnd { channels { channel blocked } }
-  customFields { field { key } value { __typename } }
+  customFields { field { key } value { __typename ... on CustomFieldFiles { files { name } } } }
   auditLog(first: 5) { totalCount edges { node { kind changes { field } } } }
   notes(first: 3) { totalCount edges { node { body } } }
   tasks(first: 3) { totalCount edges { node { title } } }
@@ -32,6 +35,7 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
       ... on CustomObjectRecord { name contacts(first: 2, filter: { tags: { any: ["a"] } },
         orderBy: { field: FIRST_NAME }) { totalCount edges { node { id } } } } } } } }
   opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
+  documents(first: 3) { totalCount edges { node { name size downloadUrl } } }
   } } } }"""
 
 FILTERED_LISTS = """query($first: Int!, $from: DateTime!) { contacts(first: $first,
@@ -50,6 +54,8 @@ FILTERED_LISTS = """query($first: Int!, $from: DateTime!) { contacts(first: $fir
     orderBy: {field: RECORDED_AT, direction: ASC}) { totalCount edges { node { kind } } }
   appointments(first: 1, filter: {statuses: [CONFIRMED, UNCONFIRMED], startAt: {from: $from}},
     orderBy: {field: CREATED_AT, direction: DESC}) { totalCount edges { node { title } } }
+  documents(first: 1, filter: {folders: [INTERNAL], sources: [UPLOAD], search: "PDF"},
+    orderBy: {field: NAME, direction: ASC}) { totalCount edges { node { name } } }
   } } } }"""
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
@@ -60,6 +66,11 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
     await t.mutate(
         "customFieldCreate",
         {"key": "score", "name": "S", "dataType": "NUMBER"},
+        selection="customField { id }",
+    )
+    await t.mutate(
+        "customFieldCreate",
+        {"key": "scan", "name": "Scan", "dataType": "FILE_UPLOAD"},
         selection="customField { id }",
     )
     calendar = await t.mutate(
@@ -185,6 +196,11 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
                 mutation, {"contactId": c["id"], **link}, selection="association { id }"
             )
             assert linked["userErrors"] == [], linked["userErrors"]
+        for origin in ({"source": "UPLOAD"}, {"source": "CUSTOM_FIELD", "reference": "scan"}):
+            uploaded = await t.upload(
+                {"contactId": c["id"], "origin": origin}, [("a.pdf", PDF), ("b.png", PNG)]
+            )
+            assert uploaded.json()["data"]["contactDocumentsUpload"]["userErrors"] == []
         ids.append(c["id"])
     return ids
 
@@ -211,15 +227,16 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
     # audit page + count, notes page + count), 13 for tasks, attribution, interactions,
     # workflows, course offers, community groups (each a page + count) and appointments, 10
-    # for associations (with the pets' filtered contacts) and opportunities: one
-    # statement per list, whatever the number of contacts
-    assert fifty == 36
+    # for associations (with the pets' filtered contacts) and opportunities, 3 for documents
+    # (page, count, and the custom field's files by id): one statement per list, whatever
+    # the number of contacts
+    assert fifty == 39
     # every list filtered (ranges, enum lists, search) and sorted another way: still one
     # page and one count statement per list
     since = {"from": (datetime.now(UTC) - timedelta(days=1)).isoformat()}
     one = await count(engine, tenant, FILTERED_LISTS, {"first": 1, **since})
     fifty = await count(engine, tenant, FILTERED_LISTS, {"first": 50, **since})
-    assert one == fifty == 14
+    assert one == fifty == 16
     data = await tenant.gql(FILTERED_LISTS, {"first": 50, **since})
     assert data["contacts"]["totalCount"] == 50
     for edge in data["contacts"]["edges"]:
@@ -232,6 +249,7 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
             "tasks": 2,
             "interactions": 1,
             "appointments": 2,
+            "documents": 1,
         }
         assert all(found["edges"] for found in lists.values())
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from support import Tenant
 
+from server.seed_tabs import demo_pdf
+
 RECORD = """query($id: ID!) { contact(id: $id) { updatedAt tags owner { id } followers { id }
   phones { id number label isPrimary } emails { id address label isPrimary }
   dnd { allChannels { enabled } channels { channel enabled blocked } }
@@ -14,7 +16,7 @@ RECORD = """query($id: ID!) { contact(id: $id) { updatedAt tags owner { id } fol
     ... on CustomFieldOption { option } ... on CustomFieldOptions { options }
     ... on CustomFieldMoney { money { amount currency } } ... on CustomFieldDate { date }
     ... on CustomFieldCheckbox { checked } ... on CustomFieldNumber { number }
-    ... on CustomFieldFiles { files { name url } } } }
+    ... on CustomFieldFiles { files { id name } } } }
   auditLog { totalCount } } }"""
 
 
@@ -392,6 +394,8 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
         assert payload["customField"] == {"key": key, "dataType": kind, "options": options}
     c = await tenant.create_contact(firstName="Typed")
     cid = c["id"]
+    uploaded = await tenant.upload({"contactId": cid}, [("c.pdf", demo_pdf("contract"))])
+    doc_id = uploaded.json()["data"]["contactDocumentsUpload"]["documents"][0]["id"]
     values = [
         {"key": "title", "value": {"text": "CTO"}},
         {"key": "size", "value": {"number": 12.5}},
@@ -401,7 +405,7 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
         {"key": "tier", "value": {"option": "Gold"}},
         {"key": "topics", "value": {"options": ["C", "A"]}},
         {"key": "mobile", "value": {"text": "415 555 0100"}},
-        {"key": "contract", "value": {"files": [{"name": "c.pdf", "url": "/files/c.pdf"}]}},
+        {"key": "contract", "value": {"files": [{"documentId": doc_id}]}},
     ]
     payload = await tenant.mutate(
         "contactCustomFieldValuesSet", {"contactId": cid, "values": values}
@@ -419,7 +423,7 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
         "mobile": {"__typename": "CustomFieldText", "text": "+14155550100"},
         "contract": {
             "__typename": "CustomFieldFiles",
-            "files": [{"name": "c.pdf", "url": "/files/c.pdf"}],
+            "files": [{"id": doc_id, "name": "c.pdf"}],
         },
     }
     await refused(

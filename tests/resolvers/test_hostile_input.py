@@ -266,37 +266,6 @@ async def test_a_website_must_be_http_or_https(tenant: Tenant, url: str) -> None
     assert again["contact"]["website"] == "https://acme.com"
 
 
-@pytest.mark.parametrize("url", [*BAD_URLS, "files.example/contract.pdf"])
-async def test_a_file_upload_fields_urls_must_be_http_or_https(tenant: Tenant, url: str) -> None:
-    created = await tenant.mutate(
-        "customFieldCreate",
-        {"key": "contract", "name": "Contract", "dataType": "FILE_UPLOAD"},
-        "customField { id }",
-    )
-    assert created["userErrors"] == []
-    c = await tenant.create_contact(firstName="Files")
-    files = [
-        {"name": "ok.pdf", "url": "https://files.example/ok.pdf"},
-        {"name": "bad.pdf", "url": url},
-    ]
-    payload = await tenant.mutate(
-        "contactCustomFieldValuesSet",
-        {"contactId": c["id"], "values": [{"key": "contract", "value": {"files": files}}]},
-    )
-    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
-        (["input", "values", "0", "value", "1", "url"], "INVALID_VALUE")
-    ]
-    stored = await tenant.gql(
-        "query($id: ID!) { contact(id: $id) { customFields { value { __typename } } } }", c
-    )
-    assert stored["contact"]["customFields"] == []
-    fine = await tenant.mutate(
-        "contactCustomFieldValuesSet",
-        {"contactId": c["id"], "values": [{"key": "contract", "value": {"files": files[:1]}}]},
-    )
-    assert fine["userErrors"] == []
-
-
 # -- team member ids --------------------------------------------------------------------------
 
 

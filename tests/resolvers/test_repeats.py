@@ -24,6 +24,7 @@ from support import Tenant
 
 from domain.events import ContactEvent
 from persistence.tables import CONTACT
+from server.seed_tabs import demo_pdf
 
 FOOTPRINT = """query($id: ID!) { contact(id: $id) { updatedAt
   auditLog(first: 1) { totalCount } activity(first: 1) { totalCount } } }"""
@@ -265,6 +266,26 @@ async def test_notes(repeat: Repeat, tenant: Tenant) -> None:
     await repeat.ok("contactNoteDelete", {"noteId": first["id"]}, selection)
     await repeat.gone("contactNoteDelete", {"noteId": first["id"]}, cid, ["noteId"], selection)
     await repeat.gone("contactNoteUpdate", edit, cid, ["noteId"], selection)
+
+
+async def test_documents(repeat: Repeat, tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Filed")
+    cid = c["id"]
+    selection = "document { id name folder updatedAt }"
+    pdf = demo_pdf("repeat")
+    uploads = [await tenant.upload({"contactId": cid}, [("a.pdf", pdf)]) for _ in range(2)]
+    first, second = (u.json()["data"]["contactDocumentsUpload"]["documents"][0] for u in uploads)
+    assert first["id"] != second["id"]  # files have no natural identity: two documents
+    doc = {"documentId": first["id"]}
+    named = await repeat.holds("contactDocumentRename", {**doc, "name": " a.pdf "}, cid, selection)
+    assert named["document"]["name"] == "a.pdf"
+    await repeat.holds("contactDocumentMove", {**doc, "folder": "INTERNAL"}, cid, selection)
+    await repeat.ok("contactDocumentDelete", doc, selection)
+    await repeat.gone("contactDocumentDelete", doc, cid, ["documentId"], selection)
+    await repeat.gone("contactDocumentRename", {**doc, "name": "b"}, cid, ["documentId"], selection)
+    await repeat.gone(
+        "contactDocumentMove", {**doc, "folder": "SENT"}, cid, ["documentId"], selection
+    )
 
 
 async def test_tasks(repeat: Repeat, tenant: Tenant) -> None:

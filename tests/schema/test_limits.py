@@ -13,7 +13,7 @@ from graphql import get_introspection_query, parse
 
 from schema.build import ContactGraphSchema
 from schema.cost import operation_cost
-from schema.documents import Documents
+from schema.parsing import Documents
 from server.app import schema_for
 from server.settings import Settings
 
