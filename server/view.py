@@ -21,12 +21,14 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import AuthenticationError
 from server.auth import credentials_from_header
 from server.context import Context
 from server.graphiql import graphiql_page
+from server.media import GRAPHQL_RESPONSE, negotiate
 from server.runtime import Runtime
 from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
@@ -50,7 +52,8 @@ class ContactGraphView(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
-            response = error_response(exc.status_code, exc.reason)
+            accept = Request(scope=scope).headers.get("accept")
+            response = error_response(exc.status_code, exc.reason, negotiate(accept))
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
@@ -102,9 +105,47 @@ class ContactGraphView(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        if isinstance(result, RequestError):
+        if isinstance(result, RequestError) or self._refused_before_execution(request, result):
             # a request error happens before execution: the response has no data entry
             response.pop("data", None)
+        return response
+
+    def _refused_before_execution(self, request: Request, result: ExecutionResult) -> bool:
+        """With application/graphql-response+json, a parse, validation or variable-coercion
+        failure (or the authentication guard's refusal) is a request error: no ``data``, and
+        a 4xx status (``create_response``). ``application/json`` keeps ``"data": null``."""
+        if negotiate(request.headers.get("accept")) != GRAPHQL_RESPONSE:
+            return False
+        if isinstance(result, PreExecutionError):
+            return True
+        # graphql-core's variable coercion and the guard answer data None, with errors
+        # that name no field (every execution error carries the path of its field)
+        return (
+            result.data is None
+            and bool(result.errors)
+            and all(e.path is None for e in result.errors or [])
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """The negotiated media type; with application/graphql-response+json a response
+        without ``data`` is 400 (401 when the token is missing or not valid)."""
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if isinstance(response_data, dict) and "data" not in response_data:
+                errors = cast(list[dict[str, Any]], response_data.get("errors") or [])
+                codes = {(e.get("extensions") or {}).get("code") for e in errors}
+                if not sub_response.status_code:
+                    response.status_code = 401 if "UNAUTHENTICATED" in codes else 400
         return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -149,10 +190,14 @@ class ContactGraphView(GraphQL[Context, None]):
         ctx.authenticate(credentials, None)
 
 
-def error_response(status_code: int, message: str) -> Response:
+def error_response(
+    status_code: int, message: str, media_type: str = "application/json"
+) -> Response:
     """A refused HTTP request, as GraphQL JSON (no data: nothing was executed)."""
     body = orjson.dumps({"errors": [{"message": message}]})
-    return Response(body, status_code=status_code, media_type="application/json")
+    if media_type == GRAPHQL_RESPONSE:
+        media_type = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    return Response(body, status_code=status_code, media_type=media_type)
 
 
 class RequestError(ExecutionResult):
