@@ -25,7 +25,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import AuthenticationError
-from server.auth import credentials_from_header
+from server.auth import authenticate_header
 from server.context import Context
 from server.graphiql import graphiql_page
 from server.media import GRAPHQL_RESPONSE, negotiate
@@ -182,7 +182,9 @@ class ContactGraphView(GraphQL[Context, None]):
         """Decode the token and, the first time this process sees its location, provision
         the location (a valid token is the authority that the location exists)."""
         try:
-            credentials = credentials_from_header(header, self.runtime.settings)
+            credentials = await authenticate_header(
+                header, self.runtime.settings, self.runtime.jwks
+            )
         except AuthenticationError as exc:
             ctx.authenticate(None, exc)
             return
