@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -95,6 +96,13 @@ class Settings(BaseSettings):
     graphiql: bool = Field(True, description="serve GraphiQL on GET /graphql")
     max_entities: int = Field(500, description="most representations one _entities call takes")
     max_query_depth: int = 15
+    apq_cache_size: int = Field(
+        1000, ge=0, description="automatic persisted queries kept per process (LRU)"
+    )
+    trusted_documents: Path | None = Field(
+        None,
+        description="JSON manifest {sha256: document}; in production only these documents run",
+    )
     max_body_bytes: int = Field(1_000_000, description="largest request body accepted")
 
     @field_validator("root_path")

@@ -6,6 +6,7 @@ answered as JSON with the same status, so an IDE can show the message."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from functools import lru_cache
 from typing import Any, cast
@@ -29,6 +30,7 @@ from server.auth import authenticate_header
 from server.context import Context
 from server.graphiql import graphiql_page
 from server.media import GRAPHQL_RESPONSE, negotiate
+from server.persisted import PersistedQueries, load_manifest
 from server.runtime import Runtime
 from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
@@ -44,6 +46,12 @@ class ContactGraphView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(runtime.schema, **kwargs)
         self.runtime = runtime
+        settings = runtime.settings
+        self.persisted = PersistedQueries(
+            settings.apq_cache_size,
+            load_manifest(settings.trusted_documents) if settings.trusted_documents else None,
+            enforce=settings.environment == "production",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,6 +77,31 @@ class ContactGraphView(GraphQL[Context, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "the body must be a JSON object")
         return value
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Automatic persisted queries and trusted documents (server/persisted.py)."""
+        if isinstance(request_data, GraphQLRequestData):
+            try:
+                query = self.persisted.resolve(request_data.query, request_data.extensions)
+            except GraphQLError as error:
+                return RequestError(data=None, errors=[error])
+            request_data = dataclasses.replace(request_data, query=query)
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
 
     async def execute_single(
         self,
