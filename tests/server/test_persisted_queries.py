@@ -45,7 +45,7 @@ def code(body: dict[str, Any]) -> str:
 
 async def test_the_apq_handshake(tenant: Tenant) -> None:
     token = issue_token(tenant.admin, tenant.settings)
-    query = "{ apq: __typename " + tenant.location_id.replace("-", "") + ": __typename }"
+    query = "{ apq: __typename x" + tenant.location_id.replace("-", "") + ": __typename }"
     digest = sha256(query)
     first = await post(tenant.client, apq(digest), token)
     assert first["errors"][0]["message"] == "PersistedQueryNotFound"
