@@ -25,6 +25,7 @@ from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, Limits, build_schema
 from server.files import file_routes, file_store_for
 from server.graphiql import graphiql_assets_route
+from server.jwks import JWKSKeys
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.view import ContactGraphView
@@ -76,6 +77,14 @@ async def readiness(runtime: Runtime) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failed else 200)
 
 
+async def _jwks_for(settings: Settings) -> JWKSKeys | None:
+    if not settings.jwks_url:
+        return None
+    jwks = JWKSKeys(settings.jwks_url, cache_seconds=settings.jwks_cache_seconds)
+    await jwks.prefetch()
+    return jwks
+
+
 def create_app(settings: Settings | None = None, dev_token: str | None = None) -> Starlette:
     settings = settings or get_settings()
     logging.basicConfig(
@@ -98,6 +107,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             locations=LocationProvisioner(engine),
             files=files,
             dev_token=dev_token if settings.environment != "production" else None,
+            jwks=await _jwks_for(settings),
         )
         app.state.runtime = runtime  # tests and tools reach the engine through this
         view = ContactGraphView(

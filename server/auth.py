@@ -7,13 +7,16 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from domain.errors import AuthenticationError
 from domain.viewer import Role, Viewer
-from server.settings import Settings
+from server.settings import HMAC_ALGORITHMS, Settings
+
+if TYPE_CHECKING:
+    from server.jwks import JWKSKeys
 
 USER_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")
 """A token's ``sub``: what a team member's id is stored as (64 characters at most)."""
@@ -35,23 +38,64 @@ class Credentials:
 
 
 def credentials_from_header(header: str | None, settings: Settings) -> Credentials:
+    """HMAC tokens only (a token signed by a JWKS key needs ``authenticate_header``)."""
+    return credentials_from_token(bearer_token(header), settings)
+
+
+async def authenticate_header(
+    header: str | None, settings: Settings, jwks: JWKSKeys | None
+) -> Credentials:
+    """The token's ``alg`` must be allowed (``Settings.allowed_algorithms``); an HS* token is
+    verified with the secret, an RS/ES/PS one with the JWKS key its ``kid`` names (fetched
+    off the event loop), never the other way round."""
+    token = bearer_token(header)
+    algorithm, kid = token_header(token, settings)
+    if algorithm in HMAC_ALGORITHMS:
+        return credentials_from_token(token, settings)
+    if jwks is None:
+        raise AuthenticationError(f"the token's algorithm {algorithm} is not allowed")
+    return credentials_from_token(token, settings, await jwks.key(kid))
+
+
+def bearer_token(header: str | None) -> str:
     if not header:
         raise AuthenticationError("authentication required: send 'Authorization: Bearer <JWT>'")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("the Authorization header must be 'Bearer <JWT>'")
-    return credentials_from_token(token.strip(), settings)
+    return token.strip()
 
 
-def credentials_from_token(token: str, settings: Settings) -> Credentials:
+def token_header(token: str, settings: Settings) -> tuple[str, object]:
+    """The token's ``alg``, refused unless allowed (``none`` never is), and its ``kid``."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise AuthenticationError(f"the token is not valid: {exc}") from exc
+    algorithm = header.get("alg")
+    if not isinstance(algorithm, str) or algorithm not in settings.allowed_algorithms:
+        raise AuthenticationError(f"the token's algorithm {algorithm!r} is not allowed")
+    return algorithm, header.get("kid")
+
+
+def credentials_from_token(
+    token: str, settings: Settings, jwk: jwt.PyJWK | None = None
+) -> Credentials:
     """The signature, then every claim: a token that is signed but malformed (an empty
     ``sub``, a ``location_id`` too long for its column, an ``exp`` written as a string) is
-    refused here rather than failing later as a masked database error."""
+    refused here rather than failing later as a masked database error. HS* tokens are
+    verified with the secret; others only with ``jwk``, of the token's own algorithm."""
+    algorithm, _ = token_header(token, settings)
+    key: str | jwt.PyJWK = settings.jwt_secret.get_secret_value()
+    if algorithm not in HMAC_ALGORITHMS:
+        if jwk is None or jwk.algorithm_name != algorithm:
+            raise AuthenticationError("the token's signature is not valid")
+        key = jwk
     try:
         claims = jwt.decode(
             token,
-            settings.jwt_secret.get_secret_value(),
-            algorithms=[settings.jwt_algorithm],
+            key,
+            algorithms=[algorithm],
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             # `sub` and `exp` are checked below: PyJWT takes any `exp` int() accepts ("99", true)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.ports import Broker, FileStore
 from persistence.locations import LocationProvisioner
+from server.jwks import JWKSKeys
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,3 +26,5 @@ class Runtime:
     files: FileStore
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""
+    jwks: JWKSKeys | None = None
+    """Public keys for RS/ES/PS tokens, when CONTACT_GRAPH_JWKS_URL is set."""

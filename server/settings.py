@@ -9,6 +9,21 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+JWTAlgorithm = Literal[
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+]  # never "none"
 DEV_SECRET = "contact-graph-development-secret-not-for-production"
 
 
@@ -33,7 +48,20 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = Field(
         SecretStr(DEV_SECRET), description="HS256 secret the gateway signs tokens with"
     )
-    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = Field(
+        "HS256", description="the HMAC algorithm tokens are signed with by the secret"
+    )
+    jwks_url: str | None = Field(
+        None, description="https://idp/.well-known/jwks.json: public keys for RS/ES/PS tokens"
+    )
+    jwt_algorithms: list[JWTAlgorithm] | None = Field(
+        None,
+        description="the `alg`s a token may carry; unset = [jwt_algorithm] without a JWKS URL, "
+        '["RS256", "ES256"] with one',
+    )
+    jwks_cache_seconds: float = Field(
+        300, gt=0, description="how long the fetched key set is used before it is fetched again"
+    )
     jwt_issuer: str | None = Field(None, description="required `iss` claim, if set")
     jwt_audience: str | None = Field(None, description="required `aud` claim, if set")
     cors_origins: list[str] = Field(
@@ -79,6 +107,13 @@ class Settings(BaseSettings):
     max_variable_values: int = Field(
         10_000, description="most values (list items, fields, scalars) in all variables"
     )
+    apq_cache_size: int = Field(
+        1000, ge=0, description="automatic persisted queries kept per process (LRU)"
+    )
+    trusted_documents: Path | None = Field(
+        None,
+        description="JSON manifest {sha256: document}; in production only these documents run",
+    )
     max_body_bytes: int = Field(1_000_000, description="largest request body accepted")
     public_url: str | None = Field(
         None,
@@ -112,6 +147,20 @@ class Settings(BaseSettings):
         if value and (not value.startswith("/") or value.endswith("/")):
             raise ValueError("root_path is empty or starts with / and does not end with /")
         return value
+
+    @property
+    def allowed_algorithms(self) -> frozenset[str]:
+        if self.jwt_algorithms is not None:
+            return frozenset(self.jwt_algorithms)
+        return frozenset({"RS256", "ES256"} if self.jwks_url else {self.jwt_algorithm})
+
+    @model_validator(mode="after")
+    def _public_key_algorithms_need_jwks(self) -> Settings:
+        if not self.allowed_algorithms:
+            raise ValueError("CONTACT_GRAPH_JWT_ALGORITHMS must name an algorithm")
+        if self.allowed_algorithms - HMAC_ALGORITHMS and not self.jwks_url:
+            raise ValueError("RS/ES/PS algorithms need CONTACT_GRAPH_JWKS_URL")
+        return self
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> Settings:

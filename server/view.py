@@ -6,6 +6,7 @@ answered as JSON with the same status, so an IDE can show the message."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any, cast
 
@@ -20,12 +21,15 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import AuthenticationError
-from server.auth import credentials_from_header
+from server.auth import authenticate_header
 from server.context import Context
 from server.graphiql import graphiql_page
+from server.media import GRAPHQL_RESPONSE, negotiate
+from server.persisted import PersistedQueries, load_manifest
 from server.runtime import Runtime
 from server.uploads import upload_request_adapter
 from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
@@ -68,6 +72,12 @@ class ContactGraphView(GraphQL[Context, None]):
         self.request_adapter_class = upload_request_adapter(
             runtime.settings, bounded_body_adapter(runtime.settings.max_body_bytes)
         )
+        settings = runtime.settings
+        self.persisted = PersistedQueries(
+            settings.apq_cache_size,
+            load_manifest(settings.trusted_documents) if settings.trusted_documents else None,
+            enforce=settings.environment == "production",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +87,8 @@ class ContactGraphView(GraphQL[Context, None]):
         try:
             response = await self.run(request)
         except HTTPException as exc:
-            response = error_response(exc.status_code, exc.reason)
+            accept = request.headers.get("accept")
+            response = error_response(exc.status_code, exc.reason, negotiate(accept))
         finally:
             await request.close()  # a multipart request's files: closed, so deleted
         await response(scope, receive, send)
@@ -97,6 +108,31 @@ class ContactGraphView(GraphQL[Context, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "the body must be a JSON object")
         return value
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Automatic persisted queries and trusted documents (server/persisted.py)."""
+        if isinstance(request_data, GraphQLRequestData):
+            try:
+                query = self.persisted.resolve(request_data.query, request_data.extensions)
+            except GraphQLError as error:
+                return RequestError(data=None, errors=[error])
+            request_data = dataclasses.replace(request_data, query=query)
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
 
     async def execute_single(
         self,
@@ -135,7 +171,7 @@ class ContactGraphView(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        if isinstance(result, RequestError):
+        if isinstance(result, RequestError) or self._refused_before_execution(request, result):
             # a request error happens before execution: the response has no data entry
             response.pop("data", None)
         return response
@@ -155,6 +191,44 @@ class ContactGraphView(GraphQL[Context, None]):
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
         )
+
+    def _refused_before_execution(self, request: Request, result: ExecutionResult) -> bool:
+        """With application/graphql-response+json, a parse, validation or variable-coercion
+        failure (or the authentication guard's refusal) is a request error: no ``data``, and
+        a 4xx status (``create_response``). ``application/json`` keeps ``"data": null``."""
+        if negotiate(request.headers.get("accept")) != GRAPHQL_RESPONSE:
+            return False
+        if isinstance(result, PreExecutionError):
+            return True
+        # graphql-core's variable coercion and the guard answer data None, with errors
+        # that name no field (every execution error carries the path of its field)
+        return (
+            result.data is None
+            and bool(result.errors)
+            and all(e.path is None for e in result.errors or [])
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """The negotiated media type; with application/graphql-response+json a response
+        without ``data`` is 400 (401 when the token is missing or not valid)."""
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if isinstance(response_data, dict) and "data" not in response_data:
+                errors = cast(list[dict[str, Any]], response_data.get("errors") or [])
+                codes = {(e.get("extensions") or {}).get("code") for e in errors}
+                if not sub_response.status_code:
+                    response.status_code = 401 if "UNAUTHENTICATED" in codes else 400
+        return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page(self.runtime.dev_token))
@@ -190,7 +264,9 @@ class ContactGraphView(GraphQL[Context, None]):
         """Decode the token and, the first time this process sees its location, provision
         the location (a valid token is the authority that the location exists)."""
         try:
-            credentials = credentials_from_header(header, self.runtime.settings)
+            credentials = await authenticate_header(
+                header, self.runtime.settings, self.runtime.jwks
+            )
         except AuthenticationError as exc:
             ctx.authenticate(None, exc)
             return
@@ -198,10 +274,14 @@ class ContactGraphView(GraphQL[Context, None]):
         ctx.authenticate(credentials, None)
 
 
-def error_response(status_code: int, message: str) -> Response:
+def error_response(
+    status_code: int, message: str, media_type: str = "application/json"
+) -> Response:
     """A refused HTTP request, as GraphQL JSON (no data: nothing was executed)."""
     body = orjson.dumps({"errors": [{"message": message}]})
-    return Response(body, status_code=status_code, media_type="application/json")
+    if media_type == GRAPHQL_RESPONSE:
+        media_type = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    return Response(body, status_code=status_code, media_type=media_type)
 
 
 class RequestError(ExecutionResult):
