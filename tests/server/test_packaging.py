@@ -139,7 +139,7 @@ def test_the_installed_wheel_migrates_and_serves(installed: Path, tmp_path: Path
             headers={"Authorization": f"Bearer {token}"},
         )
         assert answer.status_code == 200, answer.text
-        assert answer.json() == {"data": {"__typename": "Query"}}
+        assert answer.json()["data"] == {"__typename": "Query"}
     finally:
         server.terminate()
         server.wait(timeout=30)
