@@ -143,7 +143,7 @@ async def core_changes(t: Tenant, cid: str) -> None:
 
 
 async def tab_changes(t: Tenant, cid: str) -> None:
-    """Notes, tasks, interactions and attribution, workflows, the client portal."""
+    """Notes, tasks, interactions and attribution, workflows, the client portal, documents."""
     note = ok(await t.mutate("contactNoteAdd", {"contactId": cid, "body": "hi"}, "note { id }"))
     ref = {"noteId": note["note"]["id"]}
     ok(await t.mutate("contactNoteUpdate", {**ref, "body": "hello"}, "note { id }"))
@@ -175,6 +175,13 @@ async def tab_changes(t: Tenant, cid: str) -> None:
     assign = {**group, "groupName": "Founders"}
     ok(await t.mutate("contactCommunityGroupAssign", assign, "contact { id }"))
     ok(await t.mutate("contactCommunityGroupRemove", group, "contact { id }"))
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    sent = await t.upload({"contactId": cid}, [("a.pdf", pdf)], selection="documents { id }")
+    doc = ok(sent.json()["data"]["contactDocumentsUpload"])["documents"][0]
+    ref = {"documentId": doc["id"]}
+    ok(await t.mutate("contactDocumentRename", {**ref, "name": "b.pdf"}, "document { id }"))
+    ok(await t.mutate("contactDocumentMove", {**ref, "folder": "SENT"}, "document { id }"))
+    ok(await t.mutate("contactDocumentDelete", ref, "document { id }"))
 
 
 async def references(t: Tenant, seen: str, hidden: str, guest: str) -> None:
