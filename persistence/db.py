@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -53,6 +55,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def is_statement(sql: str) -> bool:
+    """Whether ``sql`` counts as a statement: not the connection's own housekeeping."""
+    return not sql.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE"))
+
+
 class StatementCounter:
     """Counts the SQL statements an engine runs: the N+1 guard in tests and benchmarks."""
 
@@ -61,7 +68,7 @@ class StatementCounter:
         self.statements: list[str] = []
 
     def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+        if is_statement(statement):
             self.statements.append(statement)
 
     @property
@@ -74,3 +81,31 @@ class StatementCounter:
 
     def __exit__(self, *exc: object) -> None:
         event.remove(self.engine.sync_engine, "before_cursor_execute", self._on_execute)
+
+
+def watch_statements(
+    engine: AsyncEngine, on_statement: Callable[[float], None]
+) -> Callable[[], None]:
+    """Calls ``on_statement(seconds)`` after each statement ``engine`` runs (those
+    :class:`StatementCounter` counts), in the task that ran it; returns the function that
+    stops watching. A statement that fails is not reported."""
+    started = "_contact_graph_started"
+
+    def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, *_: Any) -> None:
+        if context is not None:
+            setattr(context, started, time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, *_: Any) -> None:
+        began = getattr(context, started, None)
+        if began is not None and is_statement(statement):
+            on_statement(time.perf_counter() - began)
+
+    target = engine.sync_engine
+    event.listen(target, "before_cursor_execute", before)
+    event.listen(target, "after_cursor_execute", after)
+
+    def stop() -> None:
+        event.remove(target, "before_cursor_execute", before)
+        event.remove(target, "after_cursor_execute", after)
+
+    return stop

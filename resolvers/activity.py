@@ -106,7 +106,9 @@ async def stream(
         async with ctx.engine.connect() as conn:
             last = start if start is not None else await last_sequence(conn, contact_id)
         replaying = True
+        observer = ctx.live_observer
         while True:
+            is_live = not replaying
             if replaying:
                 async with ctx.engine.connect() as conn:
                     events = await events_after(conn, contact_id, last)
@@ -115,6 +117,8 @@ async def stream(
                 item = await anext(live)
                 replaying = not isinstance(item, ContactEvent)
                 events = [item] if isinstance(item, ContactEvent) else []
+                if replaying:
+                    observer.gap()
             for event in events:
                 assert event.sequence is not None
                 if event.sequence <= last:
@@ -129,3 +133,5 @@ async def stream(
                 ctx.forget_loaders()
                 (seen,) = await as_seen(info, [event])
                 yield seen
+                if is_live:  # resumed once the event was sent: its lag from occurredAt
+                    observer.delivered(event.occurred_at)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, MaskErrors
+from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -37,6 +38,7 @@ from schema.guards import (
 )
 from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
+from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
@@ -73,6 +75,9 @@ ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObj
 
 ENTITY_KEY: Final = "id"
 """The key field of every entity in ENTITIES (`@key(fields: "id")`; a test checks it)."""
+
+ExtensionFactory: TypeAlias = type[SchemaExtension] | Callable[[], SchemaExtension]
+"""What strawberry builds a fresh extension from for every operation."""
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
@@ -147,9 +152,12 @@ class Limits:
     max_entities: int
 
 
-def build_schema(limits: Limits, *, hide_suggestions: bool) -> ContactGraphSchema:
+def build_schema(
+    limits: Limits, *, hide_suggestions: bool, extensions: Sequence[ExtensionFactory] = ()
+) -> ContactGraphSchema:
     """The schema with the operator's limits. ``hide_suggestions`` drops every "Did you
-    mean ...?" hint (fields, arguments, types, enum values, input fields) from errors."""
+    mean ...?" hint (fields, arguments, types, enum values, input fields) from errors.
+    ``extensions`` are the server's (observability): they see errors before masking."""
     rules: list[type[ASTValidationRule]] = [
         depth_limit_rule(limits.max_query_depth),
         alias_limit_rule(limits.max_aliases),
@@ -186,10 +194,10 @@ def build_schema(limits: Limits, *, hide_suggestions: bool) -> ContactGraphSchem
             lambda: CheckedDocuments(documents),
             lambda: CostLimit(limits.max_query_cost, limits.max_variable_values),
             StorableInputGuard,
-            lambda: MaskErrors(
-                should_mask_error=is_unexpected,
-                error_message="Unexpected error; it has been logged.",
+            lambda: MaskErrorsWithRequestId(
+                should_mask_error=is_unexpected, error_message=MASKED_MESSAGE
             ),
+            *extensions,
         ],
     )
     schema.max_entities = limits.max_entities

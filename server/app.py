@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,21 +22,31 @@ from starlette.types import Receive, Scope, Send
 from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
-from schema.build import ContactGraphSchema, Limits, build_schema
+from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
 from server.files import file_routes, file_store_for
 from server.graphiql import graphiql_assets_route
 from server.jwks import JWKSKeys
+from server.logs import configure_logging, route_uvicorn_logs
+from server.observability import Observability
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.view import ContactGraphView
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
 log = logging.getLogger(__name__)
 
 
-def schema_for(settings: Settings) -> ContactGraphSchema:
-    """The schema with this deployment's limits; "Did you mean" hints only in development."""
+def schema_for(
+    settings: Settings, extensions: Sequence[ExtensionFactory] = ()
+) -> ContactGraphSchema:
+    """The schema with this deployment's limits; "Did you mean" hints only in development;
+    the server's observability ``extensions``."""
     limits = Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
-    return build_schema(limits, hide_suggestions=settings.environment != "development")
+    return build_schema(
+        limits, hide_suggestions=settings.environment != "development", extensions=extensions
+    )
 
 
 async def _database_answers(engine: AsyncEngine) -> None:
@@ -85,30 +95,39 @@ async def _jwks_for(settings: Settings) -> JWKSKeys | None:
     return jwks
 
 
-def create_app(settings: Settings | None = None, dev_token: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    dev_token: str | None = None,
+    *,
+    span_exporter: SpanExporter | None = None,
+) -> Starlette:
+    """``span_exporter`` traces into that exporter whatever the settings say (tests)."""
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
+    watch = Observability(settings, span_exporter)
     state: dict[str, Any] = {}
     files = file_store_for(settings)  # connects nowhere until the lifespan starts it
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        route_uvicorn_logs()  # uvicorn may have configured its loggers after create_app
         engine = create_engine(settings.database_url)
+        watch.start(engine)
         broker = create_broker(settings.redis_url)
         await broker.start()
         await files.start()
         runtime = Runtime(
             settings=settings,
             engine=engine,
-            schema=schema_for(settings),
+            schema=schema_for(settings, watch.schema_extensions()),
             broker=broker,
             locations=LocationProvisioner(engine),
             files=files,
             dev_token=dev_token if settings.environment != "production" else None,
             jwks=await _jwks_for(settings),
+            live_observer=watch.live_observer,
         )
+        app.state.observability = watch  # tests read the metrics and spans through this
         app.state.runtime = runtime  # tests and tools reach the engine through this
         view = ContactGraphView(
             runtime,
@@ -122,6 +141,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         finally:
             await files.stop()
             await broker.stop()
+            watch.stop()
             await engine.dispose()
 
     graphql = _ViewProxy(state)
@@ -135,7 +155,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
     async def root(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{request.scope.get('root_path', '')}/graphql")
 
-    middleware = []
+    middleware = watch.middleware()
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -153,6 +173,7 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             Route("/health/ready", ready),
             Route("/health", live),  # the first health route, kept as an alias of live
             Route("/", root),
+            *watch.routes(),
             *file_routes(files),
             *([graphiql_assets_route()] if settings.graphiql else []),
         ],

@@ -181,6 +181,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "root_path": settings.root_path,
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
         "log_level": settings.log_level.lower(),
+        "log_config": None,  # uvicorn's lines go to the app's handler, in the app's format
         "lifespan": "on",
     }
 
@@ -200,6 +201,9 @@ def serve(settings: Settings, apply_migrations: bool) -> None:
             "worker that made it; set a Redis URL",
             file=sys.stderr,
         )
+    from server.logs import configure_logging
+
+    configure_logging(settings)  # the supervisor's own lines, with several workers
     # Every worker builds the app from the same settings (environment and .env).
     uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **uvicorn_options(settings))
 

@@ -14,6 +14,7 @@ from domain.services import Services
 from domain.viewer import Viewer
 from loaders import Loaders
 from persistence.uow import SqlUnitOfWork
+from resolvers.observers import LiveObserver
 from server.auth import Credentials
 from server.runtime import Runtime
 from server.settings import Settings
@@ -45,6 +46,10 @@ class Context:
     @property
     def broker(self) -> Broker:
         return self.runtime.broker
+
+    @property
+    def live_observer(self) -> LiveObserver:
+        return self.runtime.live_observer
 
     def authenticate(
         self, credentials: Credentials | None, error: AuthenticationError | None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.ports import Broker, FileStore
 from persistence.locations import LocationProvisioner
+from resolvers.observers import LiveObserver, NoObserver
 from server.jwks import JWKSKeys
 from server.settings import Settings
 
@@ -28,3 +29,5 @@ class Runtime:
     """Pre-filled in GraphiQL in development; never set in production."""
     jwks: JWKSKeys | None = None
     """Public keys for RS/ES/PS tokens, when CONTACT_GRAPH_JWKS_URL is set."""
+    live_observer: LiveObserver = field(default_factory=NoObserver)
+    """Told of live deliveries and broker gaps (the metrics, ``server/metrics.py``)."""

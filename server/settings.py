@@ -68,6 +68,34 @@ class Settings(BaseSettings):
         default_factory=list, description="browser origins allowed to call the API"
     )
     log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto",
+        description="json: one JSON object a line; console: readable lines; auto: json in "
+        "production, console otherwise",
+    )
+    metrics: bool = Field(True, description="serve Prometheus metrics on GET /metrics")
+    metrics_token: SecretStr | None = Field(
+        None, description="if set, /metrics requires `Authorization: Bearer <token>`"
+    )
+    metrics_max_operations: int = Field(
+        200, description="distinct operation names kept as metric labels; later ones are `other`"
+    )
+    otel_exporter: Literal["none", "otlp", "console"] = Field(
+        "none", description="where OpenTelemetry spans go; none = tracing off"
+    )
+    otel_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces "
+        "(unset: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or the exporter's default)",
+    )
+    otel_service_name: str = Field("contact-graph", description="the spans' service.name")
+    otel_sample_ratio: float = Field(
+        1.0, ge=0.0, le=1.0, description="share of new traces recorded (parent-based)"
+    )
+    ftv1: bool = Field(
+        True,
+        description="answer `apollo-federation-include-trace: ftv1` with extensions.ftv1",
+    )
     host: str = Field(
         "127.0.0.1", description="address `serve` and `run` listen on (0.0.0.0 in a container)"
     )

@@ -7,7 +7,6 @@ answered as JSON with the same status, so an IDE can show the message."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any, cast
 
 import orjson
@@ -28,6 +27,7 @@ from domain.errors import AuthenticationError
 from server.auth import authenticate_header
 from server.context import Context
 from server.graphiql import graphiql_page
+from server.logs import bind_viewer, request_id_from, request_id_of
 from server.media import GRAPHQL_RESPONSE, negotiate
 from server.persisted import PersistedQueries, load_manifest
 from server.runtime import Runtime
@@ -235,7 +235,9 @@ class ContactGraphView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         ctx = Context(runtime=self.runtime, request=request, response=response)
-        ctx.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        ctx.request_id = request_id_of(request.scope) or request_id_from(
+            request.headers.get("x-request-id")
+        )
         header = request.headers.get("authorization")
         if header or isinstance(request, Request):
             await self._authenticate(ctx, header)
@@ -270,6 +272,7 @@ class ContactGraphView(GraphQL[Context, None]):
         except AuthenticationError as exc:
             ctx.authenticate(None, exc)
             return
+        bind_viewer(credentials.viewer)
         await self.runtime.locations.ensure(credentials.viewer.location_id)
         ctx.authenticate(credentials, None)
 

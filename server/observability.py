@@ -1,0 +1,160 @@
+"""Watching the service: logs, metrics and traces, composed for the app (``server/app.py``).
+
+The composition root asks this for its middleware, schema extensions, routes and engine
+hooks, and hands the schema and the resolvers only hooks (``schema.build``'s
+``extensions``, ``resolvers/observers.py``): neither imports the server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from opentelemetry.sdk.trace.export import SpanExporter
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import ExecutionContext
+
+from resolvers.observers import LiveObserver
+from schema.build import ExtensionFactory
+from schema.guards import is_unexpected
+from server.logs import RequestContextMiddleware, bind_operation, get_logger
+from server.metrics import Metrics, SqlTally, start_tally, stop_tally
+from server.settings import Settings
+from server.tracing import Tracing, federated_trace_extensions, tracing_for
+
+log = get_logger("contact_graph.requests")
+
+
+def outcome_of(result: object) -> str:
+    """How an operation ended (``server.metrics.OUTCOMES``), from its unmasked result."""
+    errors = getattr(result, "errors", None) or []
+    if errors:
+        if any(is_unexpected(e) for e in errors):
+            return "masked"
+        if any((e.extensions or {}).get("code") == "UNAUTHENTICATED" for e in errors):
+            return "unauthenticated"
+        return "graphql_error"
+    data = getattr(result, "data", None)
+    if isinstance(data, dict) and any(
+        isinstance(payload, dict) and payload.get("userErrors") for payload in data.values()
+    ):
+        return "user_error"
+    return "ok"
+
+
+def _operation_type(context: ExecutionContext) -> str | None:
+    try:
+        return context.operation_type.value
+    except Exception:  # no document, or a name it does not hold: the error says so
+        return None
+
+
+class OperationWatch(SchemaExtension):
+    """One GraphQL operation, over HTTP or one operation of a websocket: its name (and, once
+    parsed, its type) bound to the log context; for a query or mutation, its count, time
+    and SQL in the metrics; a subscription in the live-subscriptions gauge while it runs;
+    one log line when it ends.
+
+    Listed after ``MaskErrors``, so it sees the errors before they are masked."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self.kind: str | None = None
+        self.live = False
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        started = time.perf_counter()
+        tally = start_tally()
+        bind_operation(context.operation_name)  # the client's operationName, until parsed
+        try:
+            yield
+        finally:
+            stop_tally()
+            try:
+                self._done(time.perf_counter() - started, tally)
+            except Exception:  # watching must never fail the operation it watches
+                log.exception("could not record the operation")
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        self.kind = _operation_type(context)
+        bind_operation(context.operation_name, self.kind)
+        if self.kind == "subscription":
+            self.live = True
+            self.metrics.subscriptions.inc()
+            log.info("graphql subscription started")
+        yield
+
+    def _done(self, seconds: float, tally: SqlTally) -> None:
+        context = self.execution_context
+        result = context.result
+        outcome = outcome_of(result) if isinstance(result, _RESULTS) else "ok"
+        if self.live:
+            self.metrics.subscriptions.dec()
+        else:
+            admit = bool(getattr(context.context, "authenticated", False))
+            label = self.metrics.operations.label(context.operation_name, admit=admit)
+            self.metrics.operation_done(label, outcome, seconds, tally)
+        log.info(
+            "graphql subscription ended" if self.live else "graphql operation",
+            operation_type=self.kind,
+            outcome=outcome,
+            duration_ms=round(seconds * 1000, 2),
+            sql_statements=tally.statements,
+            sql_ms=round(tally.seconds * 1000, 2),
+        )
+
+
+_RESULTS = (ExecutionResult, GraphQLExecutionResult)
+
+
+class Observability:
+    """The app's logs context, metrics and tracing. ``span_exporter`` turns tracing on with
+    that exporter, whatever the settings say (tests pass an in-memory one)."""
+
+    def __init__(self, settings: Settings, span_exporter: SpanExporter | None = None) -> None:
+        self.settings = settings
+        self.metrics = Metrics(settings.metrics_max_operations)
+        self.tracing: Tracing | None = tracing_for(settings, span_exporter)
+        self._undo: list[Callable[[], None]] = []
+
+    def middleware(self) -> list[Middleware]:
+        """Outermost first: the HTTP span, then the request id."""
+        spans = [self.tracing.middleware()] if self.tracing else []
+        return [*spans, Middleware(RequestContextMiddleware)]
+
+    def schema_extensions(self) -> list[ExtensionFactory]:
+        metrics = self.metrics
+        spans = self.tracing.schema_extensions() if self.tracing else []
+        return [
+            *spans,
+            *federated_trace_extensions(self.settings),
+            lambda: OperationWatch(metrics),
+        ]
+
+    def routes(self) -> list[BaseRoute]:
+        if not self.settings.metrics:
+            return []
+        return [self.metrics.route(self.settings.metrics_token)]
+
+    @property
+    def live_observer(self) -> LiveObserver:
+        return self.metrics
+
+    def start(self, engine: AsyncEngine) -> None:
+        """Watch the engine (in the lifespan, where it is built)."""
+        self._undo.append(self.metrics.watch_engine(engine))
+        if self.tracing:
+            self._undo.append(self.tracing.instrument(engine))
+
+    def stop(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+        if self.tracing:
+            self.tracing.shutdown()
