@@ -69,14 +69,23 @@ class Server:
             self.process.wait(timeout=10)
 
 
-def start_server(database_url: str, redis_url: str | None, tmp: Path) -> Server:
+def start_server(
+    database_url: str,
+    redis_url: str | None,
+    tmp: Path,
+    env_overrides: dict[str, str] | None = None,
+    log_level: str = "warning",
+) -> Server:
+    """A uvicorn process of the app on a free port, up and healthy (``env_overrides`` and
+    ``log_level`` for tests of what a deployment's process does, e.g. its logs)."""
     port = free_port()
     env = {
         **os.environ,
         "CONTACT_GRAPH_DATABASE_URL": database_url,
         "CONTACT_GRAPH_ENVIRONMENT": "test",
         "CONTACT_GRAPH_GRAPHIQL": "false",
-        "CONTACT_GRAPH_LOG_LEVEL": "WARNING",
+        "CONTACT_GRAPH_LOG_LEVEL": log_level.upper(),
+        **(env_overrides or {}),
     }
     env.pop("CONTACT_GRAPH_REDIS_URL", None)
     if redis_url:
@@ -95,7 +104,7 @@ def start_server(database_url: str, redis_url: str | None, tmp: Path) -> Server:
                 "--port",
                 str(port),
                 "--log-level",
-                "warning",
+                log_level,
             ],
             cwd=ROOT,
             env=env,

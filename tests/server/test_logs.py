@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from live_servers import ROOT, Server, free_port, wait_until
+from live_servers import Server, start_server
 from support import Tenant
 from watch_support import SECRET, LogLines, Running, running, settings_for, watch
 
@@ -131,53 +128,11 @@ async def test_development_logs_are_readable_lines(sqlite_url: str) -> None:
 
 def start_production_server(database_url: str, tmp: Path) -> Server:
     """A uvicorn process as the serve command would run it, logging at INFO in JSON."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONTACT_GRAPH_DATABASE_URL": database_url,
+    production = {
         "CONTACT_GRAPH_ENVIRONMENT": "production",
         "CONTACT_GRAPH_JWT_SECRET": SECRET.get_secret_value(),
-        "CONTACT_GRAPH_GRAPHIQL": "false",
-        "CONTACT_GRAPH_LOG_LEVEL": "INFO",
     }
-    env.pop("CONTACT_GRAPH_REDIS_URL", None)
-    log = tmp / f"server-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "server.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "info",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(port, process, log)
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()}")
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(healthy, 30, "server")
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return start_server(database_url, None, tmp, production, log_level="info")
 
 
 async def test_a_real_server_logs_uvicorn_and_websocket_lines_in_the_same_json(
