@@ -42,7 +42,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,10 +55,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from subscriptions import LivePlan, bench_live
 from subscriptions import table as live_table
 
+from adapters.files import LocalFileStore
 from persistence.db import StatementCounter, create_engine
 from persistence.migrate import upgrade_async
 from server.app import create_app
 from server.auth import issue_token
+from server.pictures import picture_tools_for
 from server.seed import ADMIN, demo_contact_ids, seed
 from server.seed_tabs import TAB_SEEDERS, Shared, fill_tabs
 from server.settings import Settings
@@ -129,9 +131,12 @@ async def postgres_database(admin_url: str) -> AsyncIterator[Database]:
             await conn.close()
 
 
-async def seed_database(url: str, items_per_tab: int) -> tuple[dict[str, Any], Shared]:
+async def seed_database(
+    url: str, items_per_tab: int, files_dir: Path
+) -> tuple[dict[str, Any], Shared]:
     """Migrate, then the demo data of `make run` (one location, 50 contacts with phones,
-    emails, tags, owner, followers, DND and custom fields), then ``items_per_tab`` items in
+    emails, tags, owner, followers, DND and custom fields, every fifth with a profile
+    picture, stored under ``files_dir``), then ``items_per_tab`` items in
     every tab of every contact (TAB_SEEDERS), all through the domain services, so each record
     also carries the events of its changes (the audit log, the activity timeline). The tabs
     are filled one item at a time in turn, so the newest activity mixes every tab's kinds.
@@ -143,7 +148,11 @@ async def seed_database(url: str, items_per_tab: int) -> tuple[dict[str, Any], S
         # seeding only: skip the fsync of every commit (the served app keeps the default)
         event.listen(engine.sync_engine, "connect", _sqlite_no_sync)
     try:
-        contacts = await seed(engine)
+        # the served app's files are where it looks for them: var/files in its folder
+        files = LocalFileStore(files_dir, "http://127.0.0.1", b"bench" * 8, timedelta(minutes=5))
+        await files.start()
+        pictures = picture_tools_for(Settings(_env_file=None))
+        contacts = await seed(engine, files=files, pictures=pictures)
         shared = await fill_tabs(engine, await demo_contact_ids(engine), items_per_tab)
     finally:
         await engine.dispose()
@@ -498,7 +507,7 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
         )
         async with database as db:
             t0 = time.perf_counter()
-            seeded, shared = await seed_database(db.url, args.items)
+            seeded, shared = await seed_database(db.url, args.items, folder / "var" / "files")
             seed_seconds = time.perf_counter() - t0
             log(f"seeded {db.kind} in {seed_seconds:.1f} s: {seeded}")
             settings = Settings(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,6 +127,56 @@ class FileStore(Protocol):
         """A short-lived signed target to which a client sends the object's bytes itself
         (S3: a presigned PUT; local: a signed PUT route); the stored bytes are checked
         afterwards, as an upload's are."""
+
+
+class UnsupportedImage(Exception):
+    """The bytes are not an image of an allowed format (JPEG, PNG, GIF, WebP)."""
+
+
+class InvalidImage(Exception):
+    """An image of an allowed format whose data cannot be decoded (truncated, corrupt)."""
+
+
+class ImageTooLarge(Exception):
+    """More pixels than allowed: a decompression bomb, refused before it is decoded."""
+
+
+class ImageProcessor(Protocol):
+    """Turns an uploaded image into the square renditions clients show (``adapters/
+    pictures.py``: Pillow). CPU-bound and synchronous: callers run it off the event loop."""
+
+    content_type: str
+    """The type of every rendition it makes, e.g. ``image/webp``."""
+
+    def square_renditions(self, data: bytes, sizes: Sequence[int]) -> list[bytes]:
+        """The image's centred square, upright, scaled to each of ``sizes`` pixels, with no
+        metadata (EXIF, GPS, XMP, comments, colour profile). Raises UnsupportedImage,
+        InvalidImage or ImageTooLarge."""
+
+
+class PictureFetchFailed(Exception):
+    """A social profile picture could not be fetched: refused URL, HTTP error (a private
+    profile answers 403/404), timeout, too many bytes or not an image. Safe to log."""
+
+
+class PictureFetcher(Protocol):
+    """Fetches a social platform's profile picture over HTTP(S) (``adapters/pictures.py``)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def fetch(self, url: str, max_bytes: int) -> bytes:
+        """The body at ``url``, at most ``max_bytes`` of it; PictureFetchFailed otherwise."""
+
+
+class Background(Protocol):
+    """Runs work after a request has been answered, in this process
+    (``adapters/background.py``): it must never fail or delay the request that started it."""
+
+    def spawn(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Start ``job`` (named, e.g. per contact, so tests and shutdown can wait for it);
+        its failure is logged, never raised to the caller."""
 
 
 def new_id() -> str:
@@ -355,6 +405,11 @@ class UnitOfWork(Protocol):
     def records(self) -> RecordRepository: ...
 
     def record(self, event: ContactEvent) -> None: ...
+
+    def on_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit of work has committed (never if it rolls back):
+        for effects outside the database that must not happen for a change that did not,
+        such as deleting a replaced picture's stored bytes."""
 
     async def commit(self) -> None: ...
 

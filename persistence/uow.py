@@ -52,6 +52,7 @@ class SqlUnitOfWork:
         self.engine = engine
         self.after_commit = after_commit
         self.events: list[ContactEvent] = []
+        self.actions: list[Callable[[], Awaitable[None]]] = []
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
 
@@ -88,6 +89,9 @@ class SqlUnitOfWork:
     def record(self, event: ContactEvent) -> None:
         self.events.append(event)
 
+    def on_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        self.actions.append(action)
+
     async def commit(self) -> None:
         """Store the recorded events, commit, then hand them (with their sequence) on.
 
@@ -117,8 +121,14 @@ class SqlUnitOfWork:
             ]
         await self._tx.commit()
         committed, self.events = self.events, []
+        actions, self.actions = self.actions, []
         if committed and self.after_commit is not None:
             try:
                 await self.after_commit(committed)
             except Exception:  # the change is committed; a broker hiccup must not undo it
                 log.exception("publishing %d committed events failed", len(committed))
+        for action in actions:
+            try:
+                await action()
+            except Exception:  # committed all the same; what is left behind is only bytes
+                log.exception("an after-commit action failed")

@@ -132,6 +132,14 @@ graphql_enum(
         ErrorCode.CONFLICT: "Others kept changing the contact at the same time; try again.",
         ErrorCode.SLOT_UNAVAILABLE: "The time is not a free slot of the calendar (any more).",
         ErrorCode.IN_USE: "Still used by other records, so it cannot be deleted.",
+        ErrorCode.FILE_TOO_LARGE: "The file has more bytes than allowed; the message gives "
+        "the limit.",
+        ErrorCode.FILE_TYPE_NOT_ALLOWED: "The file is not of a type allowed here (a picture: "
+        "JPEG, PNG, GIF or WebP, judged by its bytes, not its name).",
+        ErrorCode.IMAGE_TOO_LARGE: "The image has more pixels than allowed (a decompression "
+        "bomb is refused before it is decoded); the message gives the limit.",
+        ErrorCode.INVALID_IMAGE: "An image of an allowed type whose data cannot be decoded "
+        "(truncated or corrupt).",
     },
     name="UserErrorCode",
 )
@@ -184,6 +192,7 @@ graphql_enum(
         EventKind.ASSOCIATION_REMOVED: "A link to a record was removed.",
         EventKind.OPPORTUNITY_CREATED: "An opportunity linked to the contact was created.",
         EventKind.OPPORTUNITY_UPDATED: "An opportunity linked to the contact changed.",
+        EventKind.PICTURE_CHANGED: "The profile picture was set, replaced or removed.",
     },
     name="ContactEventKind",
 )

@@ -15,11 +15,13 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from adapters.background import BackgroundTasks
 from adapters.broker import create_broker
 from persistence.db import create_engine
 from schema.build import ContactGraphSchema, build_schema
 from server.files import file_routes, file_store_for
 from server.graphiql import graphiql_assets_route
+from server.pictures import picture_fetcher_for, picture_tools_for
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.view import ContactGraphView
@@ -46,12 +48,17 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
         broker = create_broker(settings.redis_url)
         await broker.start()
         await files.start()
+        fetcher = picture_fetcher_for(settings)
+        await fetcher.start()
+        background = BackgroundTasks()
         runtime = Runtime(
             settings=settings,
             engine=engine,
             schema=schema_for(settings),
             broker=broker,
             files=files,
+            pictures=picture_tools_for(settings, fetcher, background),
+            background=background,
             dev_token=dev_token if settings.environment != "production" else None,
         )
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -59,12 +66,14 @@ def create_app(settings: Settings | None = None, dev_token: str | None = None) -
             runtime,
             graphql_ide="graphiql" if settings.graphiql else None,
             allowed_origins=settings.cors_origins,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,  # with limits: server/uploads.py
         )
         state["view"] = view
         try:
             yield
         finally:
+            await background.stop()  # its jobs use the store and the database
+            await fetcher.stop()
             await files.stop()
             await broker.stop()
             await engine.dispose()

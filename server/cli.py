@@ -34,18 +34,23 @@ def migrate(settings: Settings) -> None:
 
 async def _seed(settings: Settings, force: bool) -> None:
     from persistence.db import create_engine
+    from server.files import file_store_for
+    from server.pictures import picture_tools_for
     from server.seed import demo_contact_ids, is_seeded, seed
     from server.seed_tabs import fill_tabs
 
     engine = create_engine(settings.database_url)
+    files = file_store_for(settings)
+    await files.start()
     try:
         if force or not await is_seeded(engine):
-            n = await seed(engine)
+            n = await seed(engine, files=files, pictures=picture_tools_for(settings))
             await fill_tabs(engine, await demo_contact_ids(engine), DEMO_ITEMS_PER_TAB)
             print(f"seeded {n} demo contacts, {DEMO_ITEMS_PER_TAB} items in each of their tabs")
         else:
             print("demo data already there")
     finally:
+        await files.stop()
         await engine.dispose()
 
 

@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import AuthenticationError
-from domain.ports import Broker, SystemClock
+from domain.ports import Broker, FileStore, SystemClock
 from domain.services import Services
 from domain.viewer import Viewer
 from loaders import Loaders
@@ -44,6 +44,10 @@ class Context:
     @property
     def broker(self) -> Broker:
         return self.runtime.broker
+
+    @property
+    def files(self) -> FileStore:
+        return self.runtime.files
 
     def authenticate(self, viewer: Viewer | None, error: AuthenticationError | None) -> None:
         self._viewer, self.auth_error = viewer, error
@@ -86,5 +90,7 @@ class Context:
         return Services(
             uow=lambda: SqlUnitOfWork(runtime.engine, after_commit=runtime.broker.publish),
             clock=SystemClock(),
+            files=runtime.files,
             phone_region=runtime.settings.phone_region,
+            pictures=runtime.pictures,
         )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.background import BackgroundTasks
+from domain.pictures import PictureTools
 from domain.ports import Broker, FileStore
 from server.settings import Settings
 
@@ -21,5 +23,8 @@ class Runtime:
     schema: ContactGraphSchema
     broker: Broker
     files: FileStore
+    pictures: PictureTools
+    background: BackgroundTasks
+    """Work done after a request was answered (the social picture fetch); tests wait on it."""
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""

@@ -31,6 +31,7 @@ from server.auth import viewer_from_header
 from server.context import Context
 from server.graphiql import graphiql_page
 from server.runtime import Runtime
+from server.uploads import MultipartUploads, upload_request_adapter
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -44,7 +45,7 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class ContactGraphView(GraphQL[Context, None]):
+class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
     """Strawberry's ASGI view, told how to build our context and to refuse malformed
     bodies with a 400 instead of a 500 (see pitfalls.md)."""
 
@@ -53,15 +54,19 @@ class ContactGraphView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(runtime.schema, **kwargs)
         self.runtime = runtime
+        self.request_adapter_class = upload_request_adapter(runtime.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as exc:
             response = error_response(exc.status_code, exc.reason)
+        finally:
+            await request.close()  # a multipart request's files: closed, so deleted
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:

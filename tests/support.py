@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +79,53 @@ class Tenant:
         payload: dict[str, Any] = data[name]
         return payload
 
+    async def multipart(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        files: dict[str, tuple[str, bytes, str]],
+        viewer: Viewer | None = None,
+    ) -> httpx.Response:
+        """POST a GraphQL multipart request (the multipart request spec): ``files`` maps a
+        path into the operation (``variables.input.file``) to (name, bytes, content type)."""
+        operations = {"query": query, "variables": variables}
+        parts = {str(i): path for i, path in enumerate(files)}
+        return await self.client.post(
+            "/graphql",
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({i: [path] for i, path in parts.items()}),
+            },
+            files={i: files[path] for i, path in parts.items()},
+            headers=self.headers(viewer or self.admin),
+        )
+
+    async def upload_picture(
+        self,
+        contact_id: str,
+        data: bytes,
+        selection: str = "",
+        viewer: Viewer | None = None,
+        filename: str = "me.jpg",
+    ) -> dict[str, Any]:
+        """contactPictureUpload of ``data``; returns its payload."""
+        query = (
+            "mutation($input: ContactPictureUploadInput!) { contactPictureUpload(input: $input)"
+            f" {{ userErrors {{ field message code }} {selection or PICTURE_SELECTION} }} }}"
+        )
+        response = await self.multipart(
+            query,
+            {"input": {"contactId": contact_id, "file": None}},
+            {"variables.input.file": (filename, data, "application/octet-stream")},
+            viewer,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body.get("errors"):
+            raise GraphQLErrors(body["errors"])
+        payload: dict[str, Any] = body["data"]["contactPictureUpload"]
+        return payload
+
     async def create_contact(self, viewer: Viewer | None = None, **input: Any) -> dict[str, Any]:
         payload = await self.mutate("contactCreate", input, viewer=viewer)
         assert payload["userErrors"] == [], payload["userErrors"]
@@ -98,6 +146,9 @@ CONTACT_SELECTION = """contact {
     ... on CustomFieldCheckbox { checked } ... on CustomFieldOption { option }
     ... on CustomFieldOptions { options } ... on CustomFieldFiles { files { name url } } } }
 }"""
+
+PICTURE_SELECTION = """contact { id updatedAt picture { source updatedAt url
+  header: url(size: HEADER) thread: url(size: THREAD) card: url(size: CARD) } }"""
 
 _INPUT_TYPES = {
     "contactArchive": "ContactIdInput",
