@@ -178,13 +178,11 @@ async def remove_picture(svc: Services, viewer: Viewer, contact_id: str) -> Cont
 
 def fetch_social_picture_later(svc: Services, contact: Contact, url: str | None) -> None:
     """After a contact from a social integration was created or upserted with its profile
-    picture's URL: fetch it in the background, unless the contact has a picture someone
-    chose (an upload or one from the Media Library), which an auto-fetch never replaces.
-    Nothing of it can fail or delay the mutation."""
+    picture's URL: fetch it in the background. The job itself first checks that the contact
+    has no picture someone chose (an upload or one from the Media Library), which an
+    auto-fetch never replaces. Nothing of it can fail or delay the mutation."""
     source = social_source(contact.profile.source)
     if url is None or source is None:
-        return
-    if contact.picture is not None and contact.picture.source.is_manual:
         return
     tools = svc.pictures
     if tools is None or tools.fetcher is None or tools.background is None or svc.files is None:
@@ -233,8 +231,6 @@ async def _picture_from_bytes(
     had = current.picture
     if had is not None and (had.sha256, had.source) == (digest, source):
         return current  # the same image again: nothing to do
-    if had is not None and had.source.is_manual and not replace_manual:
-        return current
     renditions = await _render(tools, data, path)
     picture = ContactPicture(
         source=source,

@@ -81,7 +81,7 @@ class ContactRow(SQLModel, table=True):
     picture_source: str | None = Field(default=None, max_length=16)
     picture_sha256: str | None = Field(default=None, max_length=64)
     picture_content_type: str | None = Field(default=None, max_length=64)
-    picture_sizes: list[int] | None = Field(default=None, sa_type=JSON)
+    picture_sizes: list[int] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     picture_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 0
 

@@ -308,6 +308,7 @@ async def test_a_redirect_to_an_allowed_host_is_followed_a_few_times(
     picture_server.routes[loop] = ("redirect", picture_server.url(loop))
     with pytest.raises(PictureFetchFailed, match="more than 3 redirects"):
         await fetcher.fetch(picture_server.url(loop), 100_000)
+    assert picture_server.hits.count(loop) == 4  # the first request and 3 redirects
 
 
 async def test_an_unreachable_host_fails_quietly(fetcher: HttpPictureFetcher) -> None:

@@ -204,6 +204,10 @@ async def test_remove_takes_the_picture_and_its_images(st: Tenant) -> None:
     )
     assert removed == {"userErrors": [], "contact": {"picture": None}}
     assert await stored(st, c["id"]) == []
+    columns = [col for col in CONTACT.c if col.name.startswith("picture_")]
+    async with runtime_of(st).engine.connect() as conn:
+        stmt = select(*(col.is_(None) for col in columns)).where(CONTACT.c.id == c["id"])
+        assert all((await conn.execute(stmt)).one())  # SQL NULLs, not JSON null
     before = await timeline(st, c["id"])
     again = await st.mutate(
         "contactPictureRemove", {"contactId": c["id"]}, selection="contact { id }"
