@@ -60,6 +60,7 @@ from persistence.db import StatementCounter, create_engine
 from persistence.migrate import upgrade_async
 from server.app import create_app
 from server.auth import issue_token
+from server.pictures import picture_tools_for
 from server.seed import ADMIN, demo_contact_ids, seed
 from server.seed_tabs import TAB_SEEDERS, Shared, fill_tabs
 from server.settings import Settings
@@ -134,7 +135,8 @@ async def seed_database(
     url: str, files_dir: Path, items_per_tab: int
 ) -> tuple[dict[str, Any], Shared]:
     """Migrate, then the demo data of `make run` (one location, 50 contacts with phones,
-    emails, tags, owner, followers, DND and custom fields), then ``items_per_tab`` items in
+    emails, tags, owner, followers, DND and custom fields, every fifth with a profile
+    picture, stored under ``files_dir``), then ``items_per_tab`` items in
     every tab of every contact (TAB_SEEDERS), all through the domain services, so each record
     also carries the events of its changes (the audit log, the activity timeline). The tabs
     are filled one item at a time in turn, so the newest activity mixes every tab's kinds.
@@ -148,7 +150,8 @@ async def seed_database(
         # seeding only: skip the fsync of every commit (the served app keeps the default)
         event.listen(engine.sync_engine, "connect", _sqlite_no_sync)
     try:
-        contacts = await seed(engine, files)
+        pictures = picture_tools_for(Settings(_env_file=None))
+        contacts = await seed(engine, files, pictures=pictures)
         shared = await fill_tabs(engine, files, await demo_contact_ids(engine), items_per_tab)
     finally:
         await engine.dispose()

@@ -43,6 +43,9 @@ class ContactDraft:
     follower_ids: tuple[str, ...] = ()
     dnd: dict[DndChannel, bool] = field(default_factory=dict)
     custom_values: tuple[CustomValueByKey, ...] = ()
+    social_picture_url: str | None = None
+    """The contact's profile picture on the social platform it came from (Facebook Lead
+    Ads, Instagram DM, WhatsApp): fetched in the background after the change commits."""
 
 
 @dataclass(frozen=True)

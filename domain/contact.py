@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from domain.custom_fields import CustomFieldDefinition, CustomValue, value_to_json
 from domain.errors import DomainError, ErrorCode
 from domain.events import FieldChange
-from domain.ports import new_id
+from domain.ports import file_key, new_id
 from domain.values import (
     check_country,
     check_time_zone,
@@ -73,6 +73,69 @@ class DndChannel(StrEnum):
     FACEBOOK = "FACEBOOK"
     GMB = "GMB"
     WHATSAPP = "WHATSAPP"
+
+
+class PictureSource(StrEnum):
+    """Where a contact's profile picture came from (help page: Contact profile picture)."""
+
+    UPLOAD = "UPLOAD"
+    MEDIA_LIBRARY = "MEDIA_LIBRARY"
+    FACEBOOK = "FACEBOOK"
+    INSTAGRAM = "INSTAGRAM"
+    WHATSAPP = "WHATSAPP"
+
+    @property
+    def is_manual(self) -> bool:
+        """Chosen by a person (uploaded, or picked in the Media Library): an auto-fetched
+        social picture never replaces it."""
+        return self in (PictureSource.UPLOAD, PictureSource.MEDIA_LIBRARY)
+
+
+class PictureSize(StrEnum):
+    """The square sizes every picture is stored in: one per place the product shows it."""
+
+    HEADER = "HEADER"
+    THREAD = "THREAD"
+    CARD = "CARD"
+
+    @property
+    def pixels(self) -> int:
+        return PICTURE_PIXELS[self]
+
+
+PICTURE_PIXELS = {PictureSize.HEADER: 256, PictureSize.THREAD: 64, PictureSize.CARD: 40}
+"""Width and height in pixels: the record header, conversation threads, opportunity cards."""
+
+
+@dataclass(frozen=True)
+class ContactPicture:
+    """A contact's profile picture: square renditions in the file store, one per
+    :class:`PictureSize`, under keys of their own (a new ``id`` for every picture, so a
+    replaced picture's objects can be deleted after the change commits while signed URLs to
+    the new ones already work). ``sha256`` is that of the bytes it was made from: the same
+    image again is no change."""
+
+    source: PictureSource
+    sha256: str
+    updated_at: datetime
+    sizes: tuple[int, ...] = tuple(PICTURE_PIXELS.values())
+    content_type: str = "image/webp"
+    id: str = field(default_factory=new_id)
+
+    @property
+    def extension(self) -> str:
+        return self.content_type.rsplit("/", 1)[-1]
+
+    def key(self, location_id: str, contact_id: str, pixels: int) -> str:
+        """The stored object of one size (``pixels`` wide and high)."""
+        return file_key(location_id, "pictures", contact_id, self.id, f"{pixels}.{self.extension}")
+
+    def keys(self, location_id: str, contact_id: str) -> list[str]:
+        return [self.key(location_id, contact_id, px) for px in self.sizes]
+
+    def summary(self) -> dict[str, Any]:
+        """What the audit log and the timeline keep of it: where it came from, which sizes."""
+        return {"source": self.source.value, "sizes": list(self.sizes)}
 
 
 @dataclass(frozen=True)
@@ -351,6 +414,7 @@ class Contact:
     dnd: dict[DndChannel, DndSetting] = field(default_factory=dict)
     custom_values: dict[str, CustomValue] = field(default_factory=dict)
     archived_at: datetime | None = None
+    picture: ContactPicture | None = None
     version: int = 0
     id: str = field(default_factory=new_id)
 
@@ -400,6 +464,28 @@ class Contact:
             return []
         before, self.archived_at = self.archived_at, None
         return [FieldChange("archivedAt", before.isoformat() if before else None, None)]
+
+    # -- profile picture ---------------------------------------------------------------------
+    def set_picture(self, picture: ContactPicture | None) -> list[FieldChange]:
+        """Replace (or, with ``None``, remove) the picture. The same image from the same
+        source again, or removing a picture that is not there, is no change."""
+        current = self.picture
+        if current is None and picture is None:
+            return []
+        if (
+            current is not None
+            and picture is not None
+            and (current.sha256, current.source) == (picture.sha256, picture.source)
+        ):
+            return []
+        self.picture = picture
+        return [
+            FieldChange(
+                "picture",
+                current.summary() if current else None,
+                picture.summary() if picture else None,
+            )
+        ]
 
     # -- phones and emails -------------------------------------------------------------------
     def add_phone(

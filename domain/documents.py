@@ -439,7 +439,8 @@ def _change(before: Document | dict[str, Any] | None, after: Document | None) ->
     return FieldChange("documents", summary, after.summary() if after else None)
 
 
-async def _visible_document(uow: UnitOfWork, viewer: Viewer, document_id: str) -> Document:
+async def visible_document(uow: UnitOfWork, viewer: Viewer, document_id: str) -> Document:
+    """A document of the viewer's location whose contact the viewer may see, else NOT_FOUND."""
     item = await uow.documents.get(viewer.location_id, document_id)
     return await visible_item(uow, viewer, item, _missing)
 
@@ -448,7 +449,7 @@ async def rename_document(svc: Services, viewer: Viewer, document_id: str, name:
     """The same name again changes nothing and records nothing."""
     new = clean_name(name, "name")
     async with svc.uow() as uow:
-        doc = await _visible_document(uow, viewer, document_id)
+        doc = await visible_document(uow, viewer, document_id)
         if doc.name != new:
             before = doc.summary()
             doc.name, doc.updated_at = new, svc.clock.now()
@@ -467,7 +468,7 @@ async def move_document(
 ) -> Document:
     """Moving to the folder it is in changes nothing and records nothing."""
     async with svc.uow() as uow:
-        doc = await _visible_document(uow, viewer, document_id)
+        doc = await visible_document(uow, viewer, document_id)
         if doc.folder is not folder:
             before = doc.summary()
             doc.folder, doc.updated_at = folder, svc.clock.now()
@@ -485,7 +486,7 @@ async def delete_document(svc: Services, viewer: Viewer, document_id: str) -> Do
     """The row goes in the transaction; its object only once that committed. A custom
     field that referred to it simply no longer lists it."""
     async with svc.uow() as uow:
-        doc = await _visible_document(uow, viewer, document_id)
+        doc = await visible_document(uow, viewer, document_id)
         if not await uow.documents.delete(doc):
             raise _missing()  # a concurrent delete won: one deletion, one event
         uow.record(

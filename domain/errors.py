@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     IN_USE = "IN_USE"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     FILE_TYPE_NOT_ALLOWED = "FILE_TYPE_NOT_ALLOWED"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    INVALID_IMAGE = "INVALID_IMAGE"
 
 
 @dataclass(frozen=True)

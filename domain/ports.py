@@ -130,6 +130,56 @@ class FileStore(Protocol):
         afterwards, as an upload's are."""
 
 
+class UnsupportedImage(Exception):
+    """The bytes are not an image of an allowed format (JPEG, PNG, GIF, WebP)."""
+
+
+class InvalidImage(Exception):
+    """An image of an allowed format whose data cannot be decoded (truncated, corrupt)."""
+
+
+class ImageTooLarge(Exception):
+    """More pixels than allowed: a decompression bomb, refused before it is decoded."""
+
+
+class ImageProcessor(Protocol):
+    """Turns an uploaded image into the square renditions clients show (``adapters/
+    pictures.py``: Pillow). CPU-bound and synchronous: callers run it off the event loop."""
+
+    content_type: str
+    """The type of every rendition it makes, e.g. ``image/webp``."""
+
+    def square_renditions(self, data: bytes, sizes: Sequence[int]) -> list[bytes]:
+        """The image's centred square, upright, scaled to each of ``sizes`` pixels, with no
+        metadata (EXIF, GPS, XMP, comments, colour profile). Raises UnsupportedImage,
+        InvalidImage or ImageTooLarge."""
+
+
+class PictureFetchFailed(Exception):
+    """A social profile picture could not be fetched: refused URL, HTTP error (a private
+    profile answers 403/404), timeout, too many bytes or not an image. Safe to log."""
+
+
+class PictureFetcher(Protocol):
+    """Fetches a social platform's profile picture over HTTP(S) (``adapters/pictures.py``)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def fetch(self, url: str, max_bytes: int) -> bytes:
+        """The body at ``url``, at most ``max_bytes`` of it; PictureFetchFailed otherwise."""
+
+
+class Background(Protocol):
+    """Runs work after a request has been answered, in this process
+    (``adapters/background.py``): it must never fail or delay the request that started it."""
+
+    def spawn(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Start ``job`` (named, e.g. per contact, so tests and shutdown can wait for it);
+        its failure is logged, never raised to the caller."""
+
+
 def new_id() -> str:
     """Identifiers are random UUIDs: unguessable across tenants, generated without I/O."""
     return str(uuid.uuid4())
@@ -363,7 +413,7 @@ class UnitOfWork(Protocol):
     def on_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once this unit of work has committed (never if it rolls back):
         for effects outside the database that must not happen for a change that did not,
-        such as deleting a document's stored bytes."""
+        such as deleting a document's or a replaced picture's stored bytes."""
 
     async def commit(self) -> None: ...
 

@@ -13,7 +13,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from domain.commands import ContactDraft, CustomValueByKey, NewCustomField, PointUpdate
 from domain.contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
@@ -22,6 +22,9 @@ from domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
 from domain.ports import Clock, FileStore, UnitOfWork
 from domain.viewer import Viewer
+
+if TYPE_CHECKING:
+    from domain.pictures import PictureTools
 
 UowFactory = Callable[[], UnitOfWork]
 MAX_FILE_BYTES = 250 * 1024 * 1024
@@ -40,6 +43,8 @@ class Services:
     files: FileStore
     phone_region: str = "US"
     max_file_bytes: int = MAX_FILE_BYTES
+    pictures: PictureTools | None = None
+    """Image processing, the social picture fetch and background work (domain/pictures.py)."""
 
 
 def _not_found(*path: str) -> DomainError:
@@ -157,10 +162,14 @@ async def apply_draft(
 
 
 async def create_contact(svc: Services, viewer: Viewer, draft: ContactDraft) -> Contact:
+    from domain.pictures import check_social_picture_url, fetch_social_picture_later
+
+    url = check_social_picture_url(draft.social_picture_url)
     async with svc.uow() as uow:
         contact = await create_in(uow, svc, viewer, draft, svc.clock.now())
         await uow.commit()
-        return contact
+    fetch_social_picture_later(svc, contact, url)
+    return contact
 
 
 async def create_in(
@@ -198,8 +207,10 @@ async def upsert_contact(
     lock, so concurrent upserts of the same person run one after the other: the first
     creates the contact, the others find it and update it.
     """
+    from domain.pictures import check_social_picture_url, fetch_social_picture_later
     from domain.values import normalize_email, normalize_phone
 
+    url = check_social_picture_url(draft.social_picture_url)
     addresses = [
         normalize_email(e.value, "emails", str(i), "address") for i, e in enumerate(draft.emails)
     ]
@@ -232,6 +243,9 @@ async def upsert_contact(
             return match, False
 
     result: tuple[Contact, bool] = await retrying(run)
+    # also when nothing else changed: a picture given to a contact that had none, or a new
+    # one on the social profile (the same image again is no change, domain/pictures.py)
+    fetch_social_picture_later(svc, result[0], url)
     return result
 
 

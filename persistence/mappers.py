@@ -9,12 +9,14 @@ from typing import Any
 from domain.contact import (
     Address,
     Contact,
+    ContactPicture,
     ContactPoint,
     ContactPoints,
     ContactProfile,
     ContactType,
     DndChannel,
     DndSetting,
+    PictureSource,
 )
 from domain.custom_fields import (
     CustomFieldDefinition,
@@ -62,8 +64,33 @@ def contact_row(c: Contact) -> Row:
         updated_at=c.updated_at,
         archived_at=c.archived_at,
         version=c.version,
+        **picture_columns(c.picture),
     )
     return row
+
+
+def picture_columns(p: ContactPicture | None) -> Row:
+    return {
+        "picture_id": p.id if p else None,
+        "picture_source": p.source.value if p else None,
+        "picture_sha256": p.sha256 if p else None,
+        "picture_content_type": p.content_type if p else None,
+        "picture_sizes": list(p.sizes) if p else None,
+        "picture_updated_at": p.updated_at if p else None,
+    }
+
+
+def picture_from_row(row: RowLike) -> ContactPicture | None:
+    if row["picture_id"] is None:
+        return None
+    return ContactPicture(
+        id=row["picture_id"],
+        source=PictureSource(row["picture_source"]),
+        sha256=row["picture_sha256"],
+        content_type=row["picture_content_type"],
+        sizes=tuple(row["picture_sizes"]),
+        updated_at=row["picture_updated_at"],
+    )
 
 
 def child_rows(c: Contact) -> dict[str, dict[tuple[Any, ...], Row]]:
@@ -141,6 +168,7 @@ def contact_from_rows(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         archived_at=row["archived_at"],
+        picture=picture_from_row(row),
         version=row["version"],
         profile=profile,
         owner_id=row["owner_id"],

@@ -75,6 +75,14 @@ class ContactRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the profile picture (domain.contact.ContactPicture): on the row, so every read of a
+    # contact has it without another statement; the images are in the file store
+    picture_id: str | None = Field(default=None, max_length=36)
+    picture_source: str | None = Field(default=None, max_length=16)
+    picture_sha256: str | None = Field(default=None, max_length=64)
+    picture_content_type: str | None = Field(default=None, max_length=64)
+    picture_sizes: list[int] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    picture_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 0
 
 

@@ -25,6 +25,7 @@ from schema.documents import ContactDocumentsFields
 from schema.enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from schema.interactions import ContactInteractionsFields
 from schema.notes import ContactNotesFields
+from schema.pictures import ContactPicture
 from schema.smart_lists import ContactNavigationFields
 from schema.tasks import ContactTasksFields
 from schema.user import User
@@ -174,6 +175,11 @@ class Contact(
         "unless asked for."
     )
     owner: User | None = strawberry.field(description="The team member who owns the contact.")
+    picture: ContactPicture | None = strawberry.field(
+        description="The profile picture (record header, conversation threads, opportunity "
+        "cards); null when it has none. Set with contactPictureUpload; a contact from a "
+        "social integration gets its social profile picture automatically."
+    )
 
     @classmethod
     def from_domain(cls, c: d.Contact) -> Contact:
@@ -194,6 +200,7 @@ class Contact(
             updated_at=c.updated_at,
             archived_at=c.archived_at,
             owner=User(id=strawberry.ID(c.owner_id)) if c.owner_id else None,
+            picture=ContactPicture.from_domain(c),
         )
 
     @classmethod

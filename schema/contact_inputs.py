@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from domain import commands as cmd
 from domain import contact as d
@@ -135,6 +136,15 @@ class ContactCreateInput(ContactFieldsInput):
     custom_fields: list[CustomFieldValueByKeyInput] = strawberry.field(
         default_factory=list, description="Custom field values by key."
     )
+    social_picture_url: str | None = strawberry.field(
+        default=None,
+        description="The contact's profile picture on the social platform it came from (an "
+        "https URL of at most 2,048 characters). Used only when the contact's source is a "
+        "social integration's (Facebook Lead Ads, Facebook Messenger, Instagram DM, WhatsApp) "
+        "and it has no uploaded picture: fetched in the background once the contact is saved. "
+        "A private profile, a timeout or anything that is not an image leaves it without a "
+        "picture; the mutation never waits for it nor fails because of it.",
+    )
 
     def to_draft(self) -> cmd.ContactDraft:
         return cmd.ContactDraft(
@@ -149,6 +159,7 @@ class ContactCreateInput(ContactFieldsInput):
                 cmd.CustomValueByKey(v.key, v.value.to_domain() if v.value else None)
                 for v in self.custom_fields
             ),
+            social_picture_url=self.social_picture_url,
         )
 
 
@@ -260,3 +271,30 @@ class ContactCustomFieldValuesSetInput:
             cmd.CustomValueByKey(v.key, v.value.to_domain() if v.value else None)
             for v in self.values
         ]
+
+
+@strawberry.input(description="Make an image the contact's profile picture.")
+class ContactPictureUploadInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    file: Upload = strawberry.field(
+        description="The image, as a file part of a multipart request (GraphQL multipart "
+        "request spec): JPEG, PNG, GIF (its first frame) or WebP, judged by its bytes; by "
+        "default at most 20 MiB and 50 megapixels (the server's settings)."
+    )
+
+
+@strawberry.input(
+    description="Make one of the location's image documents (the Media Library) the contact's "
+    "profile picture."
+)
+class ContactPictureSetFromDocumentInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    document_id: strawberry.ID = strawberry.field(
+        description="A document (Contact.documents) the viewer may see, of any contact of the "
+        "location, whose bytes are a JPEG, PNG, GIF or WebP image."
+    )
+
+
+@strawberry.input(description="Take the profile picture off a contact.")
+class ContactPictureRemoveInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")

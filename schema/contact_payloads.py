@@ -132,3 +132,18 @@ class ContactUpsertPayload(ContactMutationPayload):
     created: bool = strawberry.field(
         description="True when no contact matched and a new one was created."
     )
+
+
+@strawberry.type(description="Result of contactPictureUpload.")
+class ContactPictureUploadPayload(ContactMutationPayload):
+    pass
+
+
+@strawberry.type(description="Result of contactPictureSetFromDocument.")
+class ContactPictureSetFromDocumentPayload(ContactMutationPayload):
+    pass
+
+
+@strawberry.type(description="Result of contactPictureRemove.")
+class ContactPictureRemovePayload(ContactMutationPayload):
+    pass

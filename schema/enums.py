@@ -133,10 +133,15 @@ graphql_enum(
         ErrorCode.CONFLICT: "Others kept changing the contact at the same time; try again.",
         ErrorCode.SLOT_UNAVAILABLE: "The time is not a free slot of the calendar (any more).",
         ErrorCode.IN_USE: "Still used by other records, so it cannot be deleted.",
-        ErrorCode.FILE_TOO_LARGE: "A file is larger than allowed (250 MiB by default); the "
-        "message gives the limit.",
-        ErrorCode.FILE_TYPE_NOT_ALLOWED: "A file's bytes are not of an allowed type (PDF, "
-        "Word, PowerPoint, CSV, PNG, JPEG, GIF, WebP, HEIC), whatever its name says.",
+        ErrorCode.FILE_TOO_LARGE: "A file has more bytes than allowed where it was sent "
+        "(250 MiB for a document by default, less for a picture); the message gives the limit.",
+        ErrorCode.FILE_TYPE_NOT_ALLOWED: "A file's bytes are not of a type allowed where it was "
+        "sent (a document: PDF, Word, PowerPoint, CSV, PNG, JPEG, GIF, WebP, HEIC; a picture: "
+        "JPEG, PNG, GIF or WebP), whatever its name says.",
+        ErrorCode.IMAGE_TOO_LARGE: "The image has more pixels than allowed (a decompression "
+        "bomb is refused before it is decoded); the message gives the limit.",
+        ErrorCode.INVALID_IMAGE: "An image of an allowed type whose data cannot be decoded "
+        "(truncated or corrupt).",
     },
     name="UserErrorCode",
 )
@@ -193,6 +198,7 @@ graphql_enum(
         EventKind.DOCUMENT_RENAMED: "A document was renamed.",
         EventKind.DOCUMENT_MOVED: "A document moved to another folder.",
         EventKind.DOCUMENT_DELETED: "A document was deleted.",
+        EventKind.PICTURE_CHANGED: "The profile picture was set, replaced or removed.",
     },
     name="ContactEventKind",
 )

@@ -7,6 +7,7 @@ import strawberry
 from domain.commands import NewCustomField
 from resolvers import contact_mutations as r
 from resolvers import custom_fields as rcf
+from resolvers import pictures as rp
 from resolvers.common import Info
 from schema import contact_inputs as i
 from schema import contact_payloads as p
@@ -196,6 +197,48 @@ class Mutation:
     ) -> p.ContactCustomFieldValuesSetPayload:
         return p.ContactCustomFieldValuesSetPayload.from_outcome(
             await r.set_custom_values(info, str(input.contact_id), input.to_domain())
+        )
+
+    @strawberry.mutation(
+        description="Make an image the contact's profile picture, sent as a multipart request "
+        "(GraphQL multipart request spec). The server decodes it (JPEG, PNG, GIF or WebP; "
+        "FILE_TYPE_NOT_ALLOWED, INVALID_IMAGE otherwise), refuses more than 20 MiB "
+        "(FILE_TOO_LARGE) or 50 megapixels (IMAGE_TOO_LARGE; the defaults), cuts its centred "
+        "square, removes its metadata (EXIF, GPS) and stores it in every ContactPictureSize. "
+        "It replaces any "
+        "picture, an auto-fetched one included; the old images are deleted once it is saved. "
+        "The same image again is no change."
+    )
+    async def contact_picture_upload(
+        self, info: Info, input: InputArg[i.ContactPictureUploadInput]
+    ) -> p.ContactPictureUploadPayload:
+        return p.ContactPictureUploadPayload.from_outcome(
+            await rp.upload(info, str(input.contact_id), input.file)
+        )
+
+    @strawberry.mutation(
+        description="Make an image document the contact's profile picture: the Media "
+        "Library. The document is read, not moved (it stays in its folder); its image is "
+        "processed as an upload's is (the same limits and errors, on `documentId`). A document "
+        "the viewer may not see, or of another location, is NOT_FOUND. The same document again "
+        "is no change."
+    )
+    async def contact_picture_set_from_document(
+        self, info: Info, input: InputArg[i.ContactPictureSetFromDocumentInput]
+    ) -> p.ContactPictureSetFromDocumentPayload:
+        return p.ContactPictureSetFromDocumentPayload.from_outcome(
+            await rp.from_document(info, str(input.contact_id), str(input.document_id))
+        )
+
+    @strawberry.mutation(
+        description="Take the profile picture off a contact (its images are deleted once "
+        "that is saved); a contact without one is no change."
+    )
+    async def contact_picture_remove(
+        self, info: Info, input: InputArg[i.ContactPictureRemoveInput]
+    ) -> p.ContactPictureRemovePayload:
+        return p.ContactPictureRemovePayload.from_outcome(
+            await rp.remove(info, str(input.contact_id))
         )
 
     @strawberry.mutation(

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from adapters.background import BackgroundTasks
 from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
@@ -28,6 +29,7 @@ from server.graphiql import graphiql_assets_route
 from server.jwks import JWKSKeys
 from server.logs import configure_logging, route_uvicorn_logs
 from server.observability import Observability
+from server.pictures import picture_fetcher_for, picture_tools_for
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.view import ContactGraphView
@@ -116,6 +118,9 @@ def create_app(
         broker = create_broker(settings.redis_url)
         await broker.start()
         await files.start()
+        fetcher = picture_fetcher_for(settings)
+        await fetcher.start()
+        background = BackgroundTasks()
         runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -123,6 +128,8 @@ def create_app(
             broker=broker,
             locations=LocationProvisioner(engine),
             files=files,
+            pictures=picture_tools_for(settings, fetcher, background),
+            background=background,
             dev_token=dev_token if settings.environment != "production" else None,
             jwks=await _jwks_for(settings),
             live_observer=watch.live_observer,
@@ -139,6 +146,8 @@ def create_app(
         try:
             yield
         finally:
+            await background.stop()  # its jobs use the store and the database
+            await fetcher.stop()
             await files.stop()
             await broker.stop()
             watch.stop()

@@ -126,6 +126,7 @@ async def _seed(
     from server.files import file_store_for
 
     try:
+        from server.pictures import picture_tools_for
         from server.seed import demo_contact_ids, is_seeded, seed
         from server.seed_tabs import fill_tabs
     except ModuleNotFoundError as exc:
@@ -142,7 +143,13 @@ async def _seed(
     await files.start()
     try:
         if force or not await is_seeded(engine):
-            n = await seed(engine, files, contacts, progress=SeedProgress("contacts"))
+            n = await seed(
+                engine,
+                files,
+                contacts,
+                progress=SeedProgress("contacts"),
+                pictures=picture_tools_for(settings),
+            )
             await fill_tabs(
                 engine,
                 files,

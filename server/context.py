@@ -103,4 +103,5 @@ class Context:
             files=runtime.files,
             phone_region=runtime.settings.phone_region,
             max_file_bytes=runtime.settings.max_upload_bytes,
+            pictures=runtime.pictures,
         )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.background import BackgroundTasks
+from domain.pictures import PictureTools
 from domain.ports import Broker, FileStore
 from persistence.locations import LocationProvisioner
 from resolvers.observers import LiveObserver, NoObserver
@@ -25,6 +27,9 @@ class Runtime:
     broker: Broker
     locations: LocationProvisioner
     files: FileStore
+    pictures: PictureTools
+    background: BackgroundTasks
+    """Work done after a request was answered (the social picture fetch); tests wait on it."""
     dev_token: str | None = None
     """Pre-filled in GraphiQL in development; never set in production."""
     jwks: JWKSKeys | None = None

@@ -10,10 +10,12 @@ dependencies, and `contact-graph serve` never imports this module.
 
 from __future__ import annotations
 
+import io
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +23,7 @@ from domain import services as s
 from domain.commands import ContactDraft, CustomValueByKey, NewCustomField, NewEmail, NewPhone
 from domain.contact import ContactType, DndChannel, EmailLabel, PhoneLabel
 from domain.custom_fields import CustomFieldType, CustomValueInput, Money
+from domain.pictures import PictureTools, upload_picture
 from domain.ports import FileStore, SystemClock
 from domain.viewer import Role, Viewer
 from persistence.tables import CONTACT, LOCATION
@@ -59,6 +62,25 @@ CUSTOM_FIELDS = [
 ]
 TAGS = ["vip", "newsletter", "webinar", "trial", "churn-risk", "partner", "event-2026"]
 SOURCES = ["Website form", "Facebook Lead Ads", "Referral", "Google Ads", "CRM UI", "Import"]
+PICTURE_EVERY = 5
+"""Every fifth demo contact gets a profile picture (the others show the client's fallback)."""
+
+
+def demo_picture(initials: str, rnd: random.Random) -> bytes:
+    """A landscape PNG with the contact's initials in the middle, on a colour of its own:
+    uploaded like any image, so it is cropped, scaled and re-encoded the same way."""
+    colour = (rnd.randint(30, 200), rnd.randint(60, 180), rnd.randint(90, 220))
+    image = Image.new("RGB", (480, 320), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=120)
+    draw.text((240, 160), initials, font=font, anchor="mm", fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def is_seeded(engine: AsyncEngine) -> bool:
@@ -92,8 +114,10 @@ async def seed(
     contacts: int = 50,
     rng_seed: int = 7,
     progress: Progress | None = None,
+    pictures: PictureTools | None = None,
 ) -> int:
-    """Create the demo location with ``contacts`` contacts; returns how many were made."""
+    """Create the demo location with ``contacts`` contacts; returns how many were made.
+    With the picture tools, every fifth contact gets a profile picture."""
     from faker import Faker  # a development dependency: see the module's docstring
 
     fake = Faker()
@@ -105,7 +129,9 @@ async def seed(
                 id=DEMO_LOCATION_ID, name="Demo Dental & Co.", created_at=datetime.now(UTC)
             )
         )
-    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files)
+    svc = s.Services(
+        uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files, pictures=pictures
+    )
     for field in CUSTOM_FIELDS:
         await s.create_custom_field(svc, ADMIN, field)
     team = list(TEAM)
@@ -171,7 +197,10 @@ async def seed(
                 CustomValueByKey("vip", CustomValueInput(checked=rnd.random() < 0.2)),
             ),
         )
-        await s.create_contact(svc, ADMIN, draft)
+        contact = await s.create_contact(svc, ADMIN, draft)
+        if pictures is not None and i % PICTURE_EVERY == 0:
+            image = demo_picture(first[0] + last[0], rnd)
+            await upload_picture(svc, ADMIN, contact.id, _once(image))
         if progress:
             progress(i + 1, contacts)
     return contacts

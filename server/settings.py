@@ -25,6 +25,8 @@ JWTAlgorithm = Literal[
     "ES512",
 ]  # never "none"
 DEV_SECRET = "contact-graph-development-secret-not-for-production"
+SOCIAL_PICTURE_HOSTS = ("fbcdn.net", "fbsbx.com", "cdninstagram.com", "whatsapp.net")
+"""Where Facebook, Instagram and WhatsApp serve profile pictures."""
 
 
 class Settings(BaseSettings):
@@ -168,6 +170,34 @@ class Settings(BaseSettings):
     s3_region: str = Field("us-east-1", description="region of the bucket")
     s3_access_key_id: str | None = Field(None, description="unset = the default AWS chain")
     s3_secret_access_key: SecretStr | None = Field(None, description="secret of that key")
+    picture_max_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="largest profile picture accepted (20 MiB)"
+    )
+    picture_max_pixels: int = Field(
+        50_000_000,
+        gt=0,
+        description="most pixels (width x height) a profile picture may have: larger ones "
+        "(decompression bombs) are refused before they are decoded",
+    )
+    picture_workers: int = Field(
+        2, gt=0, description="profile pictures processed at once (each on a worker thread)"
+    )
+    picture_fetch_hosts: list[str] = Field(
+        default_factory=lambda: list(SOCIAL_PICTURE_HOSTS),
+        description="hosts (and their subdomains) social profile pictures are fetched from",
+    )
+    picture_fetch_allow_http: bool = Field(
+        False, description="development and tests only: also fetch http:// picture URLs"
+    )
+    picture_fetch_timeout_seconds: float = Field(
+        5.0, gt=0, description="connect and read timeout of a social picture fetch, each"
+    )
+    picture_fetch_deadline_seconds: float = Field(
+        20.0, gt=0, description="the most a whole social picture fetch may take"
+    )
+    picture_fetch_max_bytes: int = Field(
+        5 * 1024 * 1024, gt=0, description="largest social profile picture fetched (5 MiB)"
+    )
 
     @field_validator("root_path")
     @classmethod
@@ -195,6 +225,8 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value()
         if self.environment == "production" and secret == DEV_SECRET:
             raise ValueError("set CONTACT_GRAPH_JWT_SECRET: the development secret is public")
+        if self.environment == "production" and self.picture_fetch_allow_http:
+            raise ValueError("CONTACT_GRAPH_PICTURE_FETCH_ALLOW_HTTP is for development only")
         if self.files_backend == "s3" and not self.s3_bucket:
             raise ValueError("CONTACT_GRAPH_FILES_BACKEND=s3 needs CONTACT_GRAPH_S3_BUCKET")
         if len(secret.encode()) < 32:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncGenerator
+from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from cross_web import FormData as AdapterFormData
-from cross_web import HTTPException, StarletteRequestAdapter
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -142,9 +143,26 @@ def upload_request_adapter(
             )
             try:
                 form = await parser.parse()
-            except MultiPartException as exc:
+            except MultiPartException as exc:  # starlette has closed the files
                 raise HTTPException(400, exc.message) from exc
+            except BaseException:  # too large mid-stream, or the client went away
+                for file in parser._files_to_close_on_error:
+                    file.close()
+                raise
             request._form = form  # so that request.close() closes (and deletes) the files
             return AdapterFormData(files=form, form=form)
 
     return UploadRequestAdapter
+
+
+class MultipartUploads:
+    """Mixed into the view: a ``map`` that does not fit ``operations`` (a path through a
+    string, a list index that is not a number, ...) is a 400, where strawberry answered 500."""
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        try:
+            parsed: dict[str, Any] = await super().parse_multipart(request)  # type: ignore[misc]
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            message = f"the multipart `map` does not fit `operations`: {exc}"
+            raise HTTPException(400, message) from exc
+        return parsed

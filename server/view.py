@@ -31,7 +31,7 @@ from server.logs import bind_viewer, request_id_from, request_id_of
 from server.media import GRAPHQL_RESPONSE, negotiate
 from server.persisted import PersistedQueries, load_manifest
 from server.runtime import Runtime
-from server.uploads import upload_request_adapter
+from server.uploads import MultipartUploads, upload_request_adapter
 from server.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
 
@@ -58,7 +58,7 @@ def bounded_body_adapter(max_bytes: int) -> type[StarletteRequestAdapter]:
     return BoundedBodyAdapter
 
 
-class ContactGraphView(GraphQL[Context, None]):
+class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
     """Strawberry's ASGI view, told how to build our context, to bound request bodies and
     to refuse malformed ones with a 400 instead of a 500 (see pitfalls.md)."""
 

@@ -351,3 +351,106 @@ def s3_server() -> Iterator[S3Server]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@dataclass
+class PictureServer:
+    """A real HTTP server on 127.0.0.1 (in a thread) standing in for a social platform's
+    picture CDN. ``routes`` maps a path to what it answers:
+
+    - ``("image", body, content_type)``: 200 with the body and its Content-Length
+    - ``("status", code)``: that status (403 and 404: a private profile)
+    - ``("slow", seconds, body)``: waits before it answers at all
+    - ``("drip", interval, chunks)``: an image/jpeg body, one byte every ``interval`` seconds
+    - ``("declared", length)``: announces ``length`` bytes, then sends none
+    - ``("chunked", total)``: a chunked image/jpeg body of ``total`` bytes (no length)
+    - ``("redirect", location)``: 302 to ``location``
+
+    ``hits`` lists every path asked for, in order.
+    """
+
+    port: int
+    routes: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def picture_server() -> Iterator[PictureServer]:
+    import http.server
+    import threading
+
+    state = PictureServer(port=0)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+        def do_GET(self) -> None:
+            state.hits.append(self.path)
+            route = state.routes.get(self.path, ("status", 404))
+            kind, *args = route
+            try:
+                if kind == "slow":
+                    time.sleep(args[0])
+                    kind, args = "image", [args[1], "image/jpeg"]
+
+                if kind == "image":
+                    body, content_type = args
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif kind == "status":
+                    self.send_response(args[0])
+                    self.send_header("Content-Length", "0")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                elif kind == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", args[0])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif kind == "declared":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/jpeg")
+                    self.send_header("Content-Length", str(args[0]))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.flush()
+                    time.sleep(3)
+                elif kind in ("drip", "chunked"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/jpeg")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    pieces = (
+                        [(b"x", args[0])] * args[1]
+                        if kind == "drip"
+                        else [(b"x" * 65536, 0.0)] * (args[0] // 65536 + 1)
+                    )
+                    for piece, pause in pieces:
+                        time.sleep(pause)
+                        self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client gave up, as it should have
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -106,7 +106,19 @@ class Tenant:
             f"$input) {{ {selection} userErrors {{ field message code }} }} }}"
         )
         variables = {"input": {**input, "files": [None] * len(files)}}
-        content_type, body = multipart({"query": query, "variables": variables}, files)
+        return await self.post_multipart(query, variables, files, viewer=viewer, headers=headers)
+
+    async def post_multipart(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        files: list[tuple[str, bytes | AsyncIterator[bytes]]],
+        paths: list[str] | None = None,
+        viewer: Viewer | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """POST a GraphQL multipart request; the raw response (see :func:`multipart`)."""
+        content_type, body = multipart({"query": query, "variables": variables}, files, paths)
         return await self.client.post(
             "/graphql",
             content=body,
@@ -116,6 +128,33 @@ class Tenant:
                 **(headers or {}),
             },
         )
+
+    async def upload_picture(
+        self,
+        contact_id: str,
+        data: bytes,
+        selection: str = "",
+        viewer: Viewer | None = None,
+        filename: str = "me.jpg",
+    ) -> dict[str, Any]:
+        """contactPictureUpload of ``data``; returns its payload."""
+        query = (
+            "mutation($input: ContactPictureUploadInput!) { contactPictureUpload(input: $input)"
+            f" {{ userErrors {{ field message code }} {selection or PICTURE_SELECTION} }} }}"
+        )
+        response = await self.post_multipart(
+            query,
+            {"input": {"contactId": contact_id, "file": None}},
+            [(filename, data)],
+            ["variables.input.file"],
+            viewer,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body.get("errors"):
+            raise GraphQLErrors(body["errors"])
+        payload: dict[str, Any] = body["data"]["contactPictureUpload"]
+        return payload
 
     async def create_contact(self, viewer: Viewer | None = None, **input: Any) -> dict[str, Any]:
         payload = await self.mutate("contactCreate", input, viewer=viewer)
@@ -138,6 +177,9 @@ CONTACT_SELECTION = """contact {
     ... on CustomFieldOptions { options } ... on CustomFieldFiles { files { id name } } } }
 }"""
 
+PICTURE_SELECTION = """contact { id updatedAt picture { source updatedAt url
+  header: url(size: HEADER) thread: url(size: THREAD) card: url(size: CARD) } }"""
+
 _INPUT_TYPES = {
     "contactArchive": "ContactIdInput",
     "contactRestore": "ContactIdInput",
@@ -156,11 +198,15 @@ BOUNDARY = "contact-graph-test-boundary"
 
 
 def multipart(
-    operations: dict[str, Any], files: list[tuple[str, bytes | AsyncIterator[bytes]]]
+    operations: dict[str, Any],
+    files: list[tuple[str, bytes | AsyncIterator[bytes]]],
+    paths: list[str] | None = None,
 ) -> tuple[str, AsyncIterator[bytes]]:
     """A GraphQL multipart request body (spec: `operations`, `map`, then the files) as a
-    stream, so a large file is never built in memory."""
-    mapping = {str(i): [f"variables.input.files.{i}"] for i in range(len(files))}
+    stream, so a large file is never built in memory. File ``i`` goes to ``paths[i]``
+    (by default ``variables.input.files.i``)."""
+    paths = paths or [f"variables.input.files.{i}" for i in range(len(files))]
+    mapping = {str(i): [path] for i, path in enumerate(paths)}
 
     def part(headers: str) -> bytes:
         return f"--{BOUNDARY}\r\n{headers}\r\n\r\n".encode()

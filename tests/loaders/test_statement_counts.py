@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Tenant
 
@@ -15,7 +17,7 @@ from server.seed_tabs import demo_pdf, demo_png
 PDF, PNG = demo_pdf("statements"), demo_png((0, 0, 0))
 
 WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edges { node {
-  id fullName owner { id } followers { id } tags
+  id fullName owner { id } followers { id } tags picture { url source updatedAt }
   phones { number label isPrimary } primaryPhone { number } emails { address }
   primaryEmail { address } dnd { channels { channel blocked } }
   customFields { field { key } value { __typename ... on CustomFieldFiles { files { name } } } }
@@ -60,6 +62,12 @@ FILTERED_LISTS = """query($first: Int!, $from: DateTime!) { contacts(first: $fir
 
 ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
   ... on Contact { id fullName tags phones { number } } } }"""
+
+
+def picture(i: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), (i * 5 % 256, 80, 160)).save(out, format="PNG")
+    return out.getvalue()
 
 
 async def seed_contacts(t: Tenant, n: int) -> list[str]:
@@ -108,6 +116,8 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
             customFields=[{"key": "score", "value": {"number": i}}],
         )
         await t.mutate("contactTagsAdd", {"contactId": c["id"], "tags": ["more"]})
+        if i % 10 == 0 or i == n - 1:  # the picture is on the contact's row: no statement
+            assert (await t.upload_picture(c["id"], picture(i)))["userErrors"] == []
         for k in range(2):
             await t.mutate(
                 "contactNoteAdd",
@@ -229,8 +239,10 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     # workflows, course offers, community groups (each a page + count) and appointments, 10
     # for associations (with the pets' filtered contacts) and opportunities, 3 for documents
     # (page, count, and the custom field's files by id): one statement per list, whatever
-    # the number of contacts
+    # the number of contacts; pictures are columns of the contact's row
     assert fifty == 39
+    pictures = (await tenant.gql(WHOLE_RECORD, {"first": 50}))["contacts"]["edges"]
+    assert sum(1 for e in pictures if e["node"]["picture"]) == 6
     # every list filtered (ranges, enum lists, search) and sorted another way: still one
     # page and one count statement per list
     since = {"from": (datetime.now(UTC) - timedelta(days=1)).isoformat()}

@@ -9,6 +9,7 @@ gone is NOT_FOUND, and changes nothing either. Creating an item with no natural 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -499,3 +501,21 @@ async def test_associations_and_their_labels(repeat: Repeat, tenant: Tenant) -> 
     await repeat.gone(
         "contactAssociationLabelDelete", {"id": label["id"]}, None, ["id"], label_selection
     )
+
+
+async def test_pictures(repeat: Repeat, tenant: Tenant) -> None:
+    """The same image again (under any file name) is the picture it is; removing a picture
+    that is not there is no change."""
+    out = io.BytesIO()
+    Image.new("RGB", (90, 60), (10, 120, 200)).save(out, format="PNG")
+    c = await tenant.create_contact(firstName="Pictured")
+    first = await tenant.upload_picture(c["id"], out.getvalue())
+    assert first["userErrors"] == []
+    before = await repeat.footprint(c["id"])
+    with repeat._nothing_committed():
+        again = await tenant.upload_picture(c["id"], out.getvalue(), filename="renamed.png")
+    assert again["userErrors"] == []
+    assert again["contact"]["picture"]["updatedAt"] == first["contact"]["picture"]["updatedAt"]
+    assert await repeat.footprint(c["id"]) == before
+    await repeat.ok("contactPictureRemove", {"contactId": c["id"]})
+    await repeat.holds("contactPictureRemove", {"contactId": c["id"]}, c["id"])

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from graphql import GraphQLInterfaceType
+from images import jpeg
 from support import Tenant, every_field, graphql_schema
 
 from domain.calendars import Weekday
@@ -143,7 +144,8 @@ async def core_changes(t: Tenant, cid: str) -> None:
 
 
 async def tab_changes(t: Tenant, cid: str) -> None:
-    """Notes, tasks, interactions and attribution, workflows, the client portal, documents."""
+    """Notes, tasks, interactions and attribution, workflows, the client portal, documents,
+    the profile picture."""
     note = ok(await t.mutate("contactNoteAdd", {"contactId": cid, "body": "hi"}, "note { id }"))
     ref = {"noteId": note["note"]["id"]}
     ok(await t.mutate("contactNoteUpdate", {**ref, "body": "hello"}, "note { id }"))
@@ -182,6 +184,10 @@ async def tab_changes(t: Tenant, cid: str) -> None:
     ok(await t.mutate("contactDocumentRename", {**ref, "name": "b.pdf"}, "document { id }"))
     ok(await t.mutate("contactDocumentMove", {**ref, "folder": "SENT"}, "document { id }"))
     ok(await t.mutate("contactDocumentDelete", ref, "document { id }"))
+    photo = await t.upload({"contactId": cid}, [("me.jpg", jpeg())], selection="documents { id }")
+    image = ok(photo.json()["data"]["contactDocumentsUpload"])["documents"][0]
+    pick = {"contactId": cid, "documentId": image["id"]}
+    ok(await t.mutate("contactPictureSetFromDocument", pick, "contact { id }"))
 
 
 async def references(t: Tenant, seen: str, hidden: str, guest: str) -> None:

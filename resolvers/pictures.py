@@ -1,0 +1,63 @@
+"""The contact's profile picture: its signed URLs, upload and removal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from domain import pictures as p
+from domain.contact import Contact, ContactPicture, PictureSize
+from domain.errors import ErrorCode, UserError
+from resolvers.common import Info, Outcome, run_write
+
+CHUNK_SIZE = 1024 * 1024
+
+
+async def url(
+    info: Info, location_id: str, contact_id: str, picture: ContactPicture, size: PictureSize
+) -> str:
+    """A short-lived signed URL of one size: only for the viewer's own location."""
+    pixels = size.pixels if size.pixels in picture.sizes else max(picture.sizes)
+    return await info.context.runtime.files.download_url(
+        picture.key(location_id, contact_id, pixels),
+        info.context.viewer.location_id,
+        f"{contact_id}-{pixels}.{picture.extension}",
+        picture.content_type,
+    )
+
+
+async def _chunks(upload: Any) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK_SIZE):
+        yield chunk
+
+
+async def upload(info: Info, contact_id: str, file: Any) -> Outcome[Contact]:
+    """``file`` is what the multipart request's file part became (starlette's UploadFile);
+    a variable sent as anything else is refused."""
+    if not callable(getattr(file, "read", None)):
+        return Outcome(
+            errors=[
+                UserError(
+                    ErrorCode.REQUIRED,
+                    "send the image as a file part of a multipart request (GraphQL multipart "
+                    "request spec)",
+                    ("file",),
+                )
+            ]
+        )
+    ctx = info.context
+    return await run_write(
+        info, p.upload_picture(ctx.svc, ctx.viewer, contact_id, _chunks(file), size=file.size)
+    )
+
+
+async def remove(info: Info, contact_id: str) -> Outcome[Contact]:
+    ctx = info.context
+    return await run_write(info, p.remove_picture(ctx.svc, ctx.viewer, contact_id))
+
+
+async def from_document(info: Info, contact_id: str, document_id: str) -> Outcome[Contact]:
+    ctx = info.context
+    return await run_write(
+        info, p.picture_from_document(ctx.svc, ctx.viewer, contact_id, document_id)
+    )
