@@ -36,7 +36,7 @@ from domain.ports import (
     PictureFetchFailed,
     UnsupportedImage,
 )
-from domain.services import Services, retrying
+from domain.services import Services, contact_for, retrying
 from domain.viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -109,14 +109,16 @@ def check_social_picture_url(url: str | None) -> str | None:
     return url
 
 
-def _tools(svc: Services) -> tuple[PictureTools, FileStore]:
-    if svc.pictures is None or svc.files is None:
-        raise RuntimeError("profile pictures need Services.pictures and Services.files")
-    return svc.pictures, svc.files
+def _tools(svc: Services) -> PictureTools:
+    if svc.pictures is None:
+        raise RuntimeError("profile pictures need Services.pictures")
+    return svc.pictures
 
 
-def _not_found(*path: str) -> DomainError:
-    return DomainError.single(ErrorCode.NOT_FOUND, "no contact with this id", *path)
+def _too_large(max_bytes: int, path: tuple[str, ...]) -> DomainError:
+    return DomainError.single(
+        ErrorCode.FILE_TOO_LARGE, f"a picture has at most {max_bytes:,} bytes", *path
+    )
 
 
 async def read_capped(chunks: AsyncIterable[bytes], max_bytes: int, path: tuple[str, ...]) -> bytes:
@@ -125,11 +127,7 @@ async def read_capped(chunks: AsyncIterable[bytes], max_bytes: int, path: tuple[
     async for chunk in chunks:
         data += chunk
         if len(data) > max_bytes:
-            raise DomainError.single(
-                ErrorCode.FILE_TOO_LARGE,
-                f"a picture has at most {max_bytes:,} bytes",
-                *path,
-            )
+            raise _too_large(max_bytes, path)
     return bytes(data)
 
 
@@ -145,12 +143,10 @@ async def upload_picture(
     auto-fetched one included. The same image again (from the same source) is no change.
     ``size``, when the transport already counted the bytes (a multipart file refused while
     the request was read has a size and no bytes), is checked before anything is read."""
-    tools, _ = _tools(svc)
+    tools = _tools(svc)
     current = await _load(svc, viewer.location_id, contact_id, viewer)
     if size is not None and size > tools.max_bytes:
-        raise DomainError.single(
-            ErrorCode.FILE_TOO_LARGE, f"a picture has at most {tools.max_bytes:,} bytes", "file"
-        )
+        raise _too_large(tools.max_bytes, ("file",))
     data = await read_capped(chunks, tools.max_bytes, ("file",))
     return await _picture_from_bytes(svc, current, viewer, data, source, ("file",))
 
@@ -168,7 +164,7 @@ async def picture_from_stored_file(
     picture is made of renditions of its own. A key of another location, or one with no
     file, is NOT_FOUND (``key``). The caller (the Documents tab) checks first that the
     viewer may see the document the key belongs to."""
-    tools, files = _tools(svc)
+    tools, files = _tools(svc), svc.files
     current = await _load(svc, viewer.location_id, contact_id, viewer)
     if not key.startswith(f"{viewer.location_id}/"):
         raise DomainError.single(ErrorCode.NOT_FOUND, "no such file", *path)
@@ -208,7 +204,7 @@ def fetch_social_picture_later(svc: Services, contact: Contact, url: str | None)
     if url is None or source is None:
         return
     tools = svc.pictures
-    if tools is None or tools.fetcher is None or tools.background is None or svc.files is None:
+    if tools is None or tools.fetcher is None or tools.background is None:
         log.warning("social pictures are not set up: contact %s gets none", contact.id)
         return
     location_id, contact_id = contact.location_id, contact.id
@@ -225,7 +221,7 @@ async def fetch_social_picture(
     """Fetch and set a social profile picture, as the system. A private profile (403/404),
     a timeout, too many bytes, something that is not an image: logged, and the contact
     keeps what it had."""
-    tools, _ = _tools(svc)
+    tools = _tools(svc)
     assert tools.fetcher is not None
     try:
         current = await _load(svc, location_id, contact_id, None)
@@ -247,7 +243,7 @@ async def _picture_from_bytes(
 ) -> Contact:
     """Renditions of ``data`` into the store, then onto the contact (``current`` as it was
     read before; ``actor`` None: the system, which replaces no manual picture)."""
-    tools, files = _tools(svc)
+    tools, files = _tools(svc), svc.files
     location_id, contact_id = current.location_id, current.id
     replace_manual = actor is not None
     digest = hashlib.sha256(data).hexdigest()
@@ -281,10 +277,7 @@ async def _picture_from_bytes(
 
 async def _load(svc: Services, location_id: str, contact_id: str, actor: Viewer | None) -> Contact:
     async with svc.uow() as uow:
-        contact = await uow.contacts.get(location_id, contact_id)
-    if contact is None or (actor and not actor.can_see(contact.owner_id, contact.follower_ids)):
-        raise _not_found("contactId")
-    return contact
+        return await contact_for(uow, location_id, contact_id, actor)
 
 
 async def _render(tools: PictureTools, data: bytes, path: tuple[str, ...]) -> list[bytes]:
@@ -313,15 +306,10 @@ async def _commit(
     """Put ``picture`` (None: none) on the contact with its event, in one unit of work;
     the picture it replaces is deleted from the store once that commits."""
     files = svc.files
-    assert files is not None
 
     async def run() -> Contact:
         async with svc.uow() as uow:
-            contact = await uow.contacts.get(location_id, contact_id)
-            if contact is None or (
-                actor and not actor.can_see(contact.owner_id, contact.follower_ids)
-            ):
-                raise _not_found("contactId")
+            contact = await contact_for(uow, location_id, contact_id, actor)
             old = contact.picture
             if not replace_manual and old is not None and old.source.is_manual:
                 return contact

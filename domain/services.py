@@ -54,8 +54,18 @@ def _not_found(*path: str) -> DomainError:
 
 
 async def _visible(uow: UnitOfWork, viewer: Viewer, contact_id: str) -> Contact:
-    contact = await uow.contacts.get(viewer.location_id, contact_id)
-    if contact is None or not viewer.can_see(contact.owner_id, contact.follower_ids):
+    return await contact_for(uow, viewer.location_id, contact_id, viewer)
+
+
+async def contact_for(
+    uow: UnitOfWork, location_id: str, contact_id: str, viewer: Viewer | None
+) -> Contact:
+    """The contact, for ``viewer`` (None: the system, e.g. a background job, which sees
+    every contact of the location); NOT_FOUND on ``contactId`` otherwise."""
+    contact = await uow.contacts.get(location_id, contact_id)
+    if contact is None or (
+        viewer is not None and not viewer.can_see(contact.owner_id, contact.follower_ids)
+    ):
         raise _not_found("contactId")
     return contact
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from domain import documents as d
 from domain.ports import UploadTarget
 from persistence.documents import document_from_row
 from persistence.tab_pages import PageRequest
-from resolvers.common import Info, Outcome, bad_input, run_write, tab_page
-
-CHUNK_SIZE = 1024 * 1024
+from resolvers.common import Info, Outcome, run_write, tab_page
+from resolvers.uploads import incoming_files
 
 
 async def page(
@@ -38,19 +37,6 @@ async def download_url(info: Info, doc: d.Document) -> str:
     )
 
 
-def incoming(upload: Any) -> d.IncomingFile:
-    """A file of a multipart request (a starlette ``UploadFile``, spooled to a temporary
-    file while the request was read; or one refused then, which reports its size) as the
-    domain reads it: again from the start for each read."""
-
-    async def read() -> AsyncIterator[bytes]:
-        await upload.seek(0)
-        while chunk := await upload.read(CHUNK_SIZE):
-            yield chunk
-
-    return d.IncomingFile(name=upload.filename or "", size=upload.size, read=read)
-
-
 async def upload(
     info: Info,
     contact_id: str,
@@ -59,13 +45,9 @@ async def upload(
     origin: d.UploadOrigin,
 ) -> Outcome[list[d.Document]]:
     ctx = info.context
-    if not all(hasattr(f, "seek") and hasattr(f, "read") for f in files):
-        raise bad_input("`files` takes the files of a multipart request (GraphQL multipart spec)")
+    incoming = incoming_files(files, "files")
     return await run_write(
-        info,
-        d.upload_documents(
-            ctx.svc, ctx.viewer, contact_id, [incoming(f) for f in files], folder, origin
-        ),
+        info, d.upload_documents(ctx.svc, ctx.viewer, contact_id, incoming, folder, origin)
     )
 
 

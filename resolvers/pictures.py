@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from domain import pictures as p
 from domain.contact import Contact, ContactPicture, PictureSize
-from domain.errors import ErrorCode, UserError
 from resolvers.common import Info, Outcome, run_write
-
-CHUNK_SIZE = 1024 * 1024
+from resolvers.uploads import incoming_files
 
 
 async def url(
@@ -26,28 +23,12 @@ async def url(
     )
 
 
-async def _chunks(upload: Any) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK_SIZE):
-        yield chunk
-
-
 async def upload(info: Info, contact_id: str, file: Any) -> Outcome[Contact]:
-    """``file`` is what the multipart request's file part became (starlette's UploadFile);
-    a variable sent as anything else is refused."""
-    if not callable(getattr(file, "read", None)):
-        return Outcome(
-            errors=[
-                UserError(
-                    ErrorCode.REQUIRED,
-                    "send the image as a file part of a multipart request (GraphQL multipart "
-                    "request spec)",
-                    ("file",),
-                )
-            ]
-        )
+    """``file`` is what the multipart request's file part became (starlette's UploadFile)."""
+    (image,) = incoming_files([file], "file")
     ctx = info.context
     return await run_write(
-        info, p.upload_picture(ctx.svc, ctx.viewer, contact_id, _chunks(file), size=file.size)
+        info, p.upload_picture(ctx.svc, ctx.viewer, contact_id, image.read(), size=image.size)
     )
 
 

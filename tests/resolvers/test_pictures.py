@@ -275,17 +275,18 @@ async def test_refused_files_change_nothing(t: Tenant, data: bytes, code: str) -
 
 
 async def test_the_file_must_be_a_file_part(t: Tenant) -> None:
-    """An `Upload` sent as a plain JSON variable is refused as input, not a crash."""
+    """An `Upload` sent as a plain JSON variable is a malformed request, as in the Documents
+    tab (resolvers/uploads.py): a top-level BAD_USER_INPUT, not a crash, and no change."""
     c = await t.create_contact(firstName="Json")
-    data = await t.gql(
+    body = await t.raw(
         "mutation($input: ContactPictureUploadInput!) { contactPictureUpload(input: $input) "
         "{ userErrors { field code } contact { id } } }",
         {"input": {"contactId": c["id"], "file": "data:image/png;base64,AAAA"}},
+        t.admin,
     )
-    assert data["contactPictureUpload"] == {
-        "userErrors": [{"field": ["input", "file"], "code": "REQUIRED"}],
-        "contact": None,
-    }
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "multipart" in body["errors"][0]["message"]
+    assert (await t.gql(PICTURE, {"id": c["id"]}))["contact"]["picture"] is None
 
 
 async def test_a_contact_the_viewer_may_not_see_is_not_found(t: Tenant) -> None:
@@ -692,3 +693,18 @@ async def test_a_document_the_viewer_may_not_see_is_not_found(t: Tenant) -> None
     assert [e["code"] for e in elsewhere["userErrors"]] == ["NOT_FOUND"]
     assert (await t.gql(PICTURE, {"id": own["id"]}))["contact"]["picture"] is None
     assert await stored(t, own["id"]) == []
+
+
+async def test_a_file_refused_while_the_request_was_read_is_too_large(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A file past the server's upload limit reaches the mutation with its size and none of
+    its bytes (server/uploads.py): it is FILE_TOO_LARGE, not an image that fails to decode."""
+    async for application in _app(settings, files_dir=tmp_path, max_upload_bytes=400_000):
+        async for t in tenant_of(application, settings):
+            c = await t.create_contact(firstName="Huge")
+            payload = await t.upload_picture(c["id"], jpeg() + b"\0" * 500_000)
+            assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+                ("FILE_TOO_LARGE", ["input", "file"])
+            ]
+            assert await stored(t, c["id"]) == []
