@@ -7,6 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, M
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
@@ -178,6 +179,142 @@ class Background(Protocol):
     def spawn(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         """Start ``job`` (named, e.g. per contact, so tests and shutdown can wait for it);
         its failure is logged, never raised to the caller."""
+
+
+@dataclass(frozen=True)
+class GatewayCard:
+    """A card as the payment provider holds it: its id there and what may be shown of it."""
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+class GatewayStatus(StrEnum):
+    """Where a charge stands at the provider (Stripe's PaymentIntent status, folded)."""
+
+    SUCCEEDED = "SUCCEEDED"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    """The card needs authentication (3-D Secure): the client finishes it with the secret."""
+    PROCESSING = "PROCESSING"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+@dataclass(frozen=True)
+class GatewayCharge:
+    """A charge at the provider. ``decline_code``/``message`` are set when it FAILED."""
+
+    id: str
+    status: GatewayStatus
+    amount: int
+    currency: str
+    client_secret: str | None = None
+    decline_code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class GatewayPlanItem:
+    """One recurring product of a subscription: ``amount`` minor units per ``interval``."""
+
+    name: str
+    amount: int
+    currency: str
+    interval: str
+    """day, week, month or year."""
+    quantity: int
+
+
+@dataclass(frozen=True)
+class GatewaySubscription:
+    id: str
+    status: str
+    """The provider's status: trialing, active, past_due, canceled, incomplete, ..."""
+    current_period_end: datetime | None
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A verified webhook event: its id (for deduplication), type and the object it is about."""
+
+    id: str
+    type: str
+    object: Mapping[str, object]
+
+
+class CardDeclined(Exception):
+    """The provider refused the card (on attach or on charge)."""
+
+    def __init__(self, decline_code: str, message: str) -> None:
+        super().__init__(message)
+        self.decline_code = decline_code
+        self.message = message
+
+
+class GatewayRefused(Exception):
+    """The provider refused the request for another reason (unknown payment method, invalid
+    parameters): the message is safe to show the user."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose signature is missing, wrong or too old."""
+
+
+class PaymentGateway(Protocol):
+    """The card processor (``adapters/stripe_gateway.py``: Stripe). Every call that creates
+    something takes our own ``idempotency_key``, stored before the call, so a retry can never
+    create a second charge; card numbers never reach us, only the provider's ids."""
+
+    async def create_customer(
+        self, *, name: str, email: str | None, metadata: Mapping[str, str], idempotency_key: str
+    ) -> str:
+        """A new customer; its id."""
+
+    async def attach_card(self, customer_id: str, payment_method_id: str) -> GatewayCard:
+        """Attach the client-collected payment method to the customer. CardDeclined,
+        GatewayRefused."""
+
+    async def detach_card(self, payment_method_id: str) -> None:
+        """Detach it; no error when it is already detached or gone."""
+
+    async def charge(
+        self,
+        *,
+        customer_id: str,
+        payment_method_id: str,
+        amount: int,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> GatewayCharge:
+        """Create and confirm a charge (off-session-capable); a decline is a FAILED charge,
+        not an exception. GatewayRefused for anything else the provider refuses."""
+
+    async def find_charge(self, customer_id: str, idempotency_key: str) -> GatewayCharge | None:
+        """The charge made with ``idempotency_key`` (kept in its metadata), if any: how a
+        pending payment whose answer was lost is reconciled."""
+
+    async def subscribe(
+        self,
+        *,
+        customer_id: str,
+        payment_method_id: str,
+        items: Sequence[GatewayPlanItem],
+        start: datetime | None,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> GatewaySubscription:
+        """Start a subscription billing ``items``, first on ``start`` (None: now)."""
+
+    async def cancel_subscription(self, subscription_id: str) -> GatewaySubscription: ...
+
+    def verify_webhook(self, payload: bytes, signature: str | None) -> GatewayEvent:
+        """The event, when ``signature`` is the provider's valid, recent signature of
+        ``payload``; InvalidWebhook otherwise."""
 
 
 def new_id() -> str:
