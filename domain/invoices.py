@@ -189,15 +189,22 @@ def _limit(errors: list[UserError], items: Sequence[object], most: int, name: st
         )
 
 
-def check_draft(
-    currency: str,
-    lines: Sequence[InvoiceLine],
-    discounts: Sequence[DiscountInput],
-    taxes: Sequence[TaxInput],
-    due_date: date | None,
-    memo: str | None,
-) -> InvoiceDraft:
+@dataclass(frozen=True)
+class InvoiceInput:
+    """The builder's parts as the client sent them; :func:`check_draft` makes a draft."""
+
+    currency: str
+    lines: Sequence[InvoiceLine]
+    discounts: Sequence[DiscountInput] = ()
+    taxes: Sequence[TaxInput] = ()
+    due_date: date | None = None
+    memo: str | None = None
+
+
+def check_draft(parts: InvoiceInput) -> InvoiceDraft:
     """Every refused part at once, with its path; the totals must stay in range."""
+    currency, lines, discounts, taxes = parts.currency, parts.lines, parts.discounts, parts.taxes
+    due_date, memo = parts.due_date, parts.memo
     errors: list[UserError] = []
     code = _collect(errors, check_currency, currency, "currency")
     if not lines:
@@ -350,9 +357,10 @@ async def visible_invoice(uow: UnitOfWork, viewer: Viewer, invoice_id: str) -> I
 
 
 async def create_invoice(
-    svc: Services, viewer: Viewer, contact_id: str, draft: InvoiceDraft
+    svc: Services, viewer: Viewer, contact_id: str, parts: InvoiceInput
 ) -> Invoice:
     """A DRAFT addressed to the contact: name, primary email and phone pre-filled."""
+    draft = check_draft(parts)
     async with svc.uow() as uow:
         contact = await contact_for(uow, viewer.location_id, contact_id, viewer)
         now = svc.clock.now()
@@ -382,22 +390,23 @@ async def create_invoice(
 
 
 async def update_invoice(
-    svc: Services, viewer: Viewer, invoice_id: str, draft: InvoiceDraft
+    svc: Services, viewer: Viewer, invoice_id: str, parts: InvoiceInput
 ) -> Invoice:
     """Replace a DRAFT's parts; the same parts again write nothing."""
+    draft = check_draft(parts)
     async with svc.uow() as uow:
         inv = await visible_invoice(uow, viewer, invoice_id)
         if inv.status is not InvoiceStatus.DRAFT:
             raise _not_in(inv.status, InvoiceStatus.DRAFT)
-        parts = (
-            draft.currency,
-            draft.lines,
-            draft.discounts,
-            draft.taxes,
-            draft.due_date,
-            draft.memo,
-        )
-        if parts == (inv.currency, inv.lines, inv.discounts, inv.taxes, inv.due_date, inv.memo):
+        same = (draft.currency, draft.lines, draft.discounts, draft.taxes, draft.due_date)
+        if (*same, draft.memo) == (
+            inv.currency,
+            inv.lines,
+            inv.discounts,
+            inv.taxes,
+            inv.due_date,
+            inv.memo,
+        ):
             return inv
         before, now = inv.summary(), svc.clock.now()
         inv = replace(

@@ -691,3 +691,21 @@ async def _apply_intent(
         message=_str(error, "message"),
     )
     await record_answer(uow, payment, answer, at, None)
+
+
+async def pay_invoice(
+    svc: Services, viewer: Viewer, invoice_id: str, card_id: str, idempotency_key: str | None
+) -> Charge:
+    """Charge an invoice's total to a saved card; its success marks the invoice PAID."""
+    async with svc.uow() as uow:
+        inv = await visible_invoice(uow, viewer, invoice_id)
+    cmd = ChargeCommand(
+        contact_id=inv.contact_id,
+        amount=inv.totals.total,
+        currency=inv.currency,
+        description=f"Invoice {inv.id[:8]}",
+        payment_method_id=card_id,
+        idempotency_key=idempotency_key,
+        invoice_id=inv.id,
+    )
+    return await charge(svc, viewer, cmd)
