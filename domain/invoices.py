@@ -389,6 +389,10 @@ async def create_invoice(
         return inv
 
 
+def _parts(x: InvoiceDraft | Invoice) -> tuple[object, ...]:
+    return (x.currency, x.lines, x.discounts, x.taxes, x.due_date, x.memo)
+
+
 async def update_invoice(
     svc: Services, viewer: Viewer, invoice_id: str, parts: InvoiceInput
 ) -> Invoice:
