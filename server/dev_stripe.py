@@ -92,14 +92,21 @@ class LocalStripe:
             return False
         return answer.status_code == 200
 
-    def register_webhook(self, url: str, secret: str, name: str = "contact-graph") -> None:
-        """Have localstripe POST every event it makes, signed with ``secret`` the way Stripe
-        signs (``Stripe-Signature: t=...,v1=...``), to ``url``. Kept in its memory only:
-        register again after each start."""
-        answer = httpx.post(
-            f"{self.url}/_config/webhooks/{name}", data={"url": url, "secret": secret}
-        )
-        answer.raise_for_status()
+    def register_webhook(
+        self,
+        url: str,
+        secret: str,
+        name: str = "contact-graph",
+        events: list[str] | None = None,
+    ) -> None:
+        """Have localstripe POST the events it makes (all, or those of ``events``' types),
+        signed with ``secret`` as Stripe signs (``Stripe-Signature: t=...,v1=...``), to
+        ``url``, a second after each. In its memory only: register again after a start;
+        registering ``name`` again replaces it."""
+        body: dict[str, Any] = {"url": url, "secret": secret}
+        if events is not None:
+            body["events"] = events
+        httpx.post(f"{self.url}/_config/webhooks/{name}", json=body).raise_for_status()
 
     def flush(self) -> None:
         """Forget every object (``DELETE /_config/data``)."""
@@ -179,13 +186,14 @@ def apply_shims(data_dir: Path) -> None:
     # GET /v1/payment_intents?customer=...: localstripe refuses every filter.
     def list_payment_intents(
         cls: Any,
+        /,
         url: str,
         customer: str | None = None,
         limit: Any = None,
         starting_after: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        li = ls.StripeObject._api_list_all.__func__(  # type: ignore[attr-defined]
+        li = ls.StripeObject._api_list_all.__func__(
             cls, url, limit=limit, starting_after=starting_after, **kwargs
         )
         if customer is not None:
