@@ -139,12 +139,12 @@ def _wrap_init(cls: Any, before: Callable[[dict[str, Any]], Callable[[Any], None
     and returns what to do with the new object once the original ``__init__`` made it."""
     original = cls.__init__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
         after = before(kwargs)
         original(self, *args, **kwargs)
         after(self)
 
-    cls.__init__ = __init__
+    cls.__init__ = init
 
 
 def apply_shims(data_dir: Path) -> None:

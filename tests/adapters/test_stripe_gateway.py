@@ -79,7 +79,8 @@ async def test_a_card_is_attached_with_what_may_be_shown_of_it(
 ) -> None:
     customer_id = await customer(stripe_gateway)
     attached = await stripe_gateway.attach_card(customer_id, "pm_card_visa")
-    assert attached.id.startswith("pm_") and attached.id != "pm_card_visa"
+    assert attached.id.startswith("pm_")
+    assert attached.id != "pm_card_visa"
     assert (attached.brand, attached.last4, attached.exp_month, attached.exp_year) == (
         "visa",
         "4242",
@@ -132,7 +133,8 @@ async def test_a_charge_succeeds_with_our_key_description_and_metadata(
     intent = await stripe_client.v1.payment_intents.retrieve_async(made.id)
     assert intent.description == "Consultation"
     assert intent.metadata.to_dict() == {"payment": "p1", "idempotency_key": ours}
-    assert intent.payment_method == pm and intent.customer == customer_id
+    assert intent.payment_method == pm
+    assert intent.customer == customer_id
 
 
 async def test_a_declined_charge_is_a_failed_charge_with_its_decline_code(
@@ -168,7 +170,8 @@ async def test_a_card_needing_3d_secure_asks_for_action_with_the_client_secret(
     assert attached.last4 == "3184"
     made = await charge(stripe_gateway, customer_id, attached.id, key())
     assert made.status is GatewayStatus.REQUIRES_ACTION
-    assert made.client_secret is not None and made.client_secret.startswith(f"{made.id}_secret_")
+    assert made.client_secret is not None
+    assert made.client_secret.startswith(f"{made.id}_secret_")
 
 
 async def test_an_unknown_card_is_a_refused_charge(stripe_gateway: StripeGateway) -> None:
@@ -365,7 +368,7 @@ def test_localstripe_listens_on_127_0_0_1_only(localstripe: LocalStripe) -> None
         assert s.connect_ex(("127.0.0.2", localstripe.port)) != 0
 
 
-async def test_localstripe_keeps_its_store_in_the_data_dir_across_restarts(
+def test_localstripe_keeps_its_store_in_the_data_dir_across_restarts(
     tmp_path: Path,
 ) -> None:
     with LocalStripe(tmp_path) as server:
@@ -380,7 +383,8 @@ async def test_localstripe_keeps_its_store_in_the_data_dir_across_restarts(
             f"{server.url}/v1/customers/{made['id']}",
             headers={"Authorization": f"Bearer {DEV_API_KEY}"},
         )
-    assert again.status_code == 200 and again.json()["name"] == "Kept"
+    assert again.status_code == 200
+    assert again.json()["name"] == "Kept"
 
 
 class RecordingClient(HTTPXClient):
