@@ -30,7 +30,10 @@ from persistence.tables import LOCATION
 from server.app import create_app
 from server.settings import Settings
 
-pytest_plugins = ["live_servers"]  # real server processes, private Redis, websocket client
+pytest_plugins = [
+    "live_servers",  # real server processes, private Redis, websocket client
+    "stripe_server",  # localstripe and a StripeGateway pointed at it
+]
 
 POSTGRES_URL = os.environ.get(
     "CONTACT_GRAPH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
