@@ -24,7 +24,7 @@ from domain import notes, tasks
 from domain import services as s
 from domain.commands import CustomValueByKey, NewEmail, NewPhone, PointUpdate
 from domain.contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
-from domain.errors import ConcurrencyConflict, DomainError, ErrorCode, UserError
+from domain.errors import DomainError, ErrorCode, UserError
 from domain.ports import UnitOfWork
 from domain.viewer import Viewer
 
@@ -90,11 +90,6 @@ class ContactChangeResult:
     tasks_completed: list[tasks.Task] = field(default_factory=list)
 
 
-class _Restart(Exception):
-    """A part met a concurrent write: the whole change runs again (never the part alone,
-    inside a transaction that already holds the other parts' work)."""
-
-
 class _Joined:
     """The one unit of work as each part's use case sees it: entering and leaving do
     nothing (the change owns the transaction), ``commit`` only marks that the part changed
@@ -116,9 +111,7 @@ class _Joined:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if isinstance(exc, ConcurrencyConflict):
-            # not a ConcurrencyConflict, or the part's own `retrying` would run it again
-            raise _Restart from exc
+        return None  # the change rolls back or commits the transaction, once, for all parts
 
     async def commit(self) -> None:
         self.wanted_commit = True
@@ -149,17 +142,15 @@ class _Part:
 async def apply_contact_change(
     svc: s.Services, viewer: Viewer, change: ContactChange
 ) -> ContactChangeResult:
-    """Apply every part in one transaction, or none: all parts' user errors at once."""
+    """Apply every part in one transaction, or none: all parts' user errors at once.
 
-    async def run() -> ContactChangeResult:
-        try:
-            async with svc.uow() as uow:
-                return await _apply(svc, uow, viewer, change)
-        except _Restart as exc:
-            raise ConcurrencyConflict(change.contact_id) from exc
-
-    result: ContactChangeResult = await s.retrying(run)
-    return result
+    A part that meets a concurrent write is run again by its own use case (``retrying``),
+    inside this transaction: on PostgreSQL the contact is row-locked from the first read and
+    each statement sees what has committed; on SQLite the failed write has taken the write
+    lock, so the reads of the retry see the latest commit.
+    """
+    async with svc.uow() as uow:
+        return await _apply(svc, uow, viewer, change)
 
 
 async def _apply(
