@@ -369,3 +369,21 @@ async def test_concurrent_changes_lose_nothing(tenant: Tenant) -> None:
     assert sorted(data["contact"]["tags"]) == sorted(["old", *(f"t{i}" for i in range(8))])
     assert data["contact"]["notes"]["totalCount"] == 8
     assert data["contact"]["version"] == 8
+
+
+async def test_one_of_concurrent_changes_from_one_version_wins(tenant: Tenant) -> None:
+    """Clients that all read version 0: the check and the change are one step, so exactly
+    one of them gets through and the others are told the contact changed."""
+    c, _ = await record(tenant)
+
+    async def one(i: int) -> list[str]:
+        payload = await change(
+            tenant,
+            {"contactId": c["id"], "expectedVersion": 0, "tagsAdd": [f"t{i}"]},
+        )
+        return [e["code"] for e in payload["userErrors"]]
+
+    codes = await asyncio.gather(*(one(i) for i in range(6)))
+    assert sorted(codes) == [[]] + [["VERSION_CONFLICT"]] * 5
+    data = await tenant.gql("query($id: ID!) { contact(id: $id) { version tags } }", c)
+    assert data["contact"]["version"] == 1 and len(data["contact"]["tags"]) == 2
