@@ -170,7 +170,8 @@ async def test_every_part_applies_with_the_events_of_the_separate_mutations(
     assert payload["tasksUpdated"] == [{"id": together_task, "title": "Call back soon"}]
     assert payload["tasksCompleted"] == [{"id": together_task, "status": "COMPLETED"}]
     read = await tenant.gql(
-        "query($id: ID!) { contact(id: $id) { version notes { totalCount } tasks { totalCount } } }",
+        "query($id: ID!) { contact(id: $id) { version notes { totalCount } "
+        "tasks { totalCount } } }",
         {"id": together["id"]},
     )
     assert read["contact"] == {
@@ -206,10 +207,8 @@ async def test_every_part_applies_with_the_events_of_the_separate_mutations(
     ]
     one_by_one = []
     for name, input, selection in steps:
-        with_contact = input if name.startswith("contactTask") and "taskId" in input else input
-        if "taskId" not in input:
-            with_contact = {"contactId": cid, **input}
-        done = await tenant.mutate(name, with_contact, selection=selection)
+        named = input if "taskId" in input else {"contactId": cid, **input}
+        done = await tenant.mutate(name, named, selection=selection)
         assert done["userErrors"] == [], (name, done["userErrors"])
         one_by_one.append(published.pop())
 
@@ -239,9 +238,11 @@ async def test_an_invalid_task_leaves_the_update_and_the_note_unwritten(
         },
     )
     assert errors(payload) == [(["input", "tasksAdd", "1", "title"], "REQUIRED")]
-    assert payload["contact"] is None and payload["notesAdded"] == []
+    assert payload["contact"] is None
+    assert payload["notesAdded"] == []
     assert await stored(engine, c["id"]) == before  # no note, no task, no event, same contact
-    assert before["notes"] == 0 and before["head"][2] == "Rita"
+    assert before["notes"] == 0
+    assert before["head"][2] == "Rita"
     assert await audit(tenant, c["id"]) == audit_before
     assert published == []
 
@@ -300,7 +301,8 @@ async def test_expected_version(tenant: Tenant, engine: AsyncEngine) -> None:
     assert errors(stale) == [(["input", "expectedVersion"], "VERSION_CONFLICT")]
     assert await stored(engine, c["id"]) == before
     fresh = await change(tenant, {"contactId": c["id"], "expectedVersion": 0, "tagsAdd": ["x"]})
-    assert fresh["userErrors"] == [] and fresh["contact"]["version"] == 1
+    assert fresh["userErrors"] == []
+    assert fresh["contact"]["version"] == 1
     # the client read 0; it has changed since
     again = await change(tenant, {"contactId": c["id"], "expectedVersion": 0, "tagsAdd": ["y"]})
     assert errors(again) == [(["input", "expectedVersion"], "VERSION_CONFLICT")]
@@ -308,7 +310,8 @@ async def test_expected_version(tenant: Tenant, engine: AsyncEngine) -> None:
     notes = await change(
         tenant, {"contactId": c["id"], "expectedVersion": 1, "notesAdd": [{"body": "n"}]}
     )
-    assert notes["userErrors"] == [] and notes["contact"]["version"] == 1
+    assert notes["userErrors"] == []
+    assert notes["contact"]["version"] == 1
 
 
 async def test_a_restricted_viewer_may_change_only_contacts_they_see(
@@ -331,21 +334,24 @@ async def test_a_restricted_viewer_may_change_only_contacts_they_see(
     probe = await change(tenant, {"contactId": hidden["id"], "expectedVersion": 7}, viewer=ben)
     assert errors(probe) == [(["input", "contactId"], "NOT_FOUND")]
     ok = await change(tenant, {"contactId": mine["id"], "tagsAdd": ["x"]}, viewer=ben)
-    assert ok["userErrors"] == [] and ok["contact"]["tags"] == ["old", "x"]
+    assert ok["userErrors"] == []
+    assert ok["contact"]["tags"] == ["old", "x"]
     # giving the contact away is the last part: everything before it was still theirs
     away = await change(
         tenant,
         {"contactId": mine["id"], "notesAdd": [{"body": "handed over"}], "ownerId": "user-x"},
         viewer=ben,
     )
-    assert away["userErrors"] == [] and away["notesAdded"][0]["body"] == "handed over"
+    assert away["userErrors"] == []
+    assert away["notesAdded"][0]["body"] == "handed over"
 
 
 async def test_an_empty_change_or_too_many_items(tenant: Tenant, engine: AsyncEngine) -> None:
     c, _ = await record(tenant)
     before = await stored(engine, c["id"])
     empty = await change(tenant, {"contactId": c["id"]})
-    assert empty["userErrors"] == [] and empty["contact"]["id"] == c["id"]
+    assert empty["userErrors"] == []
+    assert empty["contact"]["id"] == c["id"]
     many = await change(tenant, {"contactId": c["id"], "notesAdd": [{"body": "n"}] * 101})
     assert errors(many) == [(["input"], "LIMIT_EXCEEDED")]
     assert await stored(engine, c["id"]) == before
@@ -386,4 +392,5 @@ async def test_one_of_concurrent_changes_from_one_version_wins(tenant: Tenant) -
     codes = await asyncio.gather(*(one(i) for i in range(6)))
     assert sorted(codes) == [[]] + [["VERSION_CONFLICT"]] * 5
     data = await tenant.gql("query($id: ID!) { contact(id: $id) { version tags } }", c)
-    assert data["contact"]["version"] == 1 and len(data["contact"]["tags"]) == 2
+    assert data["contact"]["version"] == 1
+    assert len(data["contact"]["tags"]) == 2
