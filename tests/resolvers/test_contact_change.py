@@ -8,7 +8,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 import pytest
+from live_servers import Server, live_client, token_for
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -394,3 +396,40 @@ async def test_one_of_concurrent_changes_from_one_version_wins(tenant: Tenant) -
     data = await tenant.gql("query($id: ID!) { contact(id: $id) { version tags } }", c)
     assert data["contact"]["version"] == 1
     assert len(data["contact"]["tags"]) == 2
+
+
+LIVE = """subscription($id: ID!) { contactActivity(contactId: $id) {
+  __typename kind ... on ContactNoteActivity { body }
+  ... on ContactTagsActivity { tagsAdded } } }"""
+
+
+async def test_live_subscribers_see_a_change_once_it_committed(
+    tenant: Tenant, servers: Any
+) -> None:
+    """Over a real websocket: a refused change sends nothing; an applied one sends each part's
+    item, in the parts' order."""
+    server: Server = servers()
+    c, _ = await record(tenant)
+    token = token_for(tenant.admin)
+    query = "mutation($i: ContactChangeInput!) { contactChange(input: $i) { userErrors { code } } }"
+
+    async def post(input: dict[str, Any]) -> list[str]:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(
+                server.http,
+                json={"query": query, "variables": {"i": {"contactId": c["id"], **input}}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        return [e["code"] for e in response.json()["data"]["contactChange"]["userErrors"]]
+
+    async with live_client(server.ws, token) as client:
+        await client.subscribe(LIVE, {"id": c["id"]})
+        await asyncio.sleep(0.3)  # subscribed before the changes
+        refused = {"tagsAdd": ["x"], "notesAdd": [{"body": "no"}], "tasksAdd": [task(None)]}
+        assert await post(refused) == ["REQUIRED"]
+        await client.nothing_for(0.5)
+        assert await post({"tagsAdd": ["x"], "notesAdd": [{"body": "yes"}]}) == []
+        tags, note = await client.items(2)
+        await client.nothing_for(0.3)
+    assert (tags["kind"], tags["tagsAdded"]) == ("TAGS_ADDED", ["x"])
+    assert (note["kind"], note["body"]) == ("NOTE_ADDED", "yes")
