@@ -342,7 +342,7 @@ class ContactRepository(Protocol):
     async def hold(self, location_id: str, contact_id: str) -> None:
         """Keep other writers off the contact until the transaction ends, so what is read
         next is what commits: a row lock, or on SQLite (no row locks) the database's write
-        lock. Call it first; an unknown id holds nothing."""
+        lock. Call it first: it does not check that the contact exists or is visible."""
 
     async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
         """Whether ``viewer`` may see the contact (one cheap query, no aggregate load)."""
