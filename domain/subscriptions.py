@@ -26,7 +26,7 @@ from domain.payments import (
     visible_card,
 )
 from domain.ports import GatewayPlanItem, GatewayRefused, GatewaySubscription, UnitOfWork, new_id
-from domain.services import Services, contact_for, visible_item
+from domain.services import Services, visible_contact_id, visible_item
 from domain.viewer import Viewer
 
 MAX_ITEMS = 20
@@ -227,7 +227,7 @@ async def subscribe(svc: Services, viewer: Viewer, cmd: SubscribeCommand) -> Sub
     now = svc.clock.now()
     currency, items = _check(cmd, now.date())
     async with svc.uow() as uow:
-        await contact_for(uow, viewer.location_id, cmd.contact_id, viewer)
+        await visible_contact_id(uow, viewer, cmd.contact_id)  # no lock: see payments.charge
         card = await visible_card(uow, viewer, cmd.payment_method_id)
         if card.contact_id != cmd.contact_id:
             raise DomainError.single(
