@@ -174,6 +174,51 @@ async def test_a_card_needing_3d_secure_asks_for_action_with_the_client_secret(
     assert made.client_secret.startswith(f"{made.id}_secret_")
 
 
+@pytest.mark.parametrize(
+    ("success", "status", "decline_code"),
+    [
+        (True, GatewayStatus.SUCCEEDED, None),
+        (False, GatewayStatus.FAILED, "payment_intent_authentication_failure"),
+    ],
+)
+async def test_a_3d_secure_charge_settles_once_the_customer_answers(
+    stripe_gateway: StripeGateway,
+    stripe_client: stripe.StripeClient,
+    stripe_server: str,
+    success: bool,
+    status: GatewayStatus,
+    decline_code: str | None,
+) -> None:
+    customer_id = await customer(stripe_gateway)
+    method = await stripe_client.v1.payment_methods.create_async(
+        {
+            "type": "card",
+            "card": {"number": THREE_D_SECURE, "exp_month": 12, "exp_year": 2031, "cvc": "123"},
+        }
+    )
+    await stripe_gateway.attach_card(customer_id, method.id)
+    ours = key()
+    made = await charge(stripe_gateway, customer_id, method.id, ours)
+    async with httpx.AsyncClient() as http:  # what localstripe's stripe.js does
+        answer = await http.post(
+            f"{stripe_server}/v1/payment_intents/{made.id}/_authenticate",
+            data={
+                "client_secret": made.client_secret,
+                "success": str(success).lower(),
+                "key": "pk_test_contact_graph",
+            },
+        )
+    assert answer.status_code == 200
+    found = await stripe_gateway.find_charge(customer_id, ours)
+    assert found is not None
+    assert (found.id, found.status, found.decline_code, found.client_secret) == (
+        made.id,
+        status,
+        decline_code,
+        None,
+    )
+
+
 async def test_an_unknown_card_is_a_refused_charge(stripe_gateway: StripeGateway) -> None:
     customer_id = await customer(stripe_gateway)
     with pytest.raises(GatewayRefused):
