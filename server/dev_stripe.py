@@ -215,12 +215,24 @@ def apply_shims(data_dir: Path) -> None:
     ls.PaymentIntent._report_failure = report_failure
 
     # Subscription: `default_payment_method` pays its first invoice (localstripe pays with
-    # the customer's default only); a future `trial_end` is `trialing` until then, not
-    # `incomplete`; items carry `current_period_start/end` (where API 2025+ has them).
+    # the customer's default only); more than one item (localstripe: 500 Not implemented);
+    # a future `trial_end` is `trialing` until then, not `incomplete`; items carry
+    # `current_period_start/end` (where API 2025+ has them).
     original_subscription_init = ls.Subscription.__init__
+    original_create_invoice = ls.Subscription._create_invoice
+
+    def create_invoice(subscription: Any) -> None:
+        if not getattr(subscription, "_invoice_deferred", False):
+            original_create_invoice(subscription)
 
     def subscription_init(self: Any, *args: Any, **kwargs: Any) -> None:
         method = kwargs.pop("default_payment_method", None)
+        items = kwargs.get("items")
+        more: list[Any] = []
+        if isinstance(items, list) and len(items) > 1:
+            kwargs["items"], more = items[:1], items[1:]
+            for item in more:  # 404 for an unknown plan, before anything is made
+                ls.Plan._api_retrieve(item.get("plan") if isinstance(item, dict) else "")
         customer = None
         if method is not None and isinstance(kwargs.get("customer"), str):
             ls.PaymentMethod._api_retrieve(method)  # 404 for an unknown one
@@ -229,7 +241,20 @@ def apply_shims(data_dir: Path) -> None:
         if customer is not None:
             customer.invoice_settings["default_payment_method"] = method
         try:
+            self._invoice_deferred = bool(more)  # invoiced once every item is there
             original_subscription_init(self, *args, **kwargs)
+            self._invoice_deferred = False
+            for item in more:
+                self.items._list.append(
+                    ls.SubscriptionItem(
+                        subscription=self.id,
+                        plan=item["plan"],
+                        quantity=item.get("quantity") or 1,
+                        metadata=item.get("metadata"),
+                    )
+                )
+            if more and self.trial_end is None and self.trial_period_days is None:
+                self._create_invoice()
         finally:
             if customer is not None:
                 customer.invoice_settings["default_payment_method"] = saved
@@ -239,6 +264,7 @@ def apply_shims(data_dir: Path) -> None:
             self.trial_start = self.start_date
 
     ls.Subscription.__init__ = subscription_init
+    ls.Subscription._create_invoice = create_invoice
 
     def current_period(item: Any) -> dict[str, int]:
         period: dict[str, int] = original_current_period(item)

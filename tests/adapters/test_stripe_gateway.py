@@ -272,6 +272,32 @@ async def test_a_subscription_starting_now_bills_the_chosen_card(
     assert (invoice.status, invoice.total) == ("paid", 19_800)
 
 
+async def test_a_subscription_bills_every_item(
+    stripe_gateway: StripeGateway, stripe_client: stripe.StripeClient
+) -> None:
+    customer_id = await customer(stripe_gateway)
+    pm = await card(stripe_gateway, customer_id)
+    extra = GatewayPlanItem(
+        name="Hosting", amount=1_250, currency="usd", interval="month", quantity=1
+    )
+    made = await stripe_gateway.subscribe(
+        customer_id=customer_id,
+        payment_method_id=pm,
+        items=[MONTHLY, extra],
+        start=None,
+        idempotency_key=key(),
+        metadata={},
+    )
+    assert made.status == "active"
+    at_stripe = await stripe_client.v1.subscriptions.retrieve_async(made.id)
+    assert [(i.plan.amount, i.quantity) for i in at_stripe["items"].data] == [
+        (9_900, 2),
+        (1_250, 1),
+    ]
+    invoice = await stripe_client.v1.invoices.retrieve_async(str(at_stripe.latest_invoice))
+    assert (invoice.status, invoice.total) == ("paid", 21_050)
+
+
 async def test_a_subscription_starting_later_bills_nothing_until_then(
     stripe_gateway: StripeGateway, stripe_client: stripe.StripeClient
 ) -> None:
