@@ -507,3 +507,19 @@ async def test_every_create_sends_our_idempotency_key(stripe_server: str) -> Non
         "plans": f"{ours}:sub:plan:0",
         "subscriptions": f"{ours}:sub:subscription",
     }
+
+
+async def test_an_unreachable_stripe_is_an_exception_not_a_decline() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    gateway = StripeGateway(
+        DEV_API_KEY, None, api_base=f"http://127.0.0.1:{closed}", max_network_retries=0
+    )
+    try:
+        with pytest.raises(stripe.APIConnectionError):
+            await charge(gateway, "cus_x", "pm_x", key())
+        with pytest.raises(stripe.APIConnectionError):
+            await gateway.find_charge("cus_x", key())
+    finally:
+        await gateway.stop()
