@@ -29,8 +29,11 @@ if TYPE_CHECKING:
     from domain.documents import Document
     from domain.events import ContactEvent
     from domain.interactions import Interaction
+    from domain.invoices import Invoice
     from domain.notes import Note
+    from domain.payments import Payment, PaymentMethod
     from domain.smart_lists import SmartList
+    from domain.subscriptions import Subscription
     from domain.tasks import Task
     from domain.viewer import Viewer
     from domain.workflows import WorkflowEnrollment
@@ -524,6 +527,9 @@ class UnitOfWork(Protocol):
     @property
     def documents(self) -> DocumentRepository: ...
 
+    @property
+    def payments(self) -> PaymentRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -630,3 +636,70 @@ class RecordRepository(Protocol):
     ) -> CustomObjectRecord | None: ...
 
     async def add_custom_object_record(self, record: CustomObjectRecord) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    """The Payments tab's rows: customers, cards on file, payments, subscriptions, invoices,
+    and the provider's webhook events already applied."""
+
+    async def customer_of(self, location_id: str, contact_id: str) -> str | None: ...
+
+    async def set_customer(self, location_id: str, contact_id: str, customer_id: str) -> str:
+        """Store the contact's customer unless one is stored; the stored one."""
+
+    async def add_card(self, card: PaymentMethod) -> bool:
+        """False when the same provider payment method is already saved."""
+
+    async def get_card(self, location_id: str, card_id: str) -> PaymentMethod | None: ...
+
+    async def card_by_provider_id(
+        self, location_id: str, provider_id: str
+    ) -> PaymentMethod | None: ...
+
+    async def cards_of(self, location_id: str, contact_id: str) -> list[PaymentMethod]: ...
+
+    async def card_in_use(self, card_id: str) -> bool:
+        """A subscription that is not cancelled bills it."""
+
+    async def save_card(self, card: PaymentMethod) -> None: ...
+
+    async def delete_card(self, card_id: str) -> bool: ...
+
+    async def add_payment(self, payment: Payment) -> bool:
+        """False when the location already has a payment under its idempotency key."""
+
+    async def get_payment(self, location_id: str, payment_id: str) -> Payment | None:
+        """Locked for the rest of the unit of work (the answer and the webhook race)."""
+
+    async def payment_by_key(self, location_id: str, key: str) -> Payment | None: ...
+
+    async def payment_by_reference(
+        self, payment_id: str | None, provider_id: str | None
+    ) -> Payment | None:
+        """By our id (the provider's metadata) or the provider's id; locked."""
+
+    async def claim(self, payment_id: str, now: datetime, until: datetime) -> bool:
+        """Take the lease of a PENDING payment whose lease ran out; False if another has it."""
+
+    async def save_payment(self, payment: Payment) -> None: ...
+
+    async def add_subscription(self, subscription: Subscription) -> bool: ...
+
+    async def get_subscription(
+        self, location_id: str, subscription_id: str
+    ) -> Subscription | None: ...
+
+    async def subscription_by_key(self, location_id: str, key: str) -> Subscription | None: ...
+
+    async def subscription_by_provider_id(self, provider_id: str) -> Subscription | None: ...
+
+    async def save_subscription(self, subscription: Subscription) -> None: ...
+
+    async def add_invoice(self, invoice: Invoice) -> None: ...
+
+    async def get_invoice(self, location_id: str, invoice_id: str) -> Invoice | None: ...
+
+    async def save_invoice(self, invoice: Invoice) -> None: ...
+
+    async def remember_event(self, event_id: str, event_type: str, at: datetime) -> bool:
+        """False when this provider event was applied before."""

@@ -38,10 +38,12 @@ from schema.guards import (
 )
 from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
+from schema.invoices import InvoicesMutation
 from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
+from schema.payments import PaymentsMutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
@@ -67,6 +69,8 @@ MUTATIONS: tuple[type, ...] = (
     AppointmentsMutation,
     AssociationsMutation,
     DocumentsMutation,
+    PaymentsMutation,
+    InvoicesMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)
