@@ -43,9 +43,13 @@ def free_port() -> int:
 class LocalStripe:
     """One localstripe process on 127.0.0.1, its data and log in ``data_dir``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, idempotency: bool = False) -> None:
+        """``idempotency``: honour ``Idempotency-Key`` as Stripe does. Off by default, so
+        the tests of our own exactly-once guarantees run against a server that would
+        charge twice."""
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.idempotency = idempotency
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,6 +71,7 @@ class LocalStripe:
                     str(self.port),
                     "--data-dir",
                     str(self.data_dir),
+                    *(["--idempotency"] if self.idempotency else []),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -280,10 +285,65 @@ def apply_shims(data_dir: Path) -> None:
     ls.SubscriptionItem.current_period_end = property(lambda i: i._current_period()["end"])
 
 
+def idempotency_middleware() -> Any:
+    """Stripe's idempotent requests, which localstripe ignores: a POST repeating an
+    ``Idempotency-Key`` gets the first answer again (``Idempotent-Replayed: true``), a
+    concurrent one waits for it, and one with other parameters is refused (400). Answers
+    are kept in memory, for the process's life; 409s and 5xx are not kept."""
+    import asyncio
+    import hashlib
+
+    from aiohttp import web
+    from localstripe.errors import UserError
+
+    answers: dict[str, tuple[str, int, bytes]] = {}
+    locks: dict[str, asyncio.Lock] = {}
+
+    @web.middleware
+    async def idempotency(request: web.Request, handler: Any) -> Any:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)
+        scope = f"{request.path} {key}"
+        digest = hashlib.sha256(await request.read()).hexdigest()
+        async with locks.setdefault(scope, asyncio.Lock()):
+            if scope in answers:
+                first, status, body = answers[scope]
+                if first != digest:
+                    refusal = UserError(
+                        400,
+                        "Keys for idempotent requests can only be used with the same "
+                        "parameters they were first used with.",
+                    )
+                    refusal.body["error"]["type"] = "idempotency_error"
+                    raise refusal
+                return web.Response(
+                    body=body,
+                    status=status,
+                    content_type="application/json",
+                    headers={"Idempotent-Replayed": "true"},
+                )
+            try:
+                response = await handler(request)
+            except UserError as exc:
+                response = exc.to_response()
+            kept = response.status < 500 and response.status != 409
+            if isinstance(response, web.Response) and isinstance(response.body, bytes) and kept:
+                answers[scope] = (digest, response.status, response.body)
+            return response
+
+    return idempotency
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server.dev_stripe", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--idempotency",
+        action="store_true",
+        help="honour Idempotency-Key as Stripe does (localstripe ignores it)",
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -294,6 +354,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     apply_shims(args.data_dir)
+    if args.idempotency:
+        app.middlewares.append(idempotency_middleware())  # innermost: sees localstripe's errors
     store.try_load_from_disk()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     web.run_app(app, host=HOST, port=args.port, print=None)

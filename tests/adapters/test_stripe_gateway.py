@@ -523,3 +523,50 @@ async def test_an_unreachable_stripe_is_an_exception_not_a_decline() -> None:
             await gateway.find_charge("cus_x", key())
     finally:
         await gateway.stop()
+
+
+async def test_the_default_localstripe_ignores_idempotency_keys(
+    stripe_gateway: StripeGateway, stripe_client: stripe.StripeClient
+) -> None:
+    """What our own exactly-once code is tested against: a retry would charge twice."""
+    customer_id = await customer(stripe_gateway)
+    pm = await card(stripe_gateway, customer_id)
+    ours = key()
+    first, second = [await charge(stripe_gateway, customer_id, pm, ours) for _ in range(2)]
+    assert first.id != second.id
+    intents = await stripe_client.v1.payment_intents.list_async({"customer": customer_id})
+    assert len(intents.data) == 2
+
+
+async def test_an_idempotent_localstripe_answers_a_repeated_key_with_the_first_answer(
+    idempotent_localstripe: LocalStripe,
+) -> None:
+    gateway = StripeGateway(DEV_API_KEY, None, api_base=idempotent_localstripe.url)
+    http = HTTPXClient()
+    raw = stripe.StripeClient(
+        DEV_API_KEY, base_addresses={"api": idempotent_localstripe.url}, http_client=http
+    )
+    try:
+        customer_id = await customer(gateway)
+        pm = await card(gateway, customer_id)
+        ours = key()
+        made = await asyncio.gather(*(charge(gateway, customer_id, pm, ours) for _ in range(20)))
+        made.append(await charge(gateway, customer_id, pm, ours))
+        assert {m.id for m in made} == {made[0].id}
+        intents = await raw.v1.payment_intents.list_async({"customer": customer_id})
+        assert [i.id for i in intents.data] == [made[0].id]
+
+        declined_pm = await card(gateway, customer_id, "pm_card_chargeCustomerFail")
+        declined = key()
+        again = [await charge(gateway, customer_id, declined_pm, declined) for _ in range(2)]
+        assert again[0] == again[1]
+        assert again[0].status is GatewayStatus.FAILED
+
+        with pytest.raises(stripe.IdempotencyError):  # the same key, other parameters
+            await raw.v1.payment_intents.create_async(
+                {"amount": 1, "currency": "usd", "customer": customer_id},
+                {"idempotency_key": ours},
+            )
+    finally:
+        await gateway.stop()
+        await http.close_async()  # type: ignore[no-untyped-call]
