@@ -19,11 +19,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
-from pydantic import SecretStr
 from support import Tenant
 
 from persistence.migrate import upgrade_async
