@@ -33,7 +33,7 @@ def stripe_signature(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | Non
 
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
-    with LocalStripe(tmp_path_factory.mktemp("localstripe")) as server:
+    with LocalStripe(tmp_path_factory.mktemp("localstripe"), persist=False) as server:
         yield server
 
 
@@ -41,8 +41,9 @@ def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStrip
 def idempotent_localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
     """A second localstripe that honours ``Idempotency-Key`` as Stripe does (the default
     one ignores it, so our own exactly-once guarantees are tested against double charges)."""
-    with LocalStripe(tmp_path_factory.mktemp("localstripe-idempotent"), idempotency=True) as s:
-        yield s
+    data = tmp_path_factory.mktemp("localstripe-idempotent")
+    with LocalStripe(data, idempotency=True, persist=False) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -439,6 +439,13 @@ def test_localstripe_listens_on_127_0_0_1_only(localstripe: LocalStripe) -> None
         assert s.connect_ex(("127.0.0.2", localstripe.port)) != 0
 
 
+async def test_the_sessions_localstripe_keeps_its_objects_in_memory_only(
+    localstripe: LocalStripe, stripe_gateway: StripeGateway
+) -> None:
+    await customer(stripe_gateway)
+    assert not (localstripe.data_dir / STORE_FILE).exists()
+
+
 def test_localstripe_keeps_its_store_in_the_data_dir_across_restarts(
     tmp_path: Path,
 ) -> None:
