@@ -64,3 +64,37 @@ async def stripe_gateway(stripe_server: str) -> AsyncIterator[StripeGateway]:
     gateway = StripeGateway(DEV_API_KEY, WEBHOOK_SECRET, api_base=stripe_server)
     yield gateway
     await gateway.stop()
+
+
+THREE_D_SECURE_CARD = "4000002760003184"
+"""Stripe's documented "authentication required" test card."""
+
+
+async def card_payment_method(stripe_server: str, number: str = THREE_D_SECURE_CARD) -> str:
+    """A payment method for a card number, as Stripe's elements would make on the client."""
+    http = HTTPXClient()
+    try:
+        client = stripe.StripeClient(
+            DEV_API_KEY, base_addresses={"api": stripe_server}, http_client=http
+        )
+        card = {"number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+        method = await client.v1.payment_methods.create_async({"type": "card", "card": card})
+        return str(method.id)
+    finally:
+        await http.close_async()  # type: ignore[no-untyped-call]
+
+
+def stripe_event(event_type: str, obj: dict[str, object], event_id: str | None = None) -> bytes:
+    """A webhook body as Stripe sends it."""
+    import json
+    import uuid
+
+    return json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex}",
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
+    ).encode()
