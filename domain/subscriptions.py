@@ -361,11 +361,16 @@ async def _record(
 
 
 async def apply_subscription_event(uow: UnitOfWork, obj: dict[str, Any], at: datetime) -> None:
-    """A ``customer.subscription.*`` webhook: status and next bill date from the provider."""
+    """A ``customer.subscription.*`` webhook: status and next bill date from the provider --
+    also of a subscription whose own answer was lost (found by our id in its metadata)."""
     provider_id = obj.get("id")
     if not isinstance(provider_id, str):
         return
-    sub = await uow.payments.subscription_by_provider_id(provider_id)
+    metadata = obj.get("metadata")
+    ours = metadata.get("subscription_id") if isinstance(metadata, dict) else None
+    sub = await uow.payments.subscription_by_reference(
+        ours if isinstance(ours, str) else None, provider_id
+    )
     if sub is None:
         return
     end = obj.get("current_period_end")
