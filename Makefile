@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SOURCES := adapters domain loaders persistence resolvers schema server
 
-.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres bench-upload services clean
+.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres bench-upload bench-cheap services clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -83,9 +83,13 @@ test: install tools/graphiql/node_modules/.installed tools/federation/node_modul
 
 check: lint typecheck schema-check test  ## what CI runs, and more
 
-bench: install  ## whole-record query over HTTP vs a bare ASGI app, SQLite (BENCH_ARGS=--postgres); then the memory of a 250 MiB upload
+bench: install  ## whole-record query over HTTP vs a bare ASGI app, SQLite (BENCH_ARGS=--postgres); then { __typename } vs bare; then the memory of a 250 MiB upload
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/cheap.py
 	$(BIN)/python bench/upload_memory.py
+
+bench-cheap: install  ## only { __typename } (and other tiny cached operations) vs the bare ASGI ceiling, one run (CHEAP_ARGS="--rounds 5")
+	$(BIN)/python bench/cheap.py $(CHEAP_ARGS)
 
 bench-upload: install  ## only the peak RSS a 250 MiB upload adds to the server (bench/upload_memory.py)
 	$(BIN)/python bench/upload_memory.py

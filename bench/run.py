@@ -408,14 +408,22 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 async def run_load(
-    plan: LoadPlan, port: int, path: str, payload: dict[str, Any], token: str
+    plan: LoadPlan,
+    port: int,
+    path: str,
+    payload: dict[str, Any],
+    token: str,
+    *,
+    authorize: bool = True,
 ) -> LoadResult:
     """Closed loop: ``plan.concurrency`` workers, each on its own keep-alive connection, send
     the request, wait for the answer, send again. A warm-up (not measured; one client, so a
     request that takes seconds does not make it last ``concurrency`` times longer), then the
     measured phase, each bounded in time and in number of requests."""
     body = json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    headers = {"Content-Type": "application/json"}
+    if authorize:
+        headers["Authorization"] = f"Bearer {token}"
     async with contextlib.AsyncExitStack() as stack:
         if plan.client == "httpx":
             limits = httpx.Limits(

@@ -25,6 +25,7 @@ from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
 from server.files import file_routes, file_store_for
+from server.auth import VerifiedTokens
 from server.gateway import payment_gateway_for
 from server.graphiql import graphiql_assets_route
 from server.jwks import JWKSKeys
@@ -135,6 +136,7 @@ def create_app(
             background=background,
             dev_token=dev_token if settings.environment != "production" else None,
             jwks=await _jwks_for(settings),
+            tokens=VerifiedTokens(settings.token_cache_size),
             live_observer=watch.live_observer,
             payments=payments,
         )

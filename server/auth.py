@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,18 +44,97 @@ def credentials_from_header(header: str | None, settings: Settings) -> Credentia
 
 
 async def authenticate_header(
-    header: str | None, settings: Settings, jwks: JWKSKeys | None
+    header: str | None,
+    settings: Settings,
+    jwks: JWKSKeys | None,
+    tokens: VerifiedTokens | None = None,
 ) -> Credentials:
     """The token's ``alg`` must be allowed (``Settings.allowed_algorithms``); an HS* token is
     verified with the secret, an RS/ES/PS one with the JWKS key its ``kid`` names (fetched
-    off the event loop), never the other way round."""
+    off the event loop), never the other way round. With ``tokens``, a token verified
+    before is answered from there while it holds (:meth:`VerifiedTokens.still_valid`)."""
     token = bearer_token(header)
+    if tokens is not None:
+        hit = tokens.get(token)
+        if hit is not None:
+            if await tokens.still_valid(hit, jwks):
+                return hit.credentials
+            tokens.drop(token)  # verified again below: the refusal, if any, is the usual one
     algorithm, kid = token_header(token, settings)
-    if algorithm in HMAC_ALGORITHMS:
-        return credentials_from_token(token, settings)
-    if jwks is None:
-        raise AuthenticationError(f"the token's algorithm {algorithm} is not allowed")
-    return credentials_from_token(token, settings, await jwks.key(kid))
+    jwk = None
+    if algorithm not in HMAC_ALGORITHMS:
+        if jwks is None:
+            raise AuthenticationError(f"the token's algorithm {algorithm} is not allowed")
+        jwk = await jwks.key(kid)
+    credentials = credentials_from_token(token, settings, jwk)
+    if tokens is not None:
+        tokens.put(token, Verified(credentials, jwk, kid))
+    return credentials
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A token that passed every check, and the JWKS key that verified it (None: HS*)."""
+
+    credentials: Credentials
+    jwk: jwt.PyJWK | None
+    kid: object
+
+
+MAX_CACHED_TOKEN_CHARS = 8192
+"""Longer tokens are verified every time (the cache's memory stays bounded by its count)."""
+
+
+class VerifiedTokens:
+    """The tokens this process verified lately, keyed by the raw token string, least recently
+    used forgotten first: decoding and verifying a token took ~26% of a ``{ __typename }``.
+
+    Only successful verifications are kept. A hit is used only while it would still verify:
+    before its ``exp`` (checked on every hit) and, for an RS/ES/PS token, while the JWKS key
+    set still holds the very key that verified it (every refresh of the set -- a rotation
+    included -- makes new key objects, so the token is verified again against the new set,
+    and refused if its key is gone). The settings (secret, issuer, audience, algorithms) are
+    fixed for the process, so an HS* token needs nothing more."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, Verified] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token: str) -> Verified | None:
+        hit = self._entries.get(token)
+        if hit is not None:
+            self._entries.move_to_end(token)
+        return hit
+
+    def put(self, token: str, verified: Verified) -> None:
+        if self.capacity <= 0 or len(token) > MAX_CACHED_TOKEN_CHARS:
+            return
+        self._entries[token] = verified
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def drop(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    async def still_valid(self, hit: Verified, jwks: JWKSKeys | None) -> bool:
+        if hit.credentials.expired():
+            return False
+        if hit.jwk is None:
+            return True
+        if jwks is None:
+            return False
+        try:
+            current = await jwks.key(hit.kid)  # refreshes a stale set, as for any token
+        except AuthenticationError:
+            return False
+        return current is hit.jwk
 
 
 def bearer_token(header: str | None) -> str:

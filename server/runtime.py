@@ -12,6 +12,7 @@ from domain.pictures import PictureTools
 from domain.ports import Broker, FileStore, PaymentGateway
 from persistence.locations import LocationProvisioner
 from resolvers.observers import LiveObserver, NoObserver
+from server.auth import VerifiedTokens
 from server.jwks import JWKSKeys
 from server.settings import Settings
 
@@ -37,5 +38,7 @@ class Runtime:
     payments: PaymentGateway | None = None
     """The card processor (Stripe, or localstripe in development); None: payments are not
     configured and the Payments tab's writes are refused."""
+    tokens: VerifiedTokens = field(default_factory=VerifiedTokens)
+    """Bearer tokens verified lately (CONTACT_GRAPH_TOKEN_CACHE_SIZE)."""
     live_observer: LiveObserver = field(default_factory=NoObserver)
     """Told of live deliveries and broker gaps (the metrics, ``server/metrics.py``)."""

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     jwks_cache_seconds: float = Field(
         300, gt=0, description="how long the fetched key set is used before it is fetched again"
     )
+    token_cache_size: int = Field(
+        10_000,
+        ge=0,
+        description="verified bearer tokens kept per process (LRU; each only until its `exp`, "
+        "and an RS/ES/PS one only while the JWKS still holds its key; 0 keeps none)",
+    )
     jwt_issuer: str | None = Field(None, description="required `iss` claim, if set")
     jwt_audience: str | None = Field(None, description="required `aud` claim, if set")
     cors_origins: list[str] = Field(

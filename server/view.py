@@ -267,7 +267,7 @@ class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
         the location (a valid token is the authority that the location exists)."""
         try:
             credentials = await authenticate_header(
-                header, self.runtime.settings, self.runtime.jwks
+                header, self.runtime.settings, self.runtime.jwks, self.runtime.tokens
             )
         except AuthenticationError as exc:
             ctx.authenticate(None, exc)
