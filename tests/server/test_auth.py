@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 from support import Tenant
 
 from domain.viewer import Viewer
@@ -165,3 +167,66 @@ async def test_another_process_provisioning_the_same_location_is_harmless(
     new = Tenant(client, settings, location_id)
     created = await new.gql(CREATE, {"input": {"firstName": "Second"}})
     assert created["contactCreate"]["userErrors"] == []
+
+
+# --------------------------------------------------------------------------- the token cache
+
+
+def bearer(token: str) -> str:
+    return f"Bearer {token}"
+
+
+async def test_a_verified_token_is_answered_from_the_cache(tenant: Tenant, app: Starlette) -> None:
+    """The app's own cache: a token asked with twice is verified once (kept by its raw
+    string), and what the cache answers is what verifying says."""
+    from server.auth import VerifiedTokens, authenticate_header
+
+    runtime = app.state.runtime
+    token = signed(tenant.settings)
+    assert (await ask(tenant.client, token))["data"] == {"contacts": {"totalCount": 0}}
+    hit = runtime.tokens.get(token)
+    assert hit is not None
+    assert hit.credentials == credentials_from_token(token, tenant.settings)
+    tokens = VerifiedTokens()
+    first = await authenticate_header(bearer(token), tenant.settings, None, tokens)
+    # a different secret would refuse it: answered from the cache without verifying again
+    other = tenant.settings.model_copy(update={"jwt_secret": SecretStr("x" * 40)})
+    assert await authenticate_header(bearer(token), other, None, tokens) == first
+
+
+async def test_an_expired_cached_token_is_refused(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.errors import AuthenticationError
+    from server.auth import VerifiedTokens, authenticate_header
+
+    tokens = VerifiedTokens()
+    now = time.time()
+    token = signed(tenant.settings, exp=int(now) + 60)
+    await authenticate_header(bearer(token), tenant.settings, None, tokens)
+    assert len(tokens) == 1
+    monkeypatch.setattr(time, "time", lambda: now + 61)  # its exp has passed
+    with pytest.raises(AuthenticationError, match="the token has expired"):
+        await authenticate_header(bearer(token), tenant.settings, None, tokens)
+    assert len(tokens) == 0
+
+
+async def test_only_verified_tokens_are_cached_and_the_cache_is_bounded(tenant: Tenant) -> None:
+    from domain.errors import AuthenticationError
+    from server.auth import VerifiedTokens, authenticate_header
+
+    tokens = VerifiedTokens(capacity=2)
+    bad = signed(tenant.settings, role="OWNER")
+    for _ in range(2):
+        with pytest.raises(AuthenticationError, match="'role'"):
+            await authenticate_header(bearer(bad), tenant.settings, None, tokens)
+    assert len(tokens) == 0
+    a, b, c = (signed(tenant.settings, sub=f"user-{n}") for n in "abc")
+    for token in (a, b, a, c):  # `a` used again after `b`: `b` is the least recently used
+        await authenticate_header(bearer(token), tenant.settings, None, tokens)
+    assert len(tokens) == 2
+    assert tokens.get(a) is not None and tokens.get(c) is not None
+    assert tokens.get(b) is None
+    none_kept = VerifiedTokens(capacity=0)
+    await authenticate_header(bearer(a), tenant.settings, None, none_kept)
+    assert len(none_kept) == 0

@@ -202,3 +202,25 @@ def test_the_settings_refuse_public_key_algorithms_without_a_jwks_url() -> None:
     assert Settings(_env_file=None).allowed_algorithms == {"HS256"}  # type: ignore[call-arg]
     with_jwks = Settings(jwks_url="http://idp/jwks", _env_file=None)  # type: ignore[call-arg]
     assert with_jwks.allowed_algorithms == {"RS256", "ES256"}
+
+
+async def test_a_cached_token_is_refused_once_its_key_is_rotated_out(
+    jwks_client: httpx.AsyncClient, jwks_server: JWKSServer
+) -> None:
+    """A verified RS256 token is answered from the token cache only while the key set holds
+    the key that verified it: after a refresh drops that key, the token is refused."""
+    runtime = jwks_client.app.state.runtime  # type: ignore[attr-defined]
+    kept = jwt.encode(claims(), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
+    rotated = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    assert await ask(jwks_client, kept) == OK
+    assert await ask(jwks_client, rotated) == OK
+    assert runtime.tokens.get(rotated) is not None
+    # the IdP rotates rsa-1 out; the set is refreshed when it is next stale
+    jwks_server.keys = [k for k in jwks_server.keys if k["kid"] != "rsa-1"]
+    runtime.jwks.fetched_at = time.monotonic() - runtime.jwks.cache_seconds - 1
+    assert "unknown key" in refused(await ask(jwks_client, rotated))
+    assert runtime.tokens.get(rotated) is None
+    assert jwks_server.requests == 2
+    # a token whose key is still published is verified against the new set, and still works
+    assert await ask(jwks_client, kept) == OK
+    assert runtime.tokens.get(kept).jwk is runtime.jwks.keys["ec-1"]
