@@ -11,6 +11,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
@@ -29,6 +30,7 @@ from schema.contact import Contact
 from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit
 from schema.documents import DocumentsMutation
+from schema.extension_runner import CachedHooksRunner
 from schema.guards import (
     AuthenticationGuard,
     QuietExecutionContext,
@@ -126,6 +128,12 @@ class ContactGraphSchema(strawberry.federation.Schema):
                     extensions={"code": "BAD_USER_INPUT"},
                 )
         return super().entities_resolver(info, representations)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Hooks looked up once per extension class (``schema/extension_runner.py``)."""
+        return CachedHooksRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -7,6 +7,7 @@ hooks, and hands the schema and the resolvers only hooks (``schema.build``'s
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 
@@ -28,6 +29,7 @@ from server.settings import Settings
 from server.tracing import Tracing, federated_trace_extensions, tracing_for
 
 log = get_logger("contact_graph.requests")
+_REQUEST_LINES = logging.getLogger("contact_graph.requests")
 
 
 def outcome_of(result: object) -> str:
@@ -101,6 +103,8 @@ class OperationWatch(SchemaExtension):
             admit = bool(getattr(context.context, "authenticated", False))
             label = self.metrics.operations.label(context.operation_name, admit=admit)
             self.metrics.operation_done(label, outcome, seconds, tally)
+        if not _REQUEST_LINES.isEnabledFor(logging.INFO):
+            return  # the line would be dropped: skip building it (structlog's processors)
         log.info(
             "graphql subscription ended" if self.live else "graphql operation",
             operation_type=self.kind,

@@ -1,0 +1,78 @@
+"""What a cached tiny operation pays before and around execution: nothing worked out again
+per request that was worked out once (bench/cheap.py measures it; nothing here times it)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from support import Tenant
+
+from schema.extension_runner import CachedHooksRunner
+from server import observability
+
+TYPENAME = {"query": "{ __typename }"}
+
+
+async def test_extension_hooks_are_inspected_once_per_class(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strawberry asks ``inspect`` about every hook of every extension of every request;
+    ours asks once per (extension class, step). The hooks still all run: the cost
+    extension's figure is in the answer."""
+    response = await tenant.client.post("/graphql", json=TYPENAME)  # the classes are seen
+    assert response.json()["extensions"]["cost"]["requested"] == 0
+    asked: list[object] = []
+    for name in ("isgeneratorfunction", "isasyncgenfunction"):
+        real = getattr(inspect, name)
+
+        def counting(fn: object, real: Any = real) -> bool:
+            asked.append(fn)
+            return bool(real(fn))
+
+        monkeypatch.setattr(inspect, name, counting)
+    response = await tenant.client.post("/graphql", json=TYPENAME)
+    assert response.json()["data"] == {"__typename": "Query"}
+    assert response.json()["extensions"]["cost"]["requested"] == 0
+    assert asked == []
+
+
+def test_the_schema_runs_its_extensions_with_the_cached_runner(app: Starlette) -> None:
+    schema = app.state.runtime.schema
+    assert isinstance(schema.create_extensions_runner(None, []), CachedHooksRunner)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, event: str, **_: object) -> None:
+        self.lines.append(event)
+
+
+async def test_the_operation_line_is_not_built_below_its_level(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At WARNING the request line is dropped anyway: it is not built (structlog runs its
+    processors before the standard library looks at the level)."""
+    recorder = Recorder()
+    monkeypatch.setattr(observability, "log", recorder)
+    logger = logging.getLogger("contact_graph.requests")
+    monkeypatch.setattr(logger, "level", logging.WARNING)
+    logger.manager._clear_cache()  # type: ignore[attr-defined]
+    await post(tenant.client)
+    assert recorder.lines == []
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    logger.manager._clear_cache()  # type: ignore[attr-defined]
+    await post(tenant.client)
+    assert recorder.lines == ["graphql operation"]
+    logger.manager._clear_cache()  # type: ignore[attr-defined]
+
+
+async def post(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json=TYPENAME)
+    assert response.json()["data"] == {"__typename": "Query"}
