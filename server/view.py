@@ -124,7 +124,8 @@ class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
                 query = self.persisted.resolve(request_data.query, request_data.extensions)
             except GraphQLError as error:
                 return RequestError(data=None, errors=[error])
-            request_data = dataclasses.replace(request_data, query=query)
+            if query is not request_data.query:  # a persisted query's hash: its text
+                request_data = dataclasses.replace(request_data, query=query)
         return await super().execute_operation(
             request=request,
             request_adapter=request_adapter,

@@ -73,6 +73,35 @@ async def test_the_operation_line_is_not_built_below_its_level(
     logger.manager._clear_cache()  # type: ignore[attr-defined]
 
 
-async def post(client: httpx.AsyncClient) -> None:
-    response = await client.post("/graphql", json=TYPENAME)
-    assert response.json()["data"] == {"__typename": "Query"}
+async def post(client: httpx.AsyncClient, document: dict[str, str] = TYPENAME) -> None:
+    response = await client.post("/graphql", json=document)
+    assert response.json()["data"] == {"__typename": "Query"}, response.text
+
+
+async def test_a_cached_document_is_neither_parsed_nor_validated_again(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second request of a document finds it parsed and validated (schema/parsing.py):
+    neither graphql-core's parser nor its validator, nor strawberry's own, runs again."""
+    import graphql
+    import strawberry.schema.schema as strawberry_schema
+
+    from schema import parsing
+
+    document = {"query": "query Cached { __typename }", "operationName": "Cached"}
+    await post(tenant.client, document)
+    calls: list[str] = []
+
+    def refuse(name: str) -> Any:
+        def called(*_: object, **__: object) -> None:
+            calls.append(name)
+            raise AssertionError(f"{name} ran again")
+
+        return called
+
+    for module in (parsing, graphql, strawberry_schema):
+        for name in ("parse", "validate", "validate_document"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, refuse(f"{module.__name__}.{name}"))
+    await post(tenant.client, document)
+    assert calls == []
