@@ -30,23 +30,25 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 
 Kind = Literal["none", "generator", "async generator", "callable"]
 _KINDS: dict[tuple[type[SchemaExtension], str], tuple[Kind, Any]] = {}
-_NONE: Final = ("none", None)
+_NONE: Final[tuple[Kind, Any]] = ("none", None)
 
 
 def _kind(extension: SchemaExtension, hook_name: str, default: object) -> tuple[Kind, Any]:
     key = (type(extension), hook_name)
-    found = _KINDS.get(key)
-    if found is None:
-        hook = getattr(type(extension), hook_name)
-        if hook is default:
-            found = _NONE
-        elif inspect.isgeneratorfunction(hook):
-            found = ("generator", hook)
-        elif inspect.isasyncgenfunction(hook):
-            found = ("async generator", hook)
-        else:
-            found = ("callable", hook)
-        _KINDS[key] = found
+    cached = _KINDS.get(key)
+    if cached is not None:
+        return cached
+    hook = getattr(type(extension), hook_name)
+    found: tuple[Kind, Any]
+    if hook is default:
+        found = _NONE
+    elif inspect.isgeneratorfunction(hook):
+        found = ("generator", hook)
+    elif inspect.isasyncgenfunction(hook):
+        found = ("async generator", hook)
+    else:
+        found = ("callable", hook)
+    _KINDS[key] = found
     return found
 
 

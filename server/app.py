@@ -24,8 +24,8 @@ from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
-from server.files import file_routes, file_store_for
 from server.auth import VerifiedTokens
+from server.files import file_routes, file_store_for
 from server.gateway import payment_gateway_for
 from server.graphiql import graphiql_assets_route
 from server.jwks import JWKSKeys

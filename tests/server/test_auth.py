@@ -225,7 +225,8 @@ async def test_only_verified_tokens_are_cached_and_the_cache_is_bounded(tenant: 
     for token in (a, b, a, c):  # `a` used again after `b`: `b` is the least recently used
         await authenticate_header(bearer(token), tenant.settings, None, tokens)
     assert len(tokens) == 2
-    assert tokens.get(a) is not None and tokens.get(c) is not None
+    assert tokens.get(a) is not None
+    assert tokens.get(c) is not None
     assert tokens.get(b) is None
     none_kept = VerifiedTokens(capacity=0)
     await authenticate_header(bearer(a), tenant.settings, None, none_kept)
