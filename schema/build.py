@@ -28,7 +28,7 @@ from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
 from schema.contact_change import ContactChangeMutation
-from schema.cost import CostLimit
+from schema.cost import CostLimit, CostMemo
 from schema.documents import DocumentsMutation
 from schema.extension_runner import CachedHooksRunner
 from schema.guards import (
@@ -181,6 +181,7 @@ def build_schema(
         max_length=limits.max_query_length,
         hide_suggestions=hide_suggestions,
     )
+    costs = CostMemo()  # like `documents`: this schema's, shared by its requests
     schema = ContactGraphSchema(
         query=merge_roots("Query", QUERIES, "Read the contact record and what hangs off it."),
         mutation=merge_roots(
@@ -206,7 +207,7 @@ def build_schema(
             # the validation step, in this order: validation's errors, then the cost and
             # the variables' size, then what the variables and literals hold
             lambda: CheckedDocuments(documents),
-            lambda: CostLimit(limits.max_query_cost, limits.max_variable_values),
+            lambda: CostLimit(limits.max_query_cost, limits.max_variable_values, costs),
             StorableInputGuard,
             lambda: MaskErrorsWithRequestId(
                 should_mask_error=is_unexpected, error_message=MASKED_MESSAGE

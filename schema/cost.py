@@ -25,6 +25,7 @@ So `contacts(first: 50) { edges { node { id phones { number } } } }` costs
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -196,6 +197,38 @@ def count_values(value: object, limit: int) -> int:
     return count
 
 
+class CostMemo:
+    """The costs of operations that declare no variables -- nothing can change them -- by
+    document text and operation name, least recently used forgotten first: a cached
+    ``{ __typename }`` is not walked again. An operation with variables is costed every
+    time (``first: $first`` is a different cost for every page size)."""
+
+    def __init__(self, capacity: int = 1_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[str, str | None], int | None] = OrderedDict()
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> int | None:
+        key = (query, operation_name) if query is not None else None
+        if key is not None and key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        cost = operation_cost(schema, document, operation_name, variables)
+        if key is not None and cost is not None:
+            operation = get_operation_ast(document, operation_name)
+            if operation is not None and not operation.variable_definitions:
+                self._entries[key] = cost
+                while len(self._entries) > self.capacity:
+                    self._entries.popitem(last=False)
+        return cost
+
+
 class CostLimit(SchemaExtension):
     """Refuses, before any resolver runs, an operation whose variables hold more than
     ``max_variable_values`` values (VARIABLES_TOO_LARGE: coercing 100,000 list items takes
@@ -206,9 +239,12 @@ class CostLimit(SchemaExtension):
     a valid document is costed) and before the guards that walk the variables; a refusal
     is a pre-execution error, answered alike over HTTP and websockets."""
 
-    def __init__(self, max_cost: int, max_variable_values: int) -> None:
+    def __init__(
+        self, max_cost: int, max_variable_values: int, memo: CostMemo | None = None
+    ) -> None:
         self.max_cost = max_cost
         self.max_variable_values = max_variable_values
+        self.memo = memo or CostMemo(capacity=0)
         self.cost: int | None = None
 
     def on_validate(self) -> Iterator[None]:
@@ -225,7 +261,9 @@ class CostLimit(SchemaExtension):
                 f"the variables hold more than {self.max_variable_values} values",
                 extensions={"code": "VARIABLES_TOO_LARGE", "limit": self.max_variable_values},
             )
-        self.cost = operation_cost(ctx.schema._schema, document, ctx.operation_name, ctx.variables)
+        self.cost = self.memo.cost(
+            ctx.schema._schema, ctx.query, document, ctx.operation_name, ctx.variables
+        )
         if self.cost is not None and self.cost > self.max_cost:
             return GraphQLError(
                 f"the query costs {self.cost}; at most {self.max_cost} is allowed (a list "

@@ -105,3 +105,32 @@ async def test_a_cached_document_is_neither_parsed_nor_validated_again(
                 monkeypatch.setattr(module, name, refuse(f"{module.__name__}.{name}"))
     await post(tenant.client, document)
     assert calls == []
+
+
+async def test_the_cost_of_an_operation_without_variables_is_worked_out_once(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable-free operation's cost cannot change: it is not walked again. One with
+    variables is costed every time (its cost follows them)."""
+    from schema import cost
+
+    paged = "query Paged($first: Int) { contacts(first: $first) { edges { node { id } } } }"
+    sizes = {}
+    for first in (1, 50):
+        body = await tenant.raw(paged, {"first": first}, tenant.admin)
+        sizes[first] = body["extensions"]["cost"]["requested"]
+    assert sizes == {1: 3, 50: 101}
+    await post(tenant.client)
+    walked: list[object] = []
+    real = cost.operation_cost
+
+    def counting(*args: Any) -> int | None:
+        walked.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(cost, "operation_cost", counting)
+    response = await tenant.client.post("/graphql", json=TYPENAME)
+    assert response.json()["extensions"]["cost"] == {"requested": 0, "limit": 1_000_000}
+    assert walked == []
+    assert (await tenant.raw(paged, {"first": 20}, tenant.admin))["extensions"]["cost"]["requested"] == 41
+    assert len(walked) == 1
