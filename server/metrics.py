@@ -89,6 +89,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.operations = OperationLabels(max_operations)
+        self._series: dict[tuple[str, str], tuple[Counter, Histogram, Histogram, Histogram]] = {}
+        """Each (operation label, outcome)'s series: bounded as the labels are."""
         self.requests = Counter(
             "contact_graph_graphql_requests",
             "GraphQL queries and mutations (HTTP or websocket), by operation and outcome",
@@ -164,10 +166,20 @@ class Metrics:
     # -- the operations (server/observability.py) ----------------------------------------
 
     def operation_done(self, label: str, outcome: str, seconds: float, sql: SqlTally) -> None:
-        self.requests.labels(label, outcome).inc()
-        self.duration.labels(label).observe(seconds)
-        self.request_statements.labels(label).observe(sql.statements)
-        self.request_sql_seconds.labels(label).observe(sql.seconds)
+        series = self._series.get((label, outcome))
+        if series is None:  # `labels()` takes a lock and builds its key: once per pair
+            series = (
+                self.requests.labels(label, outcome),
+                self.duration.labels(label),
+                self.request_statements.labels(label),
+                self.request_sql_seconds.labels(label),
+            )
+            self._series[(label, outcome)] = series
+        requests, duration, statements, sql_seconds = series
+        requests.inc()
+        duration.observe(seconds)
+        statements.observe(sql.statements)
+        sql_seconds.observe(sql.seconds)
 
     # -- live subscriptions (resolvers/observers.py) -------------------------------------
 

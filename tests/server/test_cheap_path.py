@@ -132,5 +132,31 @@ async def test_the_cost_of_an_operation_without_variables_is_worked_out_once(
     response = await tenant.client.post("/graphql", json=TYPENAME)
     assert response.json()["extensions"]["cost"] == {"requested": 0, "limit": 1_000_000}
     assert walked == []
-    assert (await tenant.raw(paged, {"first": 20}, tenant.admin))["extensions"]["cost"]["requested"] == 41
+    assert (await tenant.raw(paged, {"first": 20}, tenant.admin))["extensions"]["cost"][
+        "requested"
+    ] == 41
     assert len(walked) == 1
+
+
+async def test_an_operations_series_are_looked_up_once(
+    tenant: Tenant, app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request counter and histograms of one (operation, outcome) are found once, not by
+    ``labels()`` (a lock and a key) on every request; the counts still add up."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    metrics = app.state.observability.metrics
+    await post(tenant.client)
+    before = metrics.requests.labels("anonymous", "ok")._value.get()
+    looked_up: list[object] = []
+    real = MetricWrapperBase.labels
+
+    def counting(self: MetricWrapperBase, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MetricWrapperBase, "labels", counting)
+    await post(tenant.client)
+    assert looked_up == []
+    monkeypatch.undo()
+    assert metrics.requests.labels("anonymous", "ok")._value.get() == before + 1
