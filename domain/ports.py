@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from domain.smart_lists import SmartList
     from domain.tasks import Task
     from domain.viewer import Viewer
+    from domain.webhooks import WebhookDelivery, WebhookEndpoint
     from domain.workflows import WorkflowEnrollment
 
 
@@ -353,6 +354,29 @@ class AppointmentRepository(Protocol):
         """Raises ConcurrencyConflict if it changed since it was read."""
 
 
+class WebhookRepository(Protocol):
+    """A location's webhook endpoints and the admin's writes to their deliveries (the
+    delivery worker has its own queries, ``persistence/webhook_queue.py``)."""
+
+    async def endpoint(self, location_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+    async def count(self, location_id: str) -> int: ...
+
+    async def add(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def save(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def delete(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def log_position(self) -> int:
+        """The newest committed event's sequence (0 for an empty log)."""
+
+    async def delivery(self, location_id: str, delivery_id: str) -> WebhookDelivery | None: ...
+
+    async def redeliver(self, delivery: WebhookDelivery) -> None:
+        """Store its new status and times (a worker's lease on it stays)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -407,6 +431,9 @@ class UnitOfWork(Protocol):
 
     @property
     def records(self) -> RecordRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def record(self, event: ContactEvent) -> None: ...
 

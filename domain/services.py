@@ -45,6 +45,8 @@ class Services:
     max_file_bytes: int = MAX_FILE_BYTES
     pictures: PictureTools | None = None
     """Image processing, the social picture fetch and background work (domain/pictures.py)."""
+    webhooks_allow_http: bool = False
+    """Development only: webhook endpoints may be http:// URLs."""
 
 
 def _not_found(*path: str) -> DomainError:

@@ -24,6 +24,7 @@ from persistence.repositories import SqlContactRepository, SqlCustomFieldReposit
 from persistence.smart_lists import SqlSmartListRepository
 from persistence.tables import CONTACT, EVENT
 from persistence.tasks import SqlTaskRepository
+from persistence.webhooks import SqlWebhookRepository
 from persistence.workflows import SqlWorkflowRepository
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     associations: SqlAssociationRepository
     records: SqlRecordRepository
     documents: SqlDocumentRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.associations = SqlAssociationRepository(self._conn)
         self.records = SqlRecordRepository(self._conn)
         self.documents = SqlDocumentRepository(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn)
         return self
 
     async def __aexit__(
