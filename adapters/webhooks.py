@@ -84,7 +84,8 @@ class WebhookSender:
                 headers=signed_headers(secret, msg_id, at, data),
                 content=data.encode(),
             )
-            response = await self._client.send(request)
+            response = await self._client.send(request, stream=True)
+            await response.aclose()  # the answer's body is never read: only its status
         except OutboundRefused as exc:
             return result(None, f"refused: {exc}")
         except httpx.TimeoutException as exc:

@@ -155,9 +155,7 @@ def check_url(url: str, allow_http: bool, *path: str) -> str:
     if not parts.hostname:
         raise DomainError.single(ErrorCode.INVALID_VALUE, "the URL has no host", *path)
     if parts.username is not None or parts.password is not None:
-        raise DomainError.single(
-            ErrorCode.INVALID_VALUE, "no user or password in the URL", *path
-        )
+        raise DomainError.single(ErrorCode.INVALID_VALUE, "no user or password in the URL", *path)
     if any(c.isspace() or ord(c) < 32 for c in url):
         raise DomainError.single(ErrorCode.INVALID_VALUE, "no spaces in the URL", *path)
     return url
@@ -174,7 +172,9 @@ def check_event_kinds(kinds: Sequence[str] | None, *path: str) -> tuple[EventKin
         try:
             found.add(EventKind(raw))
         except ValueError:
-            errors.append(UserError(ErrorCode.INVALID_VALUE, f"no event kind {raw!r}", (*path, str(i))))
+            errors.append(
+                UserError(ErrorCode.INVALID_VALUE, f"no event kind {raw!r}", (*path, str(i)))
+            )
     if errors:
         raise DomainError(errors)
     if not found:

@@ -42,6 +42,7 @@ from loaders.smart_lists import (
     SmartListByIdLoader,
 )
 from loaders.tasks import tasks_count_loader, tasks_page_loader
+from loaders.webhooks import DeliveryCountLoader, DeliveryPagesLoader, LatestAttemptsLoader
 from loaders.workflows import workflows_count_loader, workflows_page_loader
 from persistence import queries
 from persistence.mappers import (
@@ -142,6 +143,9 @@ class Loaders:
         self.documents = documents_page_loader(engine)
         self.documents_count = documents_count_loader(engine)
         self.document = DocumentByIdLoader(engine, viewer.location_id)
+        self.webhook_deliveries = DeliveryPagesLoader(engine)
+        self.webhook_deliveries_count = DeliveryCountLoader(engine)
+        self.webhook_attempts = LatestAttemptsLoader(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -3,9 +3,10 @@ pages the API lists (the delivery worker's queries are in ``persistence/webhook_
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.events import EventKind
@@ -94,6 +95,14 @@ def attempt_from_row(r: RowLike) -> WebhookAttempt:
     )
 
 
+def delivery_filter(statuses: Hashable) -> ColumnElement[bool]:
+    """``statuses``: a tuple of DeliveryStatus, or None for every delivery."""
+    if statuses is None:
+        return true()
+    assert isinstance(statuses, tuple)
+    return WD.status.in_([s.value for s in statuses])
+
+
 async def endpoint_page(conn: AsyncConnection, location_id: str, request: PageRequest) -> Page:
     """A page of the location's endpoints, oldest first (at most MAX_ENDPOINTS in all)."""
     rows = select(WEBHOOK_ENDPOINT).where(WE.location_id == location_id)
@@ -145,9 +154,7 @@ class SqlWebhookRepository:
         return int((await self.conn.execute(stmt)).scalar_one())
 
     async def delivery(self, location_id: str, delivery_id: str) -> WebhookDelivery | None:
-        stmt = select(WEBHOOK_DELIVERY).where(
-            WD.location_id == location_id, WD.id == delivery_id
-        )
+        stmt = select(WEBHOOK_DELIVERY).where(WD.location_id == location_id, WD.id == delivery_id)
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else delivery_from_row(row)
 

@@ -33,6 +33,7 @@ from server.pictures import picture_fetcher_for, picture_tools_for
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.view import ContactGraphView
+from server.webhooks import webhook_sender_for, webhook_worker_for
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -121,6 +122,11 @@ def create_app(
         fetcher = picture_fetcher_for(settings)
         await fetcher.start()
         background = BackgroundTasks()
+        sender = webhook_sender_for(settings)
+        await sender.start()
+        webhooks = webhook_worker_for(settings, engine, sender)
+        if settings.webhooks_worker:
+            webhooks.start()
         runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -133,6 +139,7 @@ def create_app(
             dev_token=dev_token if settings.environment != "production" else None,
             jwks=await _jwks_for(settings),
             live_observer=watch.live_observer,
+            webhooks=webhooks,
         )
         app.state.observability = watch  # tests read the metrics and spans through this
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -146,6 +153,8 @@ def create_app(
         try:
             yield
         finally:
+            await webhooks.stop()  # a send cut short is sent again once its lease expires
+            await sender.stop()
             await background.stop()  # its jobs use the store and the database
             await fetcher.stop()
             await files.stop()

@@ -104,4 +104,5 @@ class Context:
             phone_region=runtime.settings.phone_region,
             max_file_bytes=runtime.settings.max_upload_bytes,
             pictures=runtime.pictures,
+            webhooks_allow_http=runtime.settings.webhooks_allow_http,
         )

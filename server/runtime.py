@@ -17,6 +17,7 @@ from server.settings import Settings
 
 if TYPE_CHECKING:
     from schema.build import ContactGraphSchema
+    from server.webhook_worker import WebhookWorker
 
 
 @dataclass
@@ -36,3 +37,6 @@ class Runtime:
     """Public keys for RS/ES/PS tokens, when CONTACT_GRAPH_JWKS_URL is set."""
     live_observer: LiveObserver = field(default_factory=NoObserver)
     """Told of live deliveries and broker gaps (the metrics, ``server/metrics.py``)."""
+    webhooks: WebhookWorker | None = None
+    """The webhook delivery worker; running unless CONTACT_GRAPH_WEBHOOKS_WORKER is off
+    (tests start it, or call ``run_once``)."""

@@ -102,6 +102,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         environment="test",
         graphiql=False,
         files_dir=tmp_path_factory.mktemp("files"),
+        webhooks_worker=False,  # tests that deliver start one of their own
         _env_file=None,
     )
 
