@@ -46,6 +46,7 @@ from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
 from schema.tasks import TasksMutation
+from schema.webhooks import WebhooksMutation, WebhooksQuery
 from schema.workflows import WorkflowsMutation
 
 QUERIES: tuple[type, ...] = (
@@ -53,6 +54,7 @@ QUERIES: tuple[type, ...] = (
     SmartListsQuery,
     CalendarsQuery,
     AssociationsQuery,
+    WebhooksQuery,
 )
 """Each tab's root fields, merged into one Query, one Mutation and one Subscription type."""
 MUTATIONS: tuple[type, ...] = (
@@ -67,6 +69,7 @@ MUTATIONS: tuple[type, ...] = (
     AppointmentsMutation,
     AssociationsMutation,
     DocumentsMutation,
+    WebhooksMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)
