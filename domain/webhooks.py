@@ -119,7 +119,7 @@ class RetryPolicy:
 
     def delay(self, failed_attempts: int) -> float:
         wait = wait_exponential_jitter(
-            initial=self.initial, max=self.max_delay, jitter=self.initial
+            multiplier=self.initial, max=self.max_delay, jitter=self.initial
         )
         state = RetryCallState(Retrying(), None, (), {})
         state.attempt_number = max(1, failed_attempts)

@@ -59,7 +59,7 @@ class DeliveryCountLoader(SqlLoader[tuple[str, Hashable], int]):
                 .where(WD.endpoint_id.in_(ids), delivery_filter(f))
                 .group_by(WD.endpoint_id)
             )
-            counts: dict[str, int] = dict((await conn.execute(stmt)).tuples().all())
+            counts: dict[str, int] = {e: n for e, n in (await conn.execute(stmt)).all()}
             out.update({(i, f): counts.get(i, 0) for i in ids})
         return out
 

@@ -213,8 +213,13 @@ class WebhookEndpointUpdateInput:
         )
 
 
-@strawberry.input(description="Which endpoint.")
-class WebhookEndpointIdInput:
+@strawberry.input(description="Which endpoint to delete.")
+class WebhookEndpointDeleteInput:
+    id: strawberry.ID = strawberry.field(description="The endpoint.")
+
+
+@strawberry.input(description="Which endpoint gets a new secret.")
+class WebhookEndpointSecretRotateInput:
     id: strawberry.ID = strawberry.field(description="The endpoint.")
 
 
@@ -253,8 +258,9 @@ class WebhookEndpointDeletePayload(WebhookEndpointMutationPayload):
 @strawberry.type(description="An endpoint with its signing secret, shown this once.")
 class WebhookEndpointSecretPayload(WebhookEndpointMutationPayload):
     secret: str | None = strawberry.field(
+        default=None,
         description="The signing secret (`whsec_` + base64): keep it now, it is never shown "
-        "again. Verify deliveries with it (any Standard Webhooks library). Null on error."
+        "again. Verify deliveries with it (any Standard Webhooks library). Null on error.",
     )
 
     @classmethod
@@ -332,7 +338,7 @@ class WebhooksMutation:
         f"the old one signs nothing from now on. {_ADMINS}"
     )
     async def webhook_endpoint_secret_rotate(
-        self, info: Info, input: InputArg[WebhookEndpointIdInput]
+        self, info: Info, input: InputArg[WebhookEndpointSecretRotateInput]
     ) -> WebhookEndpointSecretRotatePayload:
         outcome = await r.rotate_secret(info, str(input.id))
         return WebhookEndpointSecretRotatePayload.with_secret(outcome)
@@ -341,7 +347,7 @@ class WebhooksMutation:
         description=f"Delete an endpoint with its deliveries; NOT_FOUND once it is gone. {_ADMINS}"
     )
     async def webhook_endpoint_delete(
-        self, info: Info, input: InputArg[WebhookEndpointIdInput]
+        self, info: Info, input: InputArg[WebhookEndpointDeleteInput]
     ) -> WebhookEndpointDeletePayload:
         return WebhookEndpointDeletePayload.from_outcome(await r.delete(info, str(input.id)))
 

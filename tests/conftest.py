@@ -103,6 +103,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         graphiql=False,
         files_dir=tmp_path_factory.mktemp("files"),
         webhooks_worker=False,  # tests that deliver start one of their own
+        webhooks_allow_http=True,  # receivers are http://127.0.0.1 (test_webhook_rules: https)
         _env_file=None,
     )
 

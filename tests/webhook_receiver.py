@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from live_servers import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-
-from live_servers import free_port
 
 
 @dataclass
@@ -72,7 +71,8 @@ class Receiver:
     def bodies(self, path: str | None = None) -> list[Any]:
         return [r.json for r in self.received if path is None or r.path == path]
 
-    async def wait_for(self, check: Callable[[], bool], timeout: float = 15.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not check():
+    async def wait_for(self, check: Callable[[], bool], seconds: float = 15.0) -> None:
+        """Poll ``check`` (what the worker, another task, makes true) until it holds."""
+        async with asyncio.timeout(seconds):
+            while not check():  # noqa: ASYNC110 - a condition over several tasks' state
                 await asyncio.sleep(0.02)
