@@ -57,20 +57,29 @@ class WebhookWorker:
         # a lease outlives the request's timeout (connect, write, read) with room to spare
         self.lease_for = timedelta(seconds=sender.timeout * 4 + 30)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=self.owner)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let the round in progress finish (its sends and their results stored) for up to
+        ``grace`` seconds, then cancel it: a send cut short goes out again once its lease
+        has run out."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        if task is None:
+            return
+        self._stopping.set()
+        _done, left = await asyncio.wait([task], timeout=grace)
+        for pending in left:
+            pending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await pending
+        self._stopping = asyncio.Event()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 busy = await self.run_once()
             except asyncio.CancelledError:
@@ -79,7 +88,8 @@ class WebhookWorker:
                 log.exception("webhook worker round failed")
                 busy = False
             if not busy:
-                await asyncio.sleep(self.poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
 
     async def run_once(self) -> bool:
         """One round: scan, lease, send. True when there may be more to do at once."""
