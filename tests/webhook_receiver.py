@@ -35,8 +35,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     status: int = 200
     """What every request is answered with."""
-    delay: float = 0.0
-    """Seconds each request waits before it is answered."""
+    delay: float | Callable[[Any], float] = 0.0
+    """Seconds each request waits before it is answered (or a function of its JSON body)."""
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -45,8 +45,9 @@ class Receiver:
 
     async def _hook(self, request: Request) -> Response:
         body = await request.body()
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        delay = self.delay(json.loads(body)) if callable(self.delay) else self.delay
+        if delay:
+            await asyncio.sleep(delay)
         self.received.append(Received(request.url.path, dict(request.headers), body))
         return Response(status_code=self.status)
 
