@@ -18,6 +18,7 @@ from domain.services import Services
 from domain.viewer import Role
 from domain.webhooks import MAX_ENDPOINTS, EndpointPatch
 from domain.webhooks import create_endpoint as create_in_domain
+from persistence.db import StatementCounter
 from persistence.uow import SqlUnitOfWork
 from persistence.webhook_queue import scan_events
 
@@ -197,3 +198,26 @@ async def test_deliveries_page_and_filter(hooks: Tenant, engine: AsyncEngine) ->
     }
     none = await hooks.gql(query, {"id": endpoint_id, "filter": {"statuses": ["DELIVERED"]}})
     assert none["webhookEndpoint"]["deliveries"]["totalCount"] == 0
+
+
+ENDPOINTS_DEEP = """{ webhookEndpoints(first: 20) { totalCount edges { node { id
+  deliveries(first: 5) { totalCount edges { node { id type attempts { statusCode } } } } } } } }"""
+
+
+async def test_endpoints_with_deliveries_and_attempts_cost_the_same_for_one_or_many(
+    hooks: Tenant, engine: AsyncEngine
+) -> None:
+    async def statements() -> int:
+        with StatementCounter(engine) as counter:
+            await hooks.gql(ENDPOINTS_DEEP)
+        return counter.count
+
+    await create_endpoint(hooks, URL)
+    await hooks.create_contact(firstName="Counted")
+    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    one = await statements()
+    for i in range(4):
+        await create_endpoint(hooks, f"{URL}/{i}")
+    await hooks.create_contact(firstName="Counted again")
+    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    assert await statements() == one
