@@ -20,7 +20,7 @@ from domain.contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
 from domain.custom_fields import CustomFieldDefinition, check_value
 from domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
-from domain.ports import Clock, FileStore, UnitOfWork
+from domain.ports import Clock, FileStore, PaymentGateway, UnitOfWork
 from domain.viewer import Viewer
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ class Services:
     """Image processing, the social picture fetch and background work (domain/pictures.py)."""
     webhooks_allow_http: bool = False
     """Development only: webhook endpoints may be http:// URLs."""
+    payments: PaymentGateway | None = None
+    """The card processor (Stripe); None: the Payments tab's writes are refused."""
 
 
 def _not_found(*path: str) -> DomainError:

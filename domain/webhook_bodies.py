@@ -85,6 +85,20 @@ WEBHOOK_TYPES: Mapping[EventKind, WebhookType] = _types(
     (K.DOCUMENT_MOVED, "document.moved", "a document moved to another folder"),
     (K.DOCUMENT_DELETED, "document.deleted", "a document was deleted"),
     (K.PICTURE_CHANGED, "picture.changed", "the profile picture was set, replaced or removed"),
+    (K.PAYMENT_METHOD_ADDED, "payment_method.added", "a card was saved on the contact"),
+    (K.PAYMENT_METHOD_UPDATED, "payment_method.updated", "a saved card's label changed"),
+    (K.PAYMENT_METHOD_REMOVED, "payment_method.removed", "a saved card was deleted"),
+    (K.PAYMENT_SUCCEEDED, "payment.succeeded", "a charge succeeded"),
+    (K.PAYMENT_FAILED, "payment.failed", "a charge was declined or failed"),
+    (K.PAYMENT_ACTION_REQUIRED, "payment.action_required", "a charge awaits authentication"),
+    (K.SUBSCRIPTION_CREATED, "subscription.created", "a subscription was scheduled"),
+    (K.SUBSCRIPTION_UPDATED, "subscription.updated", "its status or next bill date changed"),
+    (K.SUBSCRIPTION_CANCELED, "subscription.canceled", "a subscription was cancelled"),
+    (K.INVOICE_CREATED, "invoice.created", "an invoice was drafted"),
+    (K.INVOICE_UPDATED, "invoice.updated", "a draft invoice's items, discounts or terms changed"),
+    (K.INVOICE_SENT, "invoice.sent", "an invoice was sent (by email or SMS)"),
+    (K.INVOICE_PAID, "invoice.paid", "an invoice was paid"),
+    (K.INVOICE_VOIDED, "invoice.voided", "an invoice was voided"),
 )
 """One entry per EventKind: a new kind needs its line here (tests/domain/test_webhook_bodies.py)."""
 

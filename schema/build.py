@@ -26,6 +26,7 @@ from schema.associations import (
 from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
+from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit
 from schema.documents import DocumentsMutation
 from schema.guards import (
@@ -38,10 +39,12 @@ from schema.guards import (
 )
 from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
+from schema.invoices import InvoicesMutation
 from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
+from schema.payments import PaymentsMutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
@@ -70,6 +73,9 @@ MUTATIONS: tuple[type, ...] = (
     AssociationsMutation,
     DocumentsMutation,
     WebhooksMutation,
+    PaymentsMutation,
+    InvoicesMutation,
+    ContactChangeMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)

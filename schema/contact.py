@@ -24,7 +24,9 @@ from schema.common import AfterArg, FirstArg
 from schema.documents import ContactDocumentsFields
 from schema.enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from schema.interactions import ContactInteractionsFields
+from schema.invoices import ContactInvoicesFields
 from schema.notes import ContactNotesFields
+from schema.payments import ContactPaymentsFields
 from schema.pictures import ContactPicture
 from schema.smart_lists import ContactNavigationFields
 from schema.tasks import ContactTasksFields
@@ -156,6 +158,8 @@ class Contact(
     ContactAssociationsFields,
     ContactActivityFields,
     ContactDocumentsFields,
+    ContactPaymentsFields,
+    ContactInvoicesFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")
@@ -170,6 +174,11 @@ class Contact(
     website: str | None = strawberry.field(description="Website (General Info).")
     created_at: datetime = strawberry.field(description="When the contact was created.")
     updated_at: datetime = strawberry.field(description="When anything on it last changed.")
+    version: int = strawberry.field(
+        description="Grows with every change to the contact's own record (fields, phones, "
+        "emails, tags, owner, followers, DND, custom fields); not with its tabs' items. Pass "
+        "it as contactChange's `expectedVersion` to refuse a change made on stale data."
+    )
     archived_at: datetime | None = strawberry.field(
         description="When it was archived; archived contacts are left out of `contacts` "
         "unless asked for."
@@ -198,6 +207,7 @@ class Contact(
             website=p.website,
             created_at=c.created_at,
             updated_at=c.updated_at,
+            version=c.version,
             archived_at=c.archived_at,
             owner=User(id=strawberry.ID(c.owner_id)) if c.owner_id else None,
             picture=ContactPicture.from_domain(c),

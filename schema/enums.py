@@ -131,6 +131,8 @@ graphql_enum(
         ErrorCode.UNKNOWN_OPTION: "Not one of the custom field's options.",
         ErrorCode.FORBIDDEN: "The viewer may see this but not change it (e.g. admin only).",
         ErrorCode.CONFLICT: "Others kept changing the contact at the same time; try again.",
+        ErrorCode.VERSION_CONFLICT: "The contact changed since the client read it: its "
+        "`version` is not the `expectedVersion` given. Nothing was written; read it again.",
         ErrorCode.SLOT_UNAVAILABLE: "The time is not a free slot of the calendar (any more).",
         ErrorCode.IN_USE: "Still used by other records, so it cannot be deleted.",
         ErrorCode.FILE_TOO_LARGE: "A file has more bytes than allowed where it was sent "
@@ -142,6 +144,13 @@ graphql_enum(
         "bomb is refused before it is decoded); the message gives the limit.",
         ErrorCode.INVALID_IMAGE: "An image of an allowed type whose data cannot be decoded "
         "(truncated or corrupt).",
+        ErrorCode.CARD_DECLINED: "The card was declined; the message names the decline code "
+        "(the payload lists the other saved cards to try).",
+        ErrorCode.PAYMENT_REFUSED: "The payment provider refused the request (an unknown or "
+        "unusable payment method, invalid parameters).",
+        ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE: "The payment provider did not answer, or payments "
+        "are not configured: try again with the same idempotency key.",
+        ErrorCode.IDEMPOTENCY_KEY_REUSED: "The idempotency key was used for a different charge.",
     },
     name="UserErrorCode",
 )
@@ -199,6 +208,20 @@ graphql_enum(
         EventKind.DOCUMENT_MOVED: "A document moved to another folder.",
         EventKind.DOCUMENT_DELETED: "A document was deleted.",
         EventKind.PICTURE_CHANGED: "The profile picture was set, replaced or removed.",
+        EventKind.PAYMENT_METHOD_ADDED: "A card was saved on the contact.",
+        EventKind.PAYMENT_METHOD_UPDATED: "A saved card's label changed.",
+        EventKind.PAYMENT_METHOD_REMOVED: "A saved card was deleted.",
+        EventKind.PAYMENT_SUCCEEDED: "A charge succeeded.",
+        EventKind.PAYMENT_FAILED: "A charge was declined or failed.",
+        EventKind.PAYMENT_ACTION_REQUIRED: "A charge waits for the card holder to authenticate.",
+        EventKind.SUBSCRIPTION_CREATED: "A subscription was scheduled.",
+        EventKind.SUBSCRIPTION_UPDATED: "A subscription's status or next bill date changed.",
+        EventKind.SUBSCRIPTION_CANCELED: "A subscription was cancelled.",
+        EventKind.INVOICE_CREATED: "An invoice was drafted.",
+        EventKind.INVOICE_UPDATED: "A draft invoice's items, discounts, taxes or terms changed.",
+        EventKind.INVOICE_SENT: "An invoice was sent (by email or SMS).",
+        EventKind.INVOICE_PAID: "An invoice was paid.",
+        EventKind.INVOICE_VOIDED: "An invoice was voided.",
     },
     name="ContactEventKind",
 )

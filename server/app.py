@@ -25,6 +25,7 @@ from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
 from server.files import file_routes, file_store_for
+from server.gateway import payment_gateway_for
 from server.graphiql import graphiql_assets_route
 from server.jwks import JWKSKeys
 from server.logs import configure_logging, route_uvicorn_logs
@@ -32,6 +33,7 @@ from server.observability import Observability
 from server.pictures import picture_fetcher_for, picture_tools_for
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
+from server.stripe_webhook import stripe_routes
 from server.view import ContactGraphView
 from server.webhooks import webhook_sender_for, webhook_worker_for
 
@@ -127,6 +129,7 @@ def create_app(
         webhooks = webhook_worker_for(settings, engine, sender)
         if settings.webhooks_worker:
             webhooks.start()
+        payments = payment_gateway_for(settings)
         runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -140,6 +143,7 @@ def create_app(
             jwks=await _jwks_for(settings),
             live_observer=watch.live_observer,
             webhooks=webhooks,
+            payments=payments,
         )
         app.state.observability = watch  # tests read the metrics and spans through this
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -156,6 +160,8 @@ def create_app(
             await webhooks.stop()  # a send cut short is sent again once its lease expires
             await sender.stop()
             await background.stop()  # its jobs use the store and the database
+            if payments is not None:
+                await payments.stop()
             await fetcher.stop()
             await files.stop()
             await broker.stop()
@@ -193,6 +199,7 @@ def create_app(
             Route("/", root),
             *watch.routes(),
             *file_routes(files),
+            *stripe_routes(),
             *([graphiql_assets_route()] if settings.graphiql else []),
         ],
         middleware=middleware,

@@ -553,3 +553,52 @@ async def test_webhook_endpoints_and_deliveries(repeat: Repeat, tenant: Tenant) 
         "webhookEndpointSecretRotate", {"id": endpoint["id"]}, None, ["id"], selection
     )
     await repeat.gone("webhookDeliveryRetry", pending, None, ["id"], "webhookDelivery { id }")
+
+
+async def test_contact_change(repeat: Repeat, tenant: Tenant) -> None:
+    """An empty change, and one whose every part already holds (with the version the
+    client read), commit nothing; its notes and tasks, with no natural identity, are new."""
+    c = await tenant.create_contact(
+        firstName="Rita",
+        phones=[{"number": "+14155550100", "label": "MOBILE"}],
+        emails=[{"address": "rita@example.org"}],
+        tags=["vip"],
+        ownerId="user-ann",
+        followerIds=["user-2"],
+        dnd=[{"channel": "SMS", "enabled": True}],
+    )
+    cid, phone = c["id"], c["phones"][0]
+    due = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    add = {"contactId": cid, "title": "Call back", "dueAt": due, "assigneeId": "user-ann"}
+    task = (await repeat.ok("contactTaskAdd", add, "task { id }"))["task"]
+    await repeat.ok("contactTaskComplete", {"taskId": task["id"]}, "task { id }")
+    version = (await repeat.footprint(cid))[0]
+    selection = "contact { id version tags } tasksCompleted { id status }"
+    await repeat.holds("contactChange", {"contactId": cid}, cid, selection)
+    held = await repeat.holds(
+        "contactChange",
+        {
+            "contactId": cid,
+            "expectedVersion": version,
+            "update": {"firstName": "Rita"},
+            "phonesUpdate": [{"phoneId": phone["id"], "label": "MOBILE"}],
+            "phonesAdd": [{"number": "(415) 555-0100"}],
+            "emailsAdd": [{"address": "RITA@example.org"}],
+            "tagsAdd": ["VIP"],
+            "tagsRemove": ["never-there"],
+            "dnd": [{"channel": "SMS", "enabled": True}],
+            "tasksUpdate": [{"taskId": task["id"], "title": "Call back"}],
+            "tasksComplete": [task["id"]],
+            "followersAdd": ["user-2"],
+            "followersRemove": ["user-99"],
+            "ownerId": "user-ann",
+        },
+        cid,
+        selection,
+    )
+    assert held["contact"] == {"id": cid, "version": version, "tags": ["vip"]}
+    assert held["tasksCompleted"] == [{"id": task["id"], "status": "COMPLETED"}]
+    note = {"contactId": cid, "notesAdd": [{"body": "hello"}]}
+    selection = "notesAdded { id }"
+    first = (await repeat.ok("contactChange", note, selection))["notesAdded"]
+    assert (await repeat.ok("contactChange", note, selection))["notesAdded"] != first
