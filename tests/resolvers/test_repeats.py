@@ -602,3 +602,62 @@ async def test_contact_change(repeat: Repeat, tenant: Tenant) -> None:
     selection = "notesAdded { id }"
     first = (await repeat.ok("contactChange", note, selection))["notesAdded"]
     assert (await repeat.ok("contactChange", note, selection))["notesAdded"] != first
+
+
+async def test_payments(repeat: Repeat, tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Paying")
+    cid = c["id"]
+    card_sel = "paymentMethod { id label providerId }"
+    add = {"contactId": cid, "paymentMethod": "pm_card_visa"}
+    card = (await repeat.ok("contactPaymentMethodAdd", add, card_sel))["paymentMethod"]
+    again = {"contactId": cid, "paymentMethod": card["providerId"]}  # the same card, again
+    assert (await repeat.holds("contactPaymentMethodAdd", again, cid, card_sel))[
+        "paymentMethod"
+    ] == card
+    label = {"paymentMethodId": card["id"], "label": "Main"}
+    await repeat.ok("contactPaymentMethodUpdate", label, card_sel)
+    await repeat.holds("contactPaymentMethodUpdate", {**label, "label": " Main "}, cid, card_sel)
+    charge = {
+        "contactId": cid,
+        "amount": 100,
+        "currency": "USD",
+        "description": "Once",
+        "paymentMethodId": card["id"],
+        "idempotencyKey": "repeat-1",
+    }
+    pay_sel = "payment { id status }"
+    paid = (await repeat.ok("contactCharge", charge, pay_sel))["payment"]
+    assert (await repeat.holds("contactCharge", charge, cid, pay_sel))["payment"] == paid
+    items = [{"name": "Plan", "amount": 100, "interval": "MONTH"}]
+    sub = {
+        "contactId": cid,
+        "currency": "USD",
+        "items": items,
+        "paymentMethodId": card["id"],
+        "idempotencyKey": "sub-1",
+    }
+    sub_sel = "subscription { id status }"
+    made = (await repeat.ok("contactSubscriptionCreate", sub, sub_sel))["subscription"]
+    assert (await repeat.holds("contactSubscriptionCreate", sub, cid, sub_sel))[
+        "subscription"
+    ] == made
+    stop = {"subscriptionId": made["id"]}
+    await repeat.ok("contactSubscriptionCancel", stop, sub_sel)
+    await repeat.holds("contactSubscriptionCancel", stop, cid, sub_sel)
+    inv_sel = "invoice { id status }"
+    parts = {"currency": "USD", "items": [{"description": "Work", "unitAmount": 500}]}
+    inv = (await repeat.ok("contactInvoiceCreate", {"contactId": cid, "invoice": parts}, inv_sel))[
+        "invoice"
+    ]
+    ref = {"invoiceId": inv["id"]}
+    await repeat.holds("contactInvoiceUpdate", {**ref, "invoice": parts}, cid, inv_sel)
+    await repeat.ok("contactInvoiceVoid", ref, inv_sel)
+    await repeat.holds("contactInvoiceVoid", ref, cid, inv_sel)
+    await repeat.ok("contactPaymentMethodDelete", {"paymentMethodId": card["id"]}, card_sel)
+    await repeat.gone(
+        "contactPaymentMethodDelete",
+        {"paymentMethodId": card["id"]},
+        cid,
+        ["paymentMethodId"],
+        card_sel,
+    )
