@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import ContactEvent
@@ -44,6 +45,8 @@ from persistence.webhooks import attempt_row, delivery_from_row, endpoint_from_r
 WD, WE = WEBHOOK_DELIVERY.c, ENDPOINT.c
 POSITION = "events"
 PENDING = DeliveryStatus.PENDING.value
+SCAN_BATCH = 500
+"""Events one scan reads at most."""
 MAX_GAP_RUN = 1000
 """More missing numbers in a row than this are a jump of the sequence (PostgreSQL skips up
 to its cache size after a crash; an admin may restart it), not transactions in flight."""
@@ -88,7 +91,7 @@ async def _locked_position(conn: AsyncConnection, now: datetime) -> ScanPosition
 
 
 async def scan_events(
-    engine: AsyncEngine, now: datetime, gap_ttl: timedelta, batch: int = 500
+    engine: AsyncEngine, now: datetime, gap_ttl: timedelta, batch: int = SCAN_BATCH
 ) -> int:
     """Turn the next committed events into deliveries for the enabled endpoints that want
     them; returns how many events were read (``batch`` at most: call again while it is)."""
@@ -248,7 +251,13 @@ async def finish_attempt(
     else:
         status, due = DeliveryStatus.FAILED, d.next_attempt_at
     async with engine.begin() as conn:
-        await conn.execute(insert(WEBHOOK_ATTEMPT).values(attempt_row(attempt, d.location_id)))
+        try:
+            async with conn.begin_nested():  # the endpoint may have been deleted meanwhile
+                await conn.execute(
+                    insert(WEBHOOK_ATTEMPT).values(attempt_row(attempt, d.location_id))
+                )
+        except IntegrityError:
+            return False
         result = await conn.execute(
             update(WEBHOOK_DELIVERY)
             .where(WD.id == d.id, WD.lease_owner == owner, WD.lease_until == leased.until)

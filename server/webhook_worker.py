@@ -28,7 +28,13 @@ from adapters.webhooks import WebhookSender
 from domain.ports import Clock, SystemClock
 from domain.webhook_bodies import webhook_body
 from domain.webhooks import RetryPolicy, WebhookAttempt
-from persistence.webhook_queue import Leased, finish_attempt, lease_due, scan_events
+from persistence.webhook_queue import (
+    SCAN_BATCH,
+    Leased,
+    finish_attempt,
+    lease_due,
+    scan_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +102,13 @@ class WebhookWorker:
         now = self.clock.now()
         scanned = await scan_events(self.engine, now, self.gap_ttl)
         leased = await lease_due(self.engine, self.owner, now, self.lease_for, self.batch)
-        await asyncio.gather(*(self._deliver(item) for item in leased))
-        return scanned >= 500 or len(leased) >= self.batch
+        results = await asyncio.gather(
+            *(self._deliver(item) for item in leased), return_exceptions=True
+        )
+        for item, result in zip(leased, results, strict=True):
+            if isinstance(result, Exception):  # its lease runs out; it is sent again then
+                log.error("webhook delivery %s failed", item.delivery.id, exc_info=result)
+        return scanned >= SCAN_BATCH or len(leased) >= self.batch
 
     async def _deliver(self, item: Leased) -> None:
         endpoint, event = item.endpoint, item.event

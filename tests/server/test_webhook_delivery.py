@@ -371,3 +371,67 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_can_be_redelivered
 def test_the_fast_policy_is_fast() -> None:
     """(The premise of these tests: retries come within a fraction of a second.)"""
     assert all(FAST.delay(n) <= 0.2 for n in range(1, 20))
+
+
+async def test_a_body_never_names_a_contact_of_another_location(
+    hooks: Tenant, receiver: Receiver, engine: AsyncEngine
+) -> None:
+    """An event naming a contact (a link's other end) is checked against the endpoint's
+    location before it is sent: one from elsewhere is redacted as the timeline redacts."""
+    await create_endpoint(hooks, receiver.url())
+    mine = await hooks.create_contact(firstName="Mine")
+    linked = await hooks.create_contact(firstName="Linked")
+    other = await another_tenant(hooks, engine)
+    stranger = await other.create_contact(firstName="Stranger")
+
+    def link(to: str) -> ContactEvent:
+        return ContactEvent(
+            kind=EventKind.ASSOCIATION_ADDED,
+            contact_id=mine["id"],
+            location_id=hooks.location_id,
+            actor_id="user-admin",
+            occurred_at=datetime.now(UTC),
+            changes=(
+                FieldChange(
+                    "associations",
+                    None,
+                    {"id": to[:8], "objectType": "CONTACT", "objectId": to, "labels": ["x"]},
+                ),
+            ),
+        )
+
+    async with engine.begin() as conn:
+        await conn.execute(insert(EVENT).values(event_row(link(linked["id"]))))
+        await conn.execute(insert(EVENT).values(event_row(link(stranger["id"]))))
+    async with running_worker(engine):
+        await receiver.wait_for(lambda: len(receiver.received) >= 4)
+    links = [b for b in receiver.bodies() if b["type"] == "association.added"]
+    assert [b["data"]["redacted"] for b in links] == [False, True]
+    assert links[0]["data"]["changes"][0]["after"]["objectId"] == linked["id"]
+    assert links[1]["data"]["changes"][0]["after"]["objectId"] is None
+    assert stranger["id"] not in str(receiver.bodies())
+
+
+async def test_an_endpoint_deleted_while_it_is_being_sent_to(
+    hooks: Tenant, receiver: Receiver, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The attempt has nowhere to go: it is dropped quietly, and the worker goes on."""
+    doomed = await create_endpoint(hooks, receiver.url("/doomed"))
+    await create_endpoint(hooks, receiver.url("/kept"))
+    receiver.delay = lambda body: 0.5
+    await hooks.create_contact(firstName="In flight")
+    async with running_worker(engine):
+        await asyncio.sleep(0.2)  # both requests are being answered, slowly
+        deleted = await hooks.mutate(
+            "webhookEndpointDelete",
+            {"id": doomed["webhookEndpoint"]["id"]},
+            selection="webhookEndpoint { id }",
+        )
+        assert deleted["userErrors"] == []
+        await receiver.wait_for(lambda: len(receiver.received) >= 2)
+        receiver.delay = 0.0
+        await hooks.create_contact(firstName="After")
+        await receiver.wait_for(lambda: len(receiver.bodies("/kept")) >= 2)
+    assert len(receiver.bodies("/doomed")) == 1
+    worker_errors = [r for r in caplog.records if r.name == "server.webhook_worker"]
+    assert worker_errors == []
