@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,6 +31,8 @@ from domain.webhooks import RetryPolicy
 from persistence.mappers import event_row
 from persistence.tables import EVENT
 from persistence.webhook_queue import lease_due, scan_events
+from server.app import create_app
+from server.settings import Settings
 
 
 @pytest.fixture
@@ -435,3 +438,36 @@ async def test_an_endpoint_deleted_while_it_is_being_sent_to(
     assert len(receiver.bodies("/doomed")) == 1
     worker_errors = [r for r in caplog.records if r.name == "server.webhook_worker"]
     assert worker_errors == []
+
+
+async def test_the_servers_lifespan_runs_the_worker(
+    receiver: Receiver, settings: Settings, engine: AsyncEngine
+) -> None:
+    """With CONTACT_GRAPH_WEBHOOKS_WORKER on (the default), the app delivers by itself."""
+    own = settings.model_copy(
+        update={
+            "webhooks_worker": True,
+            "webhooks_poll_seconds": 0.05,
+            "outbound_allow_loopback": True,
+        }
+    )
+    app = create_app(own)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            t = await another_tenant(Tenant(c, own, "unused"), engine)
+            try:
+                await create_endpoint(t, receiver.url())
+                await t.create_contact(firstName="By itself")
+                await receiver.wait_for(lambda: len(receiver.received) >= 1)
+            finally:
+                await delete_endpoints(t)
+    assert receiver.bodies()[0]["type"] == "contact.created"
+
+
+def test_the_development_settings_are_refused_in_production() -> None:
+    for setting in ("webhooks_allow_http", "outbound_allow_loopback"):
+        with pytest.raises(ValueError, match="for development only"):
+            Settings(  # type: ignore[call-arg]
+                environment="production", jwt_secret="s" * 40, _env_file=None, **{setting: True}
+            )
