@@ -47,6 +47,16 @@ class DeliveryStatus(StrEnum):
     """Retried for the whole retry window without success; only a redelivery sends it again."""
 
 
+class WebhookEndpointSortField(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    URL = "URL"
+
+
+class WebhookDeliverySortField(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
 @dataclass
 class WebhookEndpoint:
     location_id: str

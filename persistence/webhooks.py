@@ -103,14 +103,26 @@ def delivery_filter(statuses: Hashable) -> ColumnElement[bool]:
     return WD.status.in_([s.value for s in statuses])
 
 
+def endpoint_filter(enabled: Hashable) -> ColumnElement[bool]:
+    """``enabled``: True or False, or None for every endpoint."""
+    return true() if enabled is None else WE.enabled.is_(bool(enabled))
+
+
 async def endpoint_page(conn: AsyncConnection, location_id: str, request: PageRequest) -> Page:
-    """A page of the location's endpoints, oldest first (at most MAX_ENDPOINTS in all)."""
-    rows = select(WEBHOOK_ENDPOINT).where(WE.location_id == location_id)
-    return await single_page(conn, rows, WE.created_at, WE.id, request)
+    """A page of the location's endpoints (at most MAX_ENDPOINTS in all); ``request.sort``
+    is a column name, ``request.filter`` whether they are enabled."""
+    rows = select(WEBHOOK_ENDPOINT).where(
+        WE.location_id == location_id, endpoint_filter(request.filter)
+    )
+    return await single_page(conn, rows, WE[request.sort], WE.id, request)
 
 
-async def endpoint_count(conn: AsyncConnection, location_id: str) -> int:
-    stmt = select(func.count()).select_from(WEBHOOK_ENDPOINT).where(WE.location_id == location_id)
+async def endpoint_count(conn: AsyncConnection, location_id: str, enabled: Hashable = None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(WEBHOOK_ENDPOINT)
+        .where(WE.location_id == location_id, endpoint_filter(enabled))
+    )
     return int((await conn.execute(stmt)).scalar_one())
 
 

@@ -39,7 +39,7 @@ async def endpoint_page(
 
     async def count() -> int:
         async with ctx.engine.connect() as conn:
-            return await endpoint_count(conn, location_id)
+            return await endpoint_count(conn, location_id, request.filter)
 
     return [endpoint_from_row(r) for r in found.rows], found.cursors, found.has_next, count
 

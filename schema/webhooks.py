@@ -14,7 +14,7 @@ from domain.events import EventKind
 from domain.webhook_bodies import webhook_type
 from resolvers import webhooks as r
 from resolvers.common import Info, Outcome, page_request
-from schema.common import AfterArg, Connection, FirstArg, InputArg, UserError
+from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError
 from schema.enums import graphql_enum
 
 UNSET: Any = strawberry.UNSET
@@ -32,6 +32,51 @@ graphql_enum(
     },
     name="WebhookDeliveryStatus",
 )
+
+
+graphql_enum(
+    w.WebhookEndpointSortField,
+    "What webhook endpoints sort by; ties are broken by id.",
+    {
+        w.WebhookEndpointSortField.CREATED_AT: "When the endpoint was created.",
+        w.WebhookEndpointSortField.URL: "Its URL, character by character.",
+    },
+)
+graphql_enum(
+    w.WebhookDeliverySortField,
+    "What deliveries sort by; ties are broken by id.",
+    {
+        w.WebhookDeliverySortField.CREATED_AT: "When the event was picked up for the endpoint.",
+        w.WebhookDeliverySortField.UPDATED_AT: "When its status last changed.",
+    },
+)
+
+
+@strawberry.input(description="How to sort webhook endpoints; default oldest first.")
+class WebhookEndpointOrderBy:
+    field: w.WebhookEndpointSortField = strawberry.field(
+        default=w.WebhookEndpointSortField.CREATED_AT, description="Creation time (default)."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Which way; default ascending."
+    )
+
+
+@strawberry.input(description="Which webhook endpoints to list. Every member given must hold.")
+class WebhookEndpointFilter:
+    enabled: bool | None = strawberry.field(
+        default=None, description="Only enabled (true) or disabled (false) ones; all if omitted."
+    )
+
+
+@strawberry.input(description="How to sort deliveries; default newest first.")
+class WebhookDeliveryOrderBy:
+    field: w.WebhookDeliverySortField = strawberry.field(
+        default=w.WebhookDeliverySortField.CREATED_AT, description="Pick-up time (default)."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Which way; default descending."
+    )
 
 
 @strawberry.type(description="One request of a delivery and how it went.")
@@ -127,7 +172,7 @@ class WebhookEndpoint:
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When its settings last changed.")
 
-    @strawberry.field(description="Its deliveries, newest first, as a cursor connection.")
+    @strawberry.field(description="Its deliveries as a cursor connection; default newest first.")
     async def deliveries(
         self,
         info: Info,
@@ -137,9 +182,15 @@ class WebhookEndpoint:
             WebhookDeliveryFilter | None,
             strawberry.argument(description="Which deliveries; all of them if omitted."),
         ] = None,
+        order_by: Annotated[
+            WebhookDeliveryOrderBy | None,
+            strawberry.argument(description="Sort; default newest first."),
+        ] = None,
     ) -> WebhookDeliveryConnection:
         statuses = (filter or WebhookDeliveryFilter()).key()
-        request = page_request(first, after, "created_at", True, statuses)
+        order = order_by or WebhookDeliveryOrderBy()
+        descending = order.direction == SortDirection.DESC
+        request = page_request(first, after, order.field.value.lower(), descending, statuses)
         found, cursors, has_next = await r.deliveries(info, str(self.id), request)
 
         async def count() -> int:
@@ -292,11 +343,27 @@ class WebhookDeliveryRetryPayload:
 
 @strawberry.type
 class WebhooksQuery:
-    @strawberry.field(description=f"The location's webhook endpoints, oldest first. {_ADMINS}")
+    @strawberry.field(
+        description=f"The location's webhook endpoints; default oldest first. {_ADMINS}"
+    )
     async def webhook_endpoints(
-        self, info: Info, first: FirstArg = None, after: AfterArg = None
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        filter: Annotated[
+            WebhookEndpointFilter | None,
+            strawberry.argument(description="Which endpoints; all of them if omitted."),
+        ] = None,
+        order_by: Annotated[
+            WebhookEndpointOrderBy | None,
+            strawberry.argument(description="Sort; default oldest first."),
+        ] = None,
     ) -> WebhookEndpointConnection:
-        request = page_request(first, after, "created_at", False)
+        order = order_by or WebhookEndpointOrderBy()
+        enabled = (filter or WebhookEndpointFilter()).enabled
+        descending = order.direction == SortDirection.DESC
+        request = page_request(first, after, order.field.value.lower(), descending, enabled)
         found, cursors, has_next, count = await r.endpoint_page(info, request)
         nodes = [WebhookEndpoint.from_domain(e) for e in found]
         conn = WebhookEndpointConnection.build(nodes, cursors, has_next, after, count)

@@ -221,3 +221,59 @@ async def test_endpoints_with_deliveries_and_attempts_cost_the_same_for_one_or_m
     await hooks.create_contact(firstName="Counted again")
     await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
     assert await statements() == one
+
+
+async def test_endpoints_sort_and_filter_over_pages(hooks: Tenant) -> None:
+    made = [await create_endpoint(hooks, f"{URL}/{name}") for name in ("b", "c", "a")]
+    await hooks.mutate(
+        "webhookEndpointUpdate",
+        {"id": made[1]["webhookEndpoint"]["id"], "enabled": False},
+        selection=ENDPOINT,
+    )
+    query = """query($after: String, $filter: WebhookEndpointFilter,
+      $orderBy: WebhookEndpointOrderBy) {
+      webhookEndpoints(first: 2, after: $after, filter: $filter, orderBy: $orderBy) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { url } } } }"""
+
+    async def urls(**variables: Any) -> tuple[list[str], int]:
+        out, after, total = [], None, 0
+        while True:
+            page = (await hooks.gql(query, {**variables, "after": after}))["webhookEndpoints"]
+            out += [e["node"]["url"].rsplit("/", 1)[1] for e in page["edges"]]
+            total = page["totalCount"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return out, total
+            after = page["pageInfo"]["endCursor"]
+
+    assert await urls() == (["b", "c", "a"], 3)
+    assert await urls(orderBy={"field": "URL", "direction": "DESC"}) == (["c", "b", "a"], 3)
+    assert await urls(filter={"enabled": True}, orderBy={"field": "URL"}) == (["a", "b"], 2)
+    assert await urls(filter={"enabled": False}) == (["c"], 1)
+
+
+async def test_deliveries_sort_over_pages(hooks: Tenant, engine: AsyncEngine) -> None:
+    made = await create_endpoint(hooks, URL)
+    for i in range(3):
+        await hooks.create_contact(firstName=f"Sorted {i}")
+        await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    query = """query($id: ID!, $after: String, $orderBy: WebhookDeliveryOrderBy) {
+      webhookEndpoint(id: $id) { deliveries(first: 2, after: $after, orderBy: $orderBy) {
+        pageInfo { hasNextPage endCursor } edges { node { createdAt } } } } }"""
+
+    async def times(order: dict[str, str]) -> list[str]:
+        out, after = [], None
+        while True:
+            data = await hooks.gql(
+                query, {"id": made["webhookEndpoint"]["id"], "after": after, "orderBy": order}
+            )
+            page = data["webhookEndpoint"]["deliveries"]
+            out += [e["node"]["createdAt"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return out
+            after = page["pageInfo"]["endCursor"]
+
+    newest_first = await times({"field": "CREATED_AT"})
+    assert len(newest_first) == 3
+    assert newest_first == sorted(newest_first, reverse=True)
+    oldest_first = await times({"field": "UPDATED_AT", "direction": "ASC"})
+    assert oldest_first == list(reversed(newest_first))
