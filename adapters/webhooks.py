@@ -1,13 +1,16 @@
 """Sending one webhook: the body as JSON, signed as the Standard Webhooks specification says
 (the ``standardwebhooks`` package: ``webhook-id``, ``webhook-timestamp`` and
 ``webhook-signature: v1,<base64 HMAC-SHA256>`` over ``id.timestamp.body``), POSTed through the
-SSRF guard (``adapters/outbound.py``) with a timeout. Redirects are not followed: a 3xx is
+SSRF guard (``adapters/outbound.py``) with a timeout per step and a deadline for the whole
+attempt (so the worker's lease always outlasts it). Redirects are not followed: a 3xx is
 a failed attempt, like any answer other than 2xx.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,6 +79,27 @@ class WebhookSender:
             elapsed = round((time.perf_counter() - began) * 1000)
             return SendResult(status, elapsed, None if error is None else error[:MAX_ERROR])
 
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._post(url, secret, msg_id, data, at, result)
+        except TimeoutError:
+            return result(None, f"took longer than {self.deadline:g} s")
+
+    @property
+    def deadline(self) -> float:
+        """The most one attempt takes, whatever drips in: the worker's lease outlasts it."""
+        return self.timeout * 3
+
+    async def _post(
+        self,
+        url: str,
+        secret: str,
+        msg_id: str,
+        data: str,
+        at: datetime,
+        result: Callable[[int | None, str | None], SendResult],
+    ) -> SendResult:
+        assert self._client is not None
         try:
             request = await self.guard.request(
                 self._client,

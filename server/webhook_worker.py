@@ -60,8 +60,8 @@ class WebhookWorker:
         self.batch = batch
         self.gap_ttl = gap_ttl
         self.owner = owner or f"worker-{uuid.uuid4()}"
-        # a lease outlives the request's timeout (connect, write, read) with room to spare
-        self.lease_for = timedelta(seconds=sender.timeout * 4 + 30)
+        # a lease outlives an attempt's deadline with room to spare
+        self.lease_for = timedelta(seconds=sender.deadline + 30)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 

@@ -137,3 +137,17 @@ def test_ipv6_forms_of_private_addresses_and_other_ranges(address: str) -> None:
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:4700:4700::1111"])
 def test_public_addresses_pass(address: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) is None
+
+
+async def test_a_slow_receiver_is_a_timed_out_attempt(receiver: Receiver) -> None:
+    receiver.delay = 1.5
+    sender = WebhookSender(AddressGuard(allow_loopback=True), timeout=0.3)
+    await sender.start()
+    try:
+        sent = await sender.send(receiver.url(), new_secret(), "m", {}, datetime.now(UTC))
+    finally:
+        await sender.stop()
+    assert sent.status_code is None
+    assert sent.error is not None
+    assert sent.error.startswith("timed out after 0.3 s")
+    assert 250 <= sent.duration_ms < 1400
