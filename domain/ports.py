@@ -518,6 +518,9 @@ class WebhookRepository(Protocol):
 
     async def delivery(self, location_id: str, delivery_id: str) -> WebhookDelivery | None: ...
 
+    async def restart_pending(self, endpoint_id: str, now: datetime) -> None:
+        """Its PENDING deliveries are due ``now``, with a fresh retry window."""
+
     async def redeliver(self, delivery: WebhookDelivery) -> None:
         """Store its new status and times (a worker's lease on it stays)."""
 

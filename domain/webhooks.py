@@ -282,8 +282,9 @@ async def create_endpoint(svc: Services, viewer: Viewer, patch: EndpointPatch) -
 async def update_endpoint(
     svc: Services, viewer: Viewer, endpoint_id: str, patch: EndpointPatch
 ) -> WebhookEndpoint:
-    """Settings it already has write nothing. Enabling an endpoint the worker disabled
-    clears the reason; its pending deliveries go out again."""
+    """Settings it already has write nothing. Enabling an endpoint clears the reason the
+    worker disabled it for; its pending deliveries go out again at once, each with a fresh
+    retry window."""
     require_manager(viewer)
     settings = checked(patch, svc.webhooks_allow_http)
     async with svc.uow() as uow:
@@ -293,9 +294,10 @@ async def update_endpoint(
             return endpoint
         for key, value in changed.items():
             setattr(endpoint, key, value)
+        endpoint.updated_at = svc.clock.now()
         if changed.get("enabled") is True:
             endpoint.disabled_reason = None
-        endpoint.updated_at = svc.clock.now()
+            await uow.webhooks.restart_pending(endpoint.id, endpoint.updated_at)
         await uow.webhooks.save(endpoint)
         await uow.commit()
         return endpoint

@@ -4,6 +4,7 @@ pages the API lists (the delivery worker's queries are in ``persistence/webhook_
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, true, update
@@ -169,6 +170,13 @@ class SqlWebhookRepository:
         stmt = select(WEBHOOK_DELIVERY).where(WD.location_id == location_id, WD.id == delivery_id)
         row = (await self.conn.execute(stmt)).mappings().first()
         return None if row is None else delivery_from_row(row)
+
+    async def restart_pending(self, endpoint_id: str, now: datetime) -> None:
+        await self.conn.execute(
+            update(WEBHOOK_DELIVERY)
+            .where(WD.endpoint_id == endpoint_id, WD.status == DeliveryStatus.PENDING.value)
+            .values(next_attempt_at=now, started_at=now, updated_at=now)
+        )
 
     async def redeliver(self, delivery: WebhookDelivery) -> None:
         await self.conn.execute(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Tenant
 from webhook_support import ENDPOINT, another_tenant, create_endpoint, delete_endpoints
@@ -19,6 +20,7 @@ from domain.viewer import Role
 from domain.webhooks import MAX_ENDPOINTS, EndpointPatch
 from domain.webhooks import create_endpoint as create_in_domain
 from persistence.db import StatementCounter
+from persistence.tables import WEBHOOK_DELIVERY
 from persistence.uow import SqlUnitOfWork
 from persistence.webhook_queue import scan_events
 
@@ -277,3 +279,31 @@ async def test_deliveries_sort_over_pages(hooks: Tenant, engine: AsyncEngine) ->
     assert newest_first == sorted(newest_first, reverse=True)
     oldest_first = await times({"field": "UPDATED_AT", "direction": "ASC"})
     assert oldest_first == list(reversed(newest_first))
+
+
+async def test_enabling_an_endpoint_gives_its_pending_deliveries_a_fresh_window(
+    hooks: Tenant, engine: AsyncEngine
+) -> None:
+    made = await create_endpoint(hooks, URL)
+    endpoint_id = made["webhookEndpoint"]["id"]
+    await hooks.create_contact(firstName="Waiting")
+    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    off = {"id": endpoint_id, "enabled": False}
+    await hooks.mutate("webhookEndpointUpdate", off, selection=ENDPOINT)
+    long_ago = datetime.now(UTC) - timedelta(days=10)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(WEBHOOK_DELIVERY)
+            .where(WEBHOOK_DELIVERY.c.endpoint_id == endpoint_id)
+            .values(started_at=long_ago, next_attempt_at=long_ago)
+        )
+    await hooks.mutate("webhookEndpointUpdate", {**off, "enabled": True}, selection=ENDPOINT)
+    async with engine.connect() as conn:
+        started = (
+            await conn.execute(
+                select(WEBHOOK_DELIVERY.c.started_at).where(
+                    WEBHOOK_DELIVERY.c.endpoint_id == endpoint_id
+                )
+            )
+        ).scalar_one()
+    assert datetime.now(UTC) - started < timedelta(minutes=1)
