@@ -33,6 +33,8 @@ class ErrorCode(StrEnum):
     FILE_TYPE_NOT_ALLOWED = "FILE_TYPE_NOT_ALLOWED"
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
     INVALID_IMAGE = "INVALID_IMAGE"
+    ARCHIVED = "ARCHIVED"
+    MERGED = "MERGED"
 
 
 @dataclass(frozen=True)

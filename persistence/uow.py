@@ -19,6 +19,7 @@ from persistence.client_portal import SqlPortalRepository
 from persistence.documents import SqlDocumentRepository
 from persistence.interactions import SqlInteractionRepository
 from persistence.mappers import event_row
+from persistence.merge import SqlMergeRepository
 from persistence.notes import SqlNoteRepository
 from persistence.repositories import SqlContactRepository, SqlCustomFieldRepository
 from persistence.smart_lists import SqlSmartListRepository
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     associations: SqlAssociationRepository
     records: SqlRecordRepository
     documents: SqlDocumentRepository
+    merges: SqlMergeRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.associations = SqlAssociationRepository(self._conn)
         self.records = SqlRecordRepository(self._conn)
         self.documents = SqlDocumentRepository(self._conn)
+        self.merges = SqlMergeRepository(self._conn)
         return self
 
     async def __aexit__(

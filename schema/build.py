@@ -39,6 +39,7 @@ from schema.guards import (
 from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
 from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
+from schema.merge import MergeMutation
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
@@ -67,6 +68,7 @@ MUTATIONS: tuple[type, ...] = (
     AppointmentsMutation,
     AssociationsMutation,
     DocumentsMutation,
+    MergeMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)

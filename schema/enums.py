@@ -142,6 +142,9 @@ graphql_enum(
         "bomb is refused before it is decoded); the message gives the limit.",
         ErrorCode.INVALID_IMAGE: "An image of an allowed type whose data cannot be decoded "
         "(truncated or corrupt).",
+        ErrorCode.ARCHIVED: "The contact is archived: restore it first (contactMerge).",
+        ErrorCode.MERGED: "The contact was merged into another: its id now reads as that "
+        "contact, and it takes no changes of its own.",
     },
     name="UserErrorCode",
 )
@@ -199,6 +202,8 @@ graphql_enum(
         EventKind.DOCUMENT_MOVED: "A document moved to another folder.",
         EventKind.DOCUMENT_DELETED: "A document was deleted.",
         EventKind.PICTURE_CHANGED: "The profile picture was set, replaced or removed.",
+        EventKind.CONTACT_MERGED: "A duplicate was merged into a contact: recorded on both "
+        "(the survivor, with what it took in, and the duplicate, archived).",
     },
     name="ContactEventKind",
 )
