@@ -384,9 +384,7 @@ class ContactAttribution:
         self.reset_at = now
         return changes
 
-    def absorb(
-        self, other: ContactAttribution, first_at: dict[str, datetime]
-    ) -> list[FieldChange]:
+    def absorb(self, other: ContactAttribution, first_at: dict[str, datetime]) -> list[FieldChange]:
         """Take in the attribution of a contact merged into this one (domain/merge.py): the
         first interaction is whichever of the two firsts happened earlier (``first_at``:
         when each happened; this contact's on a tie), the latest whichever latest happened
@@ -402,7 +400,9 @@ class ContactAttribution:
         if other.latest_occurred_at is not None and (
             self.latest_occurred_at is None or other.latest_occurred_at > self.latest_occurred_at
         ):
-            changes.append(FieldChange(LATEST, self.latest_interaction_id, other.latest_interaction_id))
+            changes.append(
+                FieldChange(LATEST, self.latest_interaction_id, other.latest_interaction_id)
+            )
             self.latest_interaction_id = other.latest_interaction_id
             self.latest_occurred_at = other.latest_occurred_at
         return changes

@@ -42,7 +42,6 @@ from domain.contact import (
     Contact,
     ContactPoint,
     ContactPoints,
-    DndSetting,
 )
 from domain.custom_fields import value_to_json
 from domain.errors import DomainError, ErrorCode, UserError
@@ -157,8 +156,7 @@ def absorb(
     fill = {
         name: getattr(duplicate.profile, name)
         for name in PROFILE_FIELDS
-        if _empty(getattr(survivor.profile, name))
-        and not _empty(getattr(duplicate.profile, name))
+        if _empty(getattr(survivor.profile, name)) and not _empty(getattr(duplicate.profile, name))
     }
     changes = survivor.update_profile(fill, today)
     if survivor.owner_id is None and duplicate.owner_id is not None:
@@ -234,9 +232,7 @@ async def merge_contacts(
             keys = {d.id: d.key for d in await uow.custom_fields.list(viewer.location_id)}
             changes, dropped = absorb(survivor, duplicate, keys, now.date())
             mine = await uow.interactions.attribution_for_update(viewer.location_id, survivor.id)
-            theirs = await uow.interactions.attribution_for_update(
-                viewer.location_id, duplicate.id
-            )
+            theirs = await uow.interactions.attribution_for_update(viewer.location_id, duplicate.id)
             firsts = [i for i in (mine.first_interaction_id, theirs.first_interaction_id) if i]
             first_at = await uow.merges.interaction_times(viewer.location_id, firsts)
             moves = mine.absorb(theirs, first_at)

@@ -237,3 +237,278 @@ async def test_every_tabs_items_move_and_events_are_on_both_timelines(tenant: Te
     event = node["activity"]["edges"][0]["node"]
     assert (node["id"], event["kind"], event["survivorId"]) == (d, "CONTACT_MERGED", s)
     assert [c["field"] for c in event["changes"]] == ["merge", "archivedAt", "mergedInto"]
+
+
+async def link(t: Tenant, contact_id: str, target_id: str, labels: list[str] = ()) -> str:  # type: ignore[assignment]
+    made = ok(
+        await t.mutate(
+            "contactAssociationAdd",
+            {
+                "contactId": contact_id,
+                "targetId": target_id,
+                "targetType": "CONTACT",
+                "labelIds": list(labels),
+            },
+            selection="association { id }",
+        )
+    )
+    association_id: str = made["association"]["id"]
+    return association_id
+
+
+LINKS = """query($id: ID!) { contact(id: $id) { associations(first: 100) { totalCount
+  edges { node { record { ... on Contact { id } } labels { label { name } } } } } } }"""
+
+
+async def linked(t: Tenant, cid: str) -> list[tuple[str, list[str]]]:
+    data = await t.gql(LINKS, {"id": cid})
+    return sorted(
+        (e["node"]["record"]["id"], [x["label"]["name"] for x in e["node"]["labels"]])
+        for e in data["contact"]["associations"]["edges"]
+    )
+
+
+async def test_links_between_them_go_and_clashes_keep_the_survivors(tenant: Tenant) -> None:
+    t = tenant
+    made = await t.mutate(
+        "contactAssociationLabelCreate",
+        {"name": "Friend", "objectType": "CONTACT"},
+        selection="label { id }",
+    )
+    friend = made["label"]["id"]
+    s, d, x, y = [(await t.create_contact(firstName=n))["id"] for n in "SDXY"]
+    await link(t, s, d)  # between the two: deleted
+    await link(t, s, x, [friend])  # both linked to x: the survivor's link stays
+    await link(t, x, d)
+    await link(t, d, y)  # only the duplicate's: moves, y's side now names s
+    ok(await merge(t, s, d, "contact { id }"))
+    assert await linked(t, s) == sorted([(x, ["Friend"]), (y, [])])
+    assert await linked(t, x) == [(s, ["Friend"])]
+    assert await linked(t, y) == [(s, [])]
+
+
+async def test_one_per_contact_items_keep_the_survivors(tenant: Tenant) -> None:
+    t = tenant
+    s, d = [(await t.create_contact(firstName=n))["id"] for n in "SD"]
+    for cid, name in ((s, "Survivor's"), (d, "Duplicate's")):
+        enrol = {"contactId": cid, "workflowId": "wf-1", "workflowName": name}
+        ok(await t.mutate("contactWorkflowEnroll", enrol, "enrollment { id }"))
+        offer = {"contactId": cid, "offerId": "offer-1", "offerName": name}
+        ok(await t.mutate("contactCourseOfferGrant", offer, "contact { id }"))
+        group = {"contactId": cid, "groupId": "group-1", "groupName": name}
+        ok(await t.mutate("contactCommunityGroupAssign", group, "contact { id }"))
+    # an ended enrolment is history, not a clash: it moves
+    stop = {"contactId": d, "workflowId": "wf-1"}
+    ok(await t.mutate("contactWorkflowStop", stop, "enrollment { id }"))
+    again = {"contactId": d, "workflowId": "wf-1", "workflowName": "Duplicate's again"}
+    ok(await t.mutate("contactWorkflowEnroll", again, "enrollment { id }"))
+    ok(await merge(t, s, d, "contact { id }"))
+    data = await t.gql(
+        """query($id: ID!) { contact(id: $id) {
+        workflows(first: 10) { edges { node { workflowName state } } }
+        courseOffers(first: 10) { edges { node { offerName } } }
+        communityGroups(first: 10) { edges { node { groupName } } } } }""",
+        {"id": s},
+    )
+    c = data["contact"]
+    assert sorted(
+        (e["node"]["workflowName"], e["node"]["state"]) for e in c["workflows"]["edges"]
+    ) == [
+        ("Duplicate's", "PAST"),
+        ("Survivor's", "ACTIVE"),
+    ]
+    assert [e["node"]["offerName"] for e in c["courseOffers"]["edges"]] == ["Survivor's"]
+    assert [e["node"]["groupName"] for e in c["communityGroups"]["edges"]] == ["Survivor's"]
+
+
+async def visit(t: Tenant, cid: str, external_id: str, occurred: str) -> None:
+    recorded = {
+        "contactId": cid,
+        "externalId": external_id,
+        "kind": "WEBSITE_VISIT",
+        "occurredAt": occurred,
+        "websiteVisit": {"pageUrl": "https://shop.example.com"},
+    }
+    ok(await t.mutate("contactInteractionRecord", recorded, "interaction { id }"))
+
+
+ATTRIBUTION = """query($id: ID!) { contact(id: $id) { attribution {
+  firstInteraction { externalId } latestInteraction { externalId } } } }"""
+
+
+async def attribution(t: Tenant, cid: str) -> tuple[str | None, str | None]:
+    a = (await t.gql(ATTRIBUTION, {"id": cid}))["contact"]["attribution"]
+    return tuple(  # type: ignore[return-value]
+        (a[k] or {}).get("externalId") for k in ("firstInteraction", "latestInteraction")
+    )
+
+
+async def test_attribution_keeps_the_earlier_first_interaction(tenant: Tenant) -> None:
+    t = tenant
+    s, d, e, f = [(await t.create_contact(firstName=n))["id"] for n in "SDEF"]
+    await visit(t, s, "s-1", "2026-03-01T00:00:00Z")
+    await visit(t, d, "d-1", "2026-01-01T00:00:00Z")  # happened first
+    await visit(t, d, "d-2", "2026-02-01T00:00:00Z")
+    await visit(t, s, "s-2", "2026-04-01T00:00:00Z")  # happened last
+    ok(await merge(t, s, d, "contact { id }"))
+    assert await attribution(t, s) == ("d-1", "s-2")
+    # the other way round the survivor's stay; a duplicate without interactions moves none
+    await visit(t, e, "e-1", "2026-05-01T00:00:00Z")
+    ok(await merge(t, s, e, "contact { id }"))
+    assert await attribution(t, s) == ("d-1", "e-1")
+    ok(await merge(t, s, f, "contact { id }"))
+    assert await attribution(t, s) == ("d-1", "e-1")
+
+
+RECORD = """query($id: ID!) { contact(id: $id) { id archived version: updatedAt
+  phones { number } emails { address } tags followers { id }
+  notes(first: 10) { totalCount } auditLog(first: 1) { totalCount } } }"""
+
+
+async def snapshot(t: Tenant, *ids: str) -> list[Any]:
+    return [(await t.gql(RECORD, {"id": cid}))["contact"] for cid in ids]
+
+
+async def test_refused_merges_change_nothing(tenant: Tenant, engine: AsyncEngine) -> None:
+    t = tenant
+    phones = [{"number": f"+1415555{n:04d}"} for n in range(12)]
+    s = (await t.create_contact(firstName="S", phones=phones[:6], followerIds=["u1"]))["id"]
+    d = (await t.create_contact(firstName="D", phones=phones[6:], tags=["x"]))["id"]
+    ok(await t.mutate("contactNoteAdd", {"contactId": d, "body": "hi"}, "note { id }"))
+    before = await snapshot(t, s, d)
+    refused = await merge(t, s, d)
+    assert errors(refused) == [(["input", "duplicateId", "phones"], "LIMIT_EXCEEDED")]
+    assert "12 phones" in refused["userErrors"][0]["message"]
+    assert refused["contact"] is None
+    assert await snapshot(t, s, d) == before
+
+    # every cap it breaks, at once
+    many = [f"u{n}" for n in range(2, 12)]
+    ok(await t.mutate("contactFollowersAdd", {"contactId": d, "userIds": many}))
+    before = await snapshot(t, s, d)
+    refused = await merge(t, s, d)
+    assert errors(refused) == [
+        (["input", "duplicateId", "phones"], "LIMIT_EXCEEDED"),
+        (["input", "duplicateId", "followers"], "LIMIT_EXCEEDED"),
+    ]
+
+    # into itself, unknown ids, another location's contact
+    other_location = str(uuid.uuid4())
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(LOCATION).values(id=other_location, name="x", created_at=datetime.now(UTC))
+        )
+    stranger = Tenant(t.client, t.settings, other_location)
+    theirs = (await stranger.create_contact(firstName="Theirs"))["id"]
+    assert errors(await merge(t, s, s)) == [(["input", "duplicateId"], "INVALID_VALUE")]
+    assert errors(await merge(t, s, str(uuid.uuid4()))) == [(["input", "duplicateId"], "NOT_FOUND")]
+    assert errors(await merge(t, theirs, d)) == [(["input", "survivorId"], "NOT_FOUND")]
+    assert errors(await merge(t, s, theirs)) == [(["input", "duplicateId"], "NOT_FOUND")]
+
+    # archived contacts, on either side
+    a = (await t.create_contact(firstName="Archived"))["id"]
+    ok(await t.mutate("contactArchive", {"contactId": a}))
+    assert errors(await merge(t, a, d)) == [(["input", "survivorId"], "ARCHIVED")]
+    assert errors(await merge(t, s, a)) == [(["input", "duplicateId"], "ARCHIVED")]
+    assert await snapshot(t, s, d) == before
+
+
+async def test_a_merged_contact_merges_and_changes_no_more(tenant: Tenant) -> None:
+    t = tenant
+    s, d, other = [(await t.create_contact(firstName=n))["id"] for n in ("S", "D", "O")]
+    ok(await merge(t, s, d, "contact { id }"))
+    # already merged into another; and a merged contact cannot take in one either
+    assert errors(await merge(t, other, d)) == [(["input", "duplicateId"], "MERGED")]
+    assert errors(await merge(t, d, other)) == [(["input", "survivorId"], "MERGED")]
+    # writes to its id: it is not theirs to restore or to give items of its own
+    restore = await t.mutate("contactRestore", {"contactId": d})
+    assert errors(restore) == [(["input", "contactId"], "NOT_FOUND")]
+    note = await t.mutate("contactNoteAdd", {"contactId": d, "body": "x"}, "note { id }")
+    assert errors(note) == [(["input", "contactId"], "NOT_FOUND")]
+
+
+async def test_merging_the_survivor_later_moves_what_was_merged_into_it(tenant: Tenant) -> None:
+    t = tenant
+    a, b, c = [(await t.create_contact(firstName=n))["id"] for n in "ABC"]
+    ok(await merge(t, b, a, "contact { id }"))
+    ok(await merge(t, c, b, "contact { id }"))
+    for cid in (a, b, c):
+        assert (await t.gql(RECORD, {"id": cid}))["contact"]["id"] == c
+    archived = await t.gql(
+        "{ contacts(filter: {archived: true}, first: 10) "
+        "{ edges { node { id mergedInto { id } } } } }"
+    )
+    assert sorted(
+        (e["node"]["id"], e["node"]["mergedInto"]["id"]) for e in archived["contacts"]["edges"]
+    ) == sorted([(a, c), (b, c)])
+
+
+async def test_a_restricted_user_merges_only_contacts_they_may_see(tenant: Tenant) -> None:
+    t = tenant
+    dan = t.viewer("user-dan", assigned_only=True)
+    mine = (await t.create_contact(firstName="Mine", ownerId="user-dan"))["id"]
+    followed = (await t.create_contact(firstName="Followed", followerIds=["user-dan"]))["id"]
+    hidden = (await t.create_contact(firstName="Hidden", ownerId="user-eve"))["id"]
+    before = await snapshot(t, mine, hidden)
+    refused = await merge(t, mine, hidden, viewer=dan)
+    assert errors(refused) == [(["input", "duplicateId"], "NOT_FOUND")]
+    refused = await merge(t, hidden, mine, viewer=dan)
+    assert errors(refused) == [(["input", "survivorId"], "NOT_FOUND")]
+    assert await snapshot(t, mine, hidden) == before
+    merged = ok(await merge(t, mine, followed, "contact { id followers { id } }", viewer=dan))
+    assert merged["contact"] == {"id": mine, "followers": [{"id": "user-dan"}]}
+    # the merged id reads as the survivor for Dan too
+    read = await t.gql("query($id: ID!) { contact(id: $id) { id } }", {"id": followed}, dan)
+    assert read["contact"] == {"id": mine}
+
+
+async def test_the_cost_does_not_grow_with_the_items_moved(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    t = tenant
+    cal = await calendar(t)
+    partner = (await t.create_contact(firstName="Partner"))["id"]
+    counts = []
+    for n, tag in ((1, "a-"), (4, "b-")):
+        s = (
+            await t.create_contact(firstName="S", tags=["s"], phones=[{"number": "+14155550100"}])
+        )["id"]
+        d = (
+            await t.create_contact(
+                firstName="D",
+                phones=[{"number": f"+1415555{n}{k:03d}"} for k in range(n)],
+                emails=[{"address": f"{tag}{k}@example.org"} for k in range(n)],
+                tags=[f"{tag}{k}" for k in range(n)],
+                followerIds=[f"{tag}{k}" for k in range(n)],
+            )
+        )["id"]
+        await fill_tabs(t, d, cal, n, tag)
+        for k in range(n):
+            other = (await t.create_contact(firstName=f"Linked {k}"))["id"]
+            await link(t, d, other)
+        await link(t, d, partner)
+        with StatementCounter(engine) as counter:
+            ok(await merge(t, s, d, "contact { id }"))
+        counts.append(counter.count)
+        tabs = totals((await t.gql(TABS, {"id": s}))["contact"])
+        assert tabs == {**dict.fromkeys(tabs, n), "associations": 2 * n + 1}
+    assert counts[0] == counts[1], counts
+
+
+async def test_events_are_stored_on_both_contacts(tenant: Tenant, engine: AsyncEngine) -> None:
+    t = tenant
+    s, d = [(await t.create_contact(firstName=n))["id"] for n in "SD"]
+    ok(await merge(t, s, d, "contact { id }"))
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(EVENT.c.contact_id, EVENT.c.kind).where(
+                    EVENT.c.kind == "CONTACT_MERGED", EVENT.c.location_id == t.location_id
+                )
+            )
+        ).all()
+        merged_into = (
+            await conn.execute(select(CONTACT.c.merged_into_id).where(CONTACT.c.id == d))
+        ).scalar_one()
+    assert sorted(r.contact_id for r in rows) == sorted([s, d])
+    assert merged_into == s
