@@ -189,7 +189,8 @@ def retire(duplicate: Contact, survivor_id: str, now: datetime) -> list[FieldCha
     duplicate.follower_ids.clear()
     duplicate.dnd.clear()
     duplicate.custom_values.clear()
-    return [*changes, FieldChange("mergedInto", None, survivor_id)]
+    # the survivor is named by the event's `merge` change only: the one that is redacted
+    return changes
 
 
 def _not_found(path: str) -> DomainError:

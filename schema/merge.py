@@ -84,7 +84,7 @@ class ContactMergedActivity(ContactActivity):
     changes: list[ContactFieldChange] = strawberry.field(
         description="What changed on this contact: the `merge` itself first, then the fields "
         "it took in (phones, emails, tags, followers, dnd.*, customFields.*, empty fields "
-        "filled, attribution) or, on the duplicate, archivedAt and mergedInto."
+        "filled, attribution) or, on the duplicate, archivedAt."
     )
 
 

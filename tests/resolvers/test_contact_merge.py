@@ -236,7 +236,7 @@ async def test_every_tabs_items_move_and_events_are_on_both_timelines(tenant: Te
     (node,) = [e["node"] for e in theirs["contacts"]["edges"]]
     event = node["activity"]["edges"][0]["node"]
     assert (node["id"], event["kind"], event["survivorId"]) == (d, "CONTACT_MERGED", s)
-    assert [c["field"] for c in event["changes"]] == ["merge", "archivedAt", "mergedInto"]
+    assert [c["field"] for c in event["changes"]] == ["merge", "archivedAt"]
 
 
 async def link(t: Tenant, contact_id: str, target_id: str, labels: list[str] = ()) -> str:  # type: ignore[assignment]
@@ -512,3 +512,35 @@ async def test_events_are_stored_on_both_contacts(tenant: Tenant, engine: AsyncE
         ).scalar_one()
     assert sorted(r.contact_id for r in rows) == sorted([s, d])
     assert merged_into == s
+
+
+async def test_a_survivor_the_viewer_may_not_see_is_withheld(tenant: Tenant) -> None:
+    """Dan owned the duplicate; an admin merged it into Eve's contact. Its id now reads as
+    Eve's contact, which Dan may not see; the archived record's timeline keeps the event
+    but not the survivor's id."""
+    t = tenant
+    dan = t.viewer("user-dan", assigned_only=True)
+    eves = (await t.create_contact(firstName="Eve's", ownerId="user-eve"))["id"]
+    dans = (await t.create_contact(firstName="Dan's", ownerId="user-dan"))["id"]
+    ok(await merge(t, eves, dans, "contact { id }"))
+    assert (await t.gql("query($id: ID!) { contact(id: $id) { id } }", {"id": dans}, dan)) == {
+        "contact": None
+    }
+    archive = """{ contacts(filter: {archived: true}, first: 10) { edges { node { id
+      mergedInto { id } activity(first: 1) { edges { node { kind redacted
+        ... on ContactMergedActivity { survivorId duplicateId
+          changes { field after redacted } } } } } } } } }"""
+    for viewer, survivor in ((dan, None), (t.admin, eves)):
+        data = await t.gql(archive, viewer=viewer)
+        (node,) = [e["node"] for e in data["contacts"]["edges"]]
+        event = node["activity"]["edges"][0]["node"]
+        assert node["id"] == dans
+        assert node["mergedInto"] == (survivor and {"id": survivor})
+        assert (event["kind"], event["survivorId"], event["duplicateId"]) == (
+            "CONTACT_MERGED",
+            survivor,
+            dans,
+        )
+        assert event["redacted"] is (survivor is None)
+        assert event["changes"][0]["after"] == {"survivorId": survivor, "duplicateId": dans}
+        assert eves not in str(data) or survivor is not None

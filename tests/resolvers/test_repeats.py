@@ -519,3 +519,16 @@ async def test_pictures(repeat: Repeat, tenant: Tenant) -> None:
     assert await repeat.footprint(c["id"]) == before
     await repeat.ok("contactPictureRemove", {"contactId": c["id"]})
     await repeat.holds("contactPictureRemove", {"contactId": c["id"]}, c["id"])
+
+
+async def test_contact_merge(repeat: Repeat, tenant: Tenant) -> None:
+    """A merge already done (this duplicate into this survivor) returns the survivor; the
+    duplicate's id then reads as the survivor."""
+    survivor = await tenant.create_contact(firstName="Ann", tags=["vip"])
+    duplicate = await tenant.create_contact(firstName="Annie", tags=["lead"])
+    merge = {"survivorId": survivor["id"], "duplicateId": duplicate["id"]}
+    selection = "contact { id tags } duplicateId droppedLabels { label }"
+    first = await repeat.ok("contactMerge", merge, selection)
+    again = await repeat.holds("contactMerge", merge, survivor["id"], selection)
+    assert again == first
+    assert again["contact"] == {"id": survivor["id"], "tags": ["vip", "lead"]}
