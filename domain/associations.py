@@ -30,6 +30,7 @@ from domain.contact import KEEP, Contact
 from domain.custom_fields import Money, value_to_json
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
+from domain.money import MAX_AMOUNT
 from domain.ports import UnitOfWork, new_id
 from domain.services import Services, create_in, retrying, visible_contact_id
 from domain.values import MAX_TEXT, clean_text
@@ -138,6 +139,10 @@ def check_money(value: Money | None, *path: str) -> Money | None:
     if value.amount < 0:
         raise DomainError.single(
             ErrorCode.INVALID_VALUE, "a monetary value cannot be negative", *path, "amount"
+        )
+    if value.amount > MAX_AMOUNT:
+        raise DomainError.single(
+            ErrorCode.LIMIT_EXCEEDED, f"at most {MAX_AMOUNT} minor units", *path, "amount"
         )
     currency = value.currency.strip().upper()
     if not CURRENCY.fullmatch(currency):

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.errors import DomainError, ErrorCode
+from domain.money import MAX_AMOUNT
 from domain.ports import new_id
 from domain.values import MAX_TEXT, clean_text, normalize_email, normalize_phone
 
@@ -227,6 +228,10 @@ def check_value(
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise DomainError.single(
                 ErrorCode.INVALID_VALUE, "currency is an ISO 4217 code such as USD", *path
+            )
+        if abs(int(value.amount)) > MAX_AMOUNT:
+            raise DomainError.single(
+                ErrorCode.LIMIT_EXCEEDED, f"at most {MAX_AMOUNT} minor units", *path, "amount"
             )
         return Money(int(value.amount), currency)
     if kind in (CustomFieldType.SINGLE_OPTION, CustomFieldType.MULTIPLE_OPTIONS):

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from domain.attribution import MAX_URL, AttributionData, SessionSource, classify
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
+from domain.money import MAX_AMOUNT
 from domain.ports import new_id
 from domain.services import Services, visible_contact_id
 from domain.values import MAX_TEXT, TimeRange
@@ -232,6 +233,14 @@ class Purchase:
                 UserError(
                     ErrorCode.INVALID_VALUE,
                     "an amount is zero or more minor units",
+                    (*path, "amount"),
+                )
+            )
+        elif self.amount > MAX_AMOUNT:
+            errors.append(
+                UserError(
+                    ErrorCode.LIMIT_EXCEEDED,
+                    f"an amount is at most {MAX_AMOUNT} minor units",
                     (*path, "amount"),
                 )
             )

@@ -16,6 +16,10 @@ The rules, as the API states them (README, "Merging duplicate contacts"):
 * **Every tab's items** move (persistence/merge.py, one statement per table); where a tab
   allows one item per contact (an active enrolment per workflow, a course offer, a link to
   a record) the survivor's is kept. Links between the two are deleted.
+* **Payments**: cards, payments, subscriptions and invoices move like every tab's items,
+  and the payment provider's customer (whose cards those are) with them when the survivor
+  has none; two contacts that both have one are not merged (CONFLICT): a card belongs to
+  one customer at the provider.
 * **Attribution** keeps the earlier first interaction and the later latest one.
 * The duplicate is **archived as merged** (``merged_into_id``): its id reads as the survivor
   everywhere (``contact``, ``_entities``), it takes no changes of its own, and contacts
@@ -229,6 +233,15 @@ async def merge_contacts(
                 raise _not_found("duplicateId")
             check_mergeable(survivor, "survivorId")
             check_mergeable(duplicate, "duplicateId")
+            both = {survivor.id, duplicate.id}
+            if await uow.merges.with_provider_customer(viewer.location_id, sorted(both)) == both:
+                raise DomainError.single(
+                    ErrorCode.CONFLICT,
+                    "both contacts are customers at the payment provider: the duplicate's "
+                    "saved cards belong to its own customer there and could not be charged "
+                    "as the survivor's",
+                    "duplicateId",
+                )
             now = svc.clock.now()
             keys = {d.id: d.key for d in await uow.custom_fields.list(viewer.location_id)}
             changes, dropped = absorb(survivor, duplicate, keys, now.date())

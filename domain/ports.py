@@ -7,6 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, M
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
@@ -28,8 +29,11 @@ if TYPE_CHECKING:
     from domain.documents import Document
     from domain.events import ContactEvent
     from domain.interactions import Interaction
+    from domain.invoices import Invoice
     from domain.notes import Note
+    from domain.payments import Payment, PaymentMethod
     from domain.smart_lists import SmartList
+    from domain.subscriptions import Subscription
     from domain.tasks import Task
     from domain.viewer import Viewer
     from domain.workflows import WorkflowEnrollment
@@ -178,6 +182,142 @@ class Background(Protocol):
     def spawn(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         """Start ``job`` (named, e.g. per contact, so tests and shutdown can wait for it);
         its failure is logged, never raised to the caller."""
+
+
+@dataclass(frozen=True)
+class GatewayCard:
+    """A card as the payment provider holds it: its id there and what may be shown of it."""
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+class GatewayStatus(StrEnum):
+    """Where a charge stands at the provider (Stripe's PaymentIntent status, folded)."""
+
+    SUCCEEDED = "SUCCEEDED"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    """The card needs authentication (3-D Secure): the client finishes it with the secret."""
+    PROCESSING = "PROCESSING"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+@dataclass(frozen=True)
+class GatewayCharge:
+    """A charge at the provider. ``decline_code``/``message`` are set when it FAILED."""
+
+    id: str
+    status: GatewayStatus
+    amount: int
+    currency: str
+    client_secret: str | None = None
+    decline_code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class GatewayPlanItem:
+    """One recurring product of a subscription: ``amount`` minor units per ``interval``."""
+
+    name: str
+    amount: int
+    currency: str
+    interval: str
+    """day, week, month or year."""
+    quantity: int
+
+
+@dataclass(frozen=True)
+class GatewaySubscription:
+    id: str
+    status: str
+    """The provider's status: trialing, active, past_due, canceled, incomplete, ..."""
+    current_period_end: datetime | None
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A verified webhook event: its id (for deduplication), type and the object it is about."""
+
+    id: str
+    type: str
+    object: Mapping[str, object]
+
+
+class CardDeclined(Exception):
+    """The provider refused the card (on attach or on charge)."""
+
+    def __init__(self, decline_code: str, message: str) -> None:
+        super().__init__(message)
+        self.decline_code = decline_code
+        self.message = message
+
+
+class GatewayRefused(Exception):
+    """The provider refused the request for another reason (unknown payment method, invalid
+    parameters): the message is safe to show the user."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose signature is missing, wrong or too old."""
+
+
+class PaymentGateway(Protocol):
+    """The card processor (``adapters/stripe_gateway.py``: Stripe). Every call that creates
+    something takes our own ``idempotency_key``, stored before the call, so a retry can never
+    create a second charge; card numbers never reach us, only the provider's ids."""
+
+    async def create_customer(
+        self, *, name: str, email: str | None, metadata: Mapping[str, str], idempotency_key: str
+    ) -> str:
+        """A new customer; its id."""
+
+    async def attach_card(self, customer_id: str, payment_method_id: str) -> GatewayCard:
+        """Attach the client-collected payment method to the customer. CardDeclined,
+        GatewayRefused."""
+
+    async def detach_card(self, payment_method_id: str) -> None:
+        """Detach it; no error when it is already detached or gone."""
+
+    async def charge(
+        self,
+        *,
+        customer_id: str,
+        payment_method_id: str,
+        amount: int,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> GatewayCharge:
+        """Create and confirm a charge (off-session-capable); a decline is a FAILED charge,
+        not an exception. GatewayRefused for anything else the provider refuses."""
+
+    async def find_charge(self, customer_id: str, idempotency_key: str) -> GatewayCharge | None:
+        """The charge made with ``idempotency_key`` (kept in its metadata), if any: how a
+        pending payment whose answer was lost is reconciled."""
+
+    async def subscribe(
+        self,
+        *,
+        customer_id: str,
+        payment_method_id: str,
+        items: Sequence[GatewayPlanItem],
+        start: datetime | None,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> GatewaySubscription:
+        """Start a subscription billing ``items``, first on ``start`` (None: now)."""
+
+    async def cancel_subscription(self, subscription_id: str) -> GatewaySubscription: ...
+
+    def verify_webhook(self, payload: bytes, signature: str | None) -> GatewayEvent:
+        """The event, when ``signature`` is the provider's valid, recent signature of
+        ``payload``; InvalidWebhook otherwise."""
 
 
 def new_id() -> str:
@@ -362,6 +502,11 @@ class MergeRepository(Protocol):
     ) -> dict[str, datetime]:
         """When each of these interactions happened."""
 
+    async def with_provider_customer(
+        self, location_id: str, contact_ids: Sequence[str]
+    ) -> set[str]:
+        """Which of the contacts have a customer at the payment provider."""
+
     async def move_items(self, location_id: str, duplicate_id: str, survivor_id: str) -> None:
         """Every tab's items of the duplicate become the survivor's; where a tab allows one
         item per contact (and key) the survivor's is kept, and links between the two go.
@@ -407,6 +552,9 @@ class UnitOfWork(Protocol):
 
     @property
     def documents(self) -> DocumentRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -517,3 +665,70 @@ class RecordRepository(Protocol):
     ) -> CustomObjectRecord | None: ...
 
     async def add_custom_object_record(self, record: CustomObjectRecord) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    """The Payments tab's rows: customers, cards on file, payments, subscriptions, invoices,
+    and the provider's webhook events already applied."""
+
+    async def customer_of(self, location_id: str, contact_id: str) -> str | None: ...
+
+    async def set_customer(self, location_id: str, contact_id: str, customer_id: str) -> str:
+        """Store the contact's customer unless one is stored; the stored one."""
+
+    async def add_card(self, card: PaymentMethod) -> bool:
+        """False when the same provider payment method is already saved."""
+
+    async def get_card(self, location_id: str, card_id: str) -> PaymentMethod | None: ...
+
+    async def card_by_provider_id(
+        self, location_id: str, provider_id: str
+    ) -> PaymentMethod | None: ...
+
+    async def cards_of(self, location_id: str, contact_id: str) -> list[PaymentMethod]: ...
+
+    async def card_in_use(self, card_id: str) -> bool:
+        """A subscription that is not cancelled bills it."""
+
+    async def save_card(self, card: PaymentMethod) -> None: ...
+
+    async def delete_card(self, card_id: str) -> bool: ...
+
+    async def add_payment(self, payment: Payment) -> bool:
+        """False when the location already has a payment under its idempotency key."""
+
+    async def get_payment(self, location_id: str, payment_id: str) -> Payment | None:
+        """Locked for the rest of the unit of work (the answer and the webhook race)."""
+
+    async def payment_by_key(self, location_id: str, key: str) -> Payment | None: ...
+
+    async def payment_by_reference(
+        self, payment_id: str | None, provider_id: str | None
+    ) -> Payment | None:
+        """By our id (the provider's metadata) or the provider's id; locked."""
+
+    async def claim(self, payment_id: str, now: datetime, until: datetime) -> bool:
+        """Take the lease of a PENDING payment whose lease ran out; False if another has it."""
+
+    async def save_payment(self, payment: Payment) -> None: ...
+
+    async def add_subscription(self, subscription: Subscription) -> bool: ...
+
+    async def get_subscription(
+        self, location_id: str, subscription_id: str
+    ) -> Subscription | None: ...
+
+    async def subscription_by_key(self, location_id: str, key: str) -> Subscription | None: ...
+
+    async def subscription_by_provider_id(self, provider_id: str) -> Subscription | None: ...
+
+    async def save_subscription(self, subscription: Subscription) -> None: ...
+
+    async def add_invoice(self, invoice: Invoice) -> None: ...
+
+    async def get_invoice(self, location_id: str, invoice_id: str) -> Invoice | None: ...
+
+    async def save_invoice(self, invoice: Invoice) -> None: ...
+
+    async def remember_event(self, event_id: str, event_type: str, at: datetime) -> bool:
+        """False when this provider event was applied before."""

@@ -20,7 +20,7 @@ from domain.contact import KEEP, Contact, DndChannel, EmailLabel, PhoneLabel
 from domain.custom_fields import CustomFieldDefinition, check_value
 from domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from domain.events import ContactEvent, EventKind, FieldChange, contact_event
-from domain.ports import Clock, FileStore, UnitOfWork
+from domain.ports import Clock, FileStore, PaymentGateway, UnitOfWork
 from domain.viewer import Viewer
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ class Services:
     max_file_bytes: int = MAX_FILE_BYTES
     pictures: PictureTools | None = None
     """Image processing, the social picture fetch and background work (domain/pictures.py)."""
+    payments: PaymentGateway | None = None
+    """The card processor (Stripe); None: the Payments tab's writes are refused."""
 
 
 def _not_found(*path: str) -> DomainError:

@@ -25,10 +25,17 @@ class Viewer:
     location_id: str
     role: Role = Role.USER
     assigned_only: bool = False
+    can_charge: bool = False
+    """The token's ``can_charge`` claim: this user may charge cards and start subscriptions
+    (admins always may)."""
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def may_charge(self) -> bool:
+        return self.is_admin or self.can_charge
 
     def require_admin(self, what: str) -> None:
         """Settings of the location (custom fields, calendars, labels) are admins' to change."""

@@ -35,6 +35,7 @@ from loaders.interactions import (
     interactions_page_loader,
 )
 from loaders.notes import notes_count_loader, notes_page_loader
+from loaders.payments import card_loaders, invoice_loaders, payment_loaders, subscription_loaders
 from loaders.smart_lists import (
     ListContactsLoader,
     ListCountLoader,
@@ -143,6 +144,10 @@ class Loaders:
         self.documents = documents_page_loader(engine)
         self.documents_count = documents_count_loader(engine)
         self.document = DocumentByIdLoader(engine, viewer.location_id)
+        self.payment_methods, self.payment_methods_count = card_loaders(engine)
+        self.payments, self.payments_count = payment_loaders(engine)
+        self.subscriptions, self.subscriptions_count = subscription_loaders(engine)
+        self.invoices, self.invoices_count = invoice_loaders(engine)
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -39,8 +39,13 @@ from persistence.tables import (
     EMAIL,
     FOLLOWER,
     INTERACTION,
+    INVOICE,
     NOTE,
+    PAYMENT,
+    PAYMENT_CUSTOMER,
+    PAYMENT_METHOD,
     PHONE,
+    SUBSCRIPTION,
     TAG,
     TASK,
     WORKFLOW,
@@ -59,12 +64,13 @@ class Moved:
 
     ``unique``: the key columns that, with the contact, allow one row (among the rows
     ``scope`` selects, for a partial unique index): the duplicate's clashing row is
-    deleted, the survivor's kept."""
+    deleted, the survivor's kept. ``single``: one row per contact at all (likewise)."""
 
     table: Table
     column: str = "contact_id"
     unique: tuple[str, ...] = ()
     scope: Condition | None = None
+    single: bool = False
 
 
 MOVED: tuple[Moved, ...] = (
@@ -77,6 +83,13 @@ MOVED: tuple[Moved, ...] = (
     Moved(WORKFLOW, unique=("workflow_id",), scope=_active),  # one active enrolment
     Moved(COURSE_OFFER, unique=("offer_id",)),
     Moved(COMMUNITY_GROUP, unique=("group_id",)),
+    Moved(PAYMENT_METHOD),
+    Moved(PAYMENT),
+    Moved(SUBSCRIPTION),
+    Moved(INVOICE),
+    # the provider's customer, whose cards those are: moves when the survivor has none
+    # (domain/merge.py refuses a merge of two contacts that both have one)
+    Moved(PAYMENT_CUSTOMER, single=True),
 )
 """Every tab's items. A new tab's table: one line."""
 
@@ -106,11 +119,20 @@ class SqlMergeRepository:
         )
         return {r.id: r.occurred_at for r in await self.conn.execute(stmt)}
 
+    async def with_provider_customer(
+        self, location_id: str, contact_ids: Sequence[str]
+    ) -> set[str]:
+        pc = PAYMENT_CUSTOMER.c
+        stmt = select(pc.contact_id).where(
+            pc.location_id == location_id, pc.contact_id.in_(list(contact_ids))
+        )
+        return set((await self.conn.execute(stmt)).scalars())
+
     async def move_items(self, location_id: str, duplicate_id: str, survivor_id: str) -> None:
         await self._drop_links(location_id, duplicate_id, survivor_id)
         for moved in MOVED:
             t, col = moved.table, moved.table.c[moved.column]
-            if moved.unique:
+            if moved.unique or moved.single:
                 await self.conn.execute(
                     delete(t).where(col == duplicate_id, _clash(moved, survivor_id))
                 )

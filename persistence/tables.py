@@ -582,6 +582,137 @@ class ContactDocumentRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class PaymentCustomerRow(SQLModel, table=True):
+    """The contact's customer at the payment provider (created on first use)."""
+
+    __tablename__ = "payment_customer"
+
+    contact_id: str = Field(sa_column=_contact_fk(primary_key=True))
+    location_id: str = Field(max_length=36)
+    customer_id: str = Field(max_length=255)
+
+
+class PaymentMethodRow(SQLModel, table=True):
+    """A card on file: the provider's payment method and what may be shown of it."""
+
+    __tablename__ = "payment_method"
+    __table_args__ = (
+        Index(None, "contact_id", "created_at", "id"),
+        UniqueConstraint("location_id", "provider_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    provider_id: str = Field(max_length=255)
+    brand: str = Field(max_length=32)
+    last4: str = Field(max_length=4)
+    exp_month: int
+    exp_year: int
+    label: str | None = Field(default=None, max_length=100)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PaymentRow(SQLModel, table=True):
+    """A charge, stored PENDING under its idempotency key before the provider is called."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        Index(None, "contact_id", "created_at", "id"),
+        UniqueConstraint("location_id", "idempotency_key"),
+        Index(None, "provider_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    idempotency_key: str = Field(max_length=300)
+    amount: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    description: str = Field(max_length=500)
+    payment_method_id: str | None = Field(default=None, max_length=36)
+    card: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=16)
+    provider_id: str | None = Field(default=None, max_length=255)
+    failure_code: str | None = Field(default=None, max_length=64)
+    failure_message: str | None = Field(default=None, max_length=500)
+    client_secret: str | None = Field(default=None, max_length=255)
+    invoice_id: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """A subscription; ``items``: [{name, amount, interval, quantity}]."""
+
+    __tablename__ = "payment_subscription"
+    __table_args__ = (
+        Index(None, "contact_id", "created_at", "id"),
+        UniqueConstraint("location_id", "idempotency_key"),
+        Index(None, "provider_id"),
+        Index(None, "payment_method_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    idempotency_key: str = Field(max_length=300)
+    currency: str = Field(max_length=3)
+    items: list[dict[str, Any]] = Field(sa_type=JSON)
+    payment_method_id: str = Field(max_length=36)
+    bill_start: date | None = None
+    status: str = Field(max_length=16)
+    provider_id: str | None = Field(default=None, max_length=255)
+    next_bill_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    canceled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InvoiceRow(SQLModel, table=True):
+    """An invoice; its parts as JSON (lines, discounts, taxes) and its total for sorting."""
+
+    __tablename__ = "payment_invoice"
+    __table_args__ = (Index(None, "contact_id", "created_at", "id"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    contact_id: str = Field(sa_column=_contact_fk())
+    currency: str = Field(max_length=3)
+    lines: list[dict[str, Any]] = Field(sa_type=JSON)
+    discounts: list[dict[str, Any]] = Field(sa_type=JSON)
+    taxes: list[dict[str, Any]] = Field(sa_type=JSON)
+    total: int = Field(sa_type=BigInteger)
+    bill_to: dict[str, Any] = Field(sa_type=JSON)
+    due_date: date | None = None
+    memo: str | None = Field(default=None, max_length=500)
+    status: str = Field(max_length=16)
+    sent_via: str | None = Field(default=None, max_length=16)
+    sent_to: str | None = Field(default=None, max_length=320)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    payment_id: str | None = Field(default=None, max_length=36)
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ProviderEventRow(SQLModel, table=True):
+    """A payment-provider webhook event already applied: its id makes a redelivery a no-op."""
+
+    __tablename__ = "payment_provider_event"
+
+    id: str = Field(primary_key=True, max_length=255)
+    type: str = Field(max_length=128)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -615,3 +746,9 @@ ASSOCIATION_LABEL = _table(AssociationLabelRow)
 ASSOCIATION = _table(ContactAssociationRow)
 ASSOCIATION_LABEL_LINK = _table(ContactAssociationLabelRow)
 DOCUMENT = _table(ContactDocumentRow)
+PAYMENT_CUSTOMER = _table(PaymentCustomerRow)
+PAYMENT_METHOD = _table(PaymentMethodRow)
+PAYMENT = _table(PaymentRow)
+SUBSCRIPTION = _table(SubscriptionRow)
+INVOICE = _table(InvoiceRow)
+PROVIDER_EVENT = _table(ProviderEventRow)

@@ -21,6 +21,7 @@ from persistence.interactions import SqlInteractionRepository
 from persistence.mappers import event_row
 from persistence.merge import SqlMergeRepository
 from persistence.notes import SqlNoteRepository
+from persistence.payments import SqlPaymentRepository
 from persistence.repositories import SqlContactRepository, SqlCustomFieldRepository
 from persistence.smart_lists import SqlSmartListRepository
 from persistence.tables import CONTACT, EVENT
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     records: SqlRecordRepository
     documents: SqlDocumentRepository
     merges: SqlMergeRepository
+    payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.records = SqlRecordRepository(self._conn)
         self.documents = SqlDocumentRepository(self._conn)
         self.merges = SqlMergeRepository(self._conn)
+        self.payments = SqlPaymentRepository(self._conn)
         return self
 
     async def __aexit__(

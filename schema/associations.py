@@ -39,12 +39,13 @@ from schema.contact_inputs import ContactCreateInput
 from schema.custom_fields import Money, MoneyInput
 from schema.enums import graphql_enum
 from schema.query import ContactConnection
+from schema.scalars import BigInt
 
 UNSET: Any = strawberry.UNSET
 
 
 def _money(value: DomainMoney | None) -> Money | None:
-    return Money(amount=value.amount, currency=value.currency) if value else None
+    return Money(amount=BigInt(value.amount), currency=value.currency) if value else None
 
 
 def _money_in(value: MoneyInput | None) -> DomainMoney | None:

@@ -38,11 +38,13 @@ from schema.guards import (
 )
 from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
+from schema.invoices import InvoicesMutation
 from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
 from schema.merge import MergeMutation
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
+from schema.payments import PaymentsMutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
@@ -69,6 +71,8 @@ MUTATIONS: tuple[type, ...] = (
     AssociationsMutation,
     DocumentsMutation,
     MergeMutation,
+    PaymentsMutation,
+    InvoicesMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)

@@ -24,7 +24,9 @@ from schema.common import AfterArg, FirstArg
 from schema.documents import ContactDocumentsFields
 from schema.enums import ContactType, DndChannel, EmailLabel, PhoneLabel
 from schema.interactions import ContactInteractionsFields
+from schema.invoices import ContactInvoicesFields
 from schema.notes import ContactNotesFields
+from schema.payments import ContactPaymentsFields
 from schema.pictures import ContactPicture
 from schema.smart_lists import ContactNavigationFields
 from schema.tasks import ContactTasksFields
@@ -156,6 +158,8 @@ class Contact(
     ContactAssociationsFields,
     ContactActivityFields,
     ContactDocumentsFields,
+    ContactPaymentsFields,
+    ContactInvoicesFields,
 ):
     id: strawberry.ID = strawberry.field(description="The contact's id.")
     first_name: str | None = strawberry.field(description="First name.")

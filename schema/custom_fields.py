@@ -12,6 +12,7 @@ from resolvers import documents
 from resolvers.common import Info, Outcome
 from schema.common import UserError
 from schema.enums import CustomFieldType
+from schema.scalars import BigInt
 
 if TYPE_CHECKING:
     from schema.documents import ContactDocument
@@ -56,7 +57,7 @@ class CustomFieldNumber:
     "define it too).",
 )
 class Money:
-    amount: int = strawberry.field(description="Minor units, e.g. 1999 for 19.99.")
+    amount: BigInt = strawberry.field(description="Minor units, e.g. 1999 for 19.99.")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
 
 
@@ -126,7 +127,7 @@ def value_from_domain(kind: cf.CustomFieldType, v: cf.CustomValue) -> CustomFiel
         return CustomFieldNumber(number=float(v))  # type: ignore[arg-type]
     if member == "money":
         assert isinstance(v, cf.Money)
-        return CustomFieldMoney(money=Money(amount=v.amount, currency=v.currency))
+        return CustomFieldMoney(money=Money(amount=BigInt(v.amount), currency=v.currency))
     if member == "date":
         assert isinstance(v, date)
         return CustomFieldDate(date=v)
@@ -159,7 +160,7 @@ class ContactCustomFieldValue:
 
 @strawberry.input(description="An amount of money.")
 class MoneyInput:
-    amount: int = strawberry.field(description="Minor units, e.g. 1999 for 19.99.")
+    amount: BigInt = strawberry.field(description="Minor units, e.g. 1999 for 19.99.")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
 
 

@@ -145,6 +145,13 @@ graphql_enum(
         ErrorCode.ARCHIVED: "The contact is archived: restore it first (contactMerge).",
         ErrorCode.MERGED: "The contact was merged into another: its id now reads as that "
         "contact, and it takes no changes of its own.",
+        ErrorCode.CARD_DECLINED: "The card was declined; the message names the decline code "
+        "(the payload lists the other saved cards to try).",
+        ErrorCode.PAYMENT_REFUSED: "The payment provider refused the request (an unknown or "
+        "unusable payment method, invalid parameters).",
+        ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE: "The payment provider did not answer, or payments "
+        "are not configured: try again with the same idempotency key.",
+        ErrorCode.IDEMPOTENCY_KEY_REUSED: "The idempotency key was used for a different charge.",
     },
     name="UserErrorCode",
 )
@@ -204,6 +211,20 @@ graphql_enum(
         EventKind.PICTURE_CHANGED: "The profile picture was set, replaced or removed.",
         EventKind.CONTACT_MERGED: "A duplicate was merged into a contact: recorded on both "
         "(the survivor, with what it took in, and the duplicate, archived).",
+        EventKind.PAYMENT_METHOD_ADDED: "A card was saved on the contact.",
+        EventKind.PAYMENT_METHOD_UPDATED: "A saved card's label changed.",
+        EventKind.PAYMENT_METHOD_REMOVED: "A saved card was deleted.",
+        EventKind.PAYMENT_SUCCEEDED: "A charge succeeded.",
+        EventKind.PAYMENT_FAILED: "A charge was declined or failed.",
+        EventKind.PAYMENT_ACTION_REQUIRED: "A charge waits for the card holder to authenticate.",
+        EventKind.SUBSCRIPTION_CREATED: "A subscription was scheduled.",
+        EventKind.SUBSCRIPTION_UPDATED: "A subscription's status or next bill date changed.",
+        EventKind.SUBSCRIPTION_CANCELED: "A subscription was cancelled.",
+        EventKind.INVOICE_CREATED: "An invoice was drafted.",
+        EventKind.INVOICE_UPDATED: "A draft invoice's items, discounts, taxes or terms changed.",
+        EventKind.INVOICE_SENT: "An invoice was sent (by email or SMS).",
+        EventKind.INVOICE_PAID: "An invoice was paid.",
+        EventKind.INVOICE_VOIDED: "An invoice was voided.",
     },
     name="ContactEventKind",
 )

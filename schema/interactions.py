@@ -25,6 +25,7 @@ from schema.common import (
     time_range,
 )
 from schema.enums import graphql_enum
+from schema.scalars import BigInt
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class ContactInteractionSms:
 
 @strawberry.type(description="A purchase the contact made.")
 class ContactInteractionPurchase:
-    amount: int = strawberry.field(description="Minor units of `currency`, e.g. 1999 for 19.99.")
+    amount: BigInt = strawberry.field(description="Minor units of `currency`, e.g. 1999 for 19.99.")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
     product_id: str | None = strawberry.field(description="The product's id, if known.")
     product_name: str | None = strawberry.field(description="The product's name.")
@@ -532,7 +533,7 @@ class ContactInteractionSmsInput:
 
 @strawberry.input(description="Details of a PURCHASE.")
 class ContactInteractionPurchaseInput:
-    amount: int = strawberry.field(description="Minor units, 0 or more, e.g. 1999 for 19.99.")
+    amount: BigInt = strawberry.field(description="Minor units, 0 or more, e.g. 1999 for 19.99.")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
     product_id: str | None = strawberry.field(default=None, description="The product's id.")
     product_name: str | None = strawberry.field(default=None, description="Its name.")

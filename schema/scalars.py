@@ -8,8 +8,9 @@ The range itself is a domain rule: ``domain.values.time_problem``."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
-from typing import Final
+from typing import Final, NewType
 
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
@@ -53,8 +54,45 @@ DATE_TIME: Final = _definition(
 )
 DATE: Final = _definition(DateDefinition, f"Date, ISO 8601 (2026-05-01), {_YEARS}.")
 
+
+_WHOLE = re.compile(r"-?[0-9]{1,19}")
+
+
+def _parse_big_int(value: object) -> int:
+    """An Int literal or variable, or a string of decimal digits: clients whose JSON numbers
+    are doubles send large amounts as strings."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise StrawberryInputCoercionError(
+            f"Value cannot represent a BigInt: {value!r}: a whole number or a string of digits.",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    if not -(2**63) <= number < 2**63:
+        raise StrawberryInputCoercionError(
+            f"Value cannot represent a BigInt: {value!r}: out of the 64-bit range.",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    return number
+
+
+BigInt = NewType("BigInt", int)
+"""Amounts of money in minor units: a Python int, a string in JSON (:data:`BIG_INT`)."""
+BIG_INT: Final = ScalarDefinition(
+    name="BigInt",
+    description="A whole number that may exceed 32 bits (amounts of money in minor units): "
+    'sent as a string of decimal digits ("2147483648"), accepted as a string or an Int.',
+    specified_by_url=None,
+    serialize=str,
+    parse_value=_parse_big_int,
+    parse_literal=None,
+)
+
 SCALAR_OVERRIDES: Final[dict[object, type | ScalarWrapper | ScalarDefinition]] = {
     dt.datetime: DATE_TIME,
     dt.date: DATE,
+    BigInt: BIG_INT,
 }
 """For ``Schema(scalar_overrides=...)``."""

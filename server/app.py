@@ -25,6 +25,7 @@ from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
 from server.files import file_routes, file_store_for
+from server.gateway import payment_gateway_for
 from server.graphiql import graphiql_assets_route
 from server.jwks import JWKSKeys
 from server.logs import configure_logging, route_uvicorn_logs
@@ -32,6 +33,7 @@ from server.observability import Observability
 from server.pictures import picture_fetcher_for, picture_tools_for
 from server.runtime import Runtime
 from server.settings import Settings, get_settings
+from server.stripe_webhook import stripe_routes
 from server.view import ContactGraphView
 
 if TYPE_CHECKING:
@@ -121,6 +123,7 @@ def create_app(
         fetcher = picture_fetcher_for(settings)
         await fetcher.start()
         background = BackgroundTasks()
+        payments = payment_gateway_for(settings)
         runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -133,6 +136,7 @@ def create_app(
             dev_token=dev_token if settings.environment != "production" else None,
             jwks=await _jwks_for(settings),
             live_observer=watch.live_observer,
+            payments=payments,
         )
         app.state.observability = watch  # tests read the metrics and spans through this
         app.state.runtime = runtime  # tests and tools reach the engine through this
@@ -147,6 +151,8 @@ def create_app(
             yield
         finally:
             await background.stop()  # its jobs use the store and the database
+            if payments is not None:
+                await payments.stop()
             await fetcher.stop()
             await files.stop()
             await broker.stop()
@@ -184,6 +190,7 @@ def create_app(
             Route("/", root),
             *watch.routes(),
             *file_routes(files),
+            *stripe_routes(),
             *([graphiql_assets_route()] if settings.graphiql else []),
         ],
         middleware=middleware,

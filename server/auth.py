@@ -121,6 +121,9 @@ def credentials_from_token(
     assigned_only = claims.get("assigned_only", False)
     if not isinstance(assigned_only, bool):
         raise AuthenticationError("the token's 'assigned_only' claim must be a boolean")
+    can_charge = claims.get("can_charge", False)
+    if not isinstance(can_charge, bool):
+        raise AuthenticationError("the token's 'can_charge' claim must be a boolean")
     viewer = Viewer(
         user_id=_identifier(claims, "sub", USER_ID, "1-64 characters of A-Z a-z 0-9 _ . : @ -"),
         location_id=_identifier(
@@ -128,6 +131,7 @@ def credentials_from_token(
         ),
         role=Role(role),
         assigned_only=assigned_only,
+        can_charge=can_charge,
     )
     return Credentials(viewer, float(exp))
 
@@ -147,6 +151,7 @@ def issue_token(viewer: Viewer, settings: Settings, ttl: timedelta = timedelta(d
         "location_id": viewer.location_id,
         "role": viewer.role.value,
         "assigned_only": viewer.assigned_only,
+        "can_charge": viewer.can_charge,
         "iat": now,
         "exp": now + ttl,
     }

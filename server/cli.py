@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,6 +29,8 @@ APP_FACTORY = "server.app:create_app"
 """What `serve`'s uvicorn imports in every worker (workers need an import string)."""
 DATABASE_CHECK_TIMEOUT = 15.0
 """Seconds `serve` waits for the database when it checks the migrations at start."""
+LOCALSTRIPE_DIR = Path("var/localstripe")
+"""Where `run`'s localstripe keeps its objects, beside the SQLite database that names them."""
 PRODUCTION_HINT = (
     "In production run `contact-graph migrate` once per release, then `contact-graph serve` "
     "on each replica."
@@ -208,11 +213,56 @@ def serve(settings: Settings, apply_migrations: bool) -> None:
             "worker that made it; set a Redis URL",
             file=sys.stderr,
         )
+    if settings.stripe_api_key is None:
+        print(
+            "contact-graph serve: payments unconfigured (no CONTACT_GRAPH_STRIPE_API_KEY): "
+            "every payment mutation is refused",
+            file=sys.stderr,
+        )
     from server.logs import configure_logging
 
     configure_logging(settings)  # the supervisor's own lines, with several workers
     # Every worker builds the app from the same settings (environment and .env).
     uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **uvicorn_options(settings))
+
+
+@contextlib.contextmanager
+def development_payments(
+    settings: Settings, data_dir: Path = LOCALSTRIPE_DIR
+) -> Iterator[Settings]:
+    """The settings with payments that work without a Stripe account: when no Stripe key is
+    configured, localstripe runs beside the server (a free port on 127.0.0.1, its objects in
+    ``data_dir``), the SDK points at it with a test key, and it delivers its webhooks, signed
+    with the development secret, to this server's ``/stripe/webhook``; stopped on exit."""
+    if settings.stripe_api_key is not None:
+        yield settings
+        return
+    if importlib.util.find_spec("localstripe") is None:
+        print(
+            "contact-graph run: payments unconfigured: no CONTACT_GRAPH_STRIPE_API_KEY, and "
+            "localstripe (a development dependency) is not installed (`make install`)",
+            file=sys.stderr,
+        )
+        yield settings
+        return
+    from pydantic import SecretStr
+
+    from server.dev_stripe import DEV_API_KEY, DEV_WEBHOOK_SECRET, LocalStripe
+
+    localstripe = LocalStripe(data_dir)
+    localstripe.start()
+    try:
+        localstripe.register_webhook(f"{local_base(settings)}/stripe/webhook", DEV_WEBHOOK_SECRET)
+        print(f"  Stripe:    localstripe at {localstripe.url} (its data in {data_dir}/)")
+        yield settings.model_copy(
+            update={
+                "stripe_api_key": SecretStr(DEV_API_KEY),
+                "stripe_api_base": localstripe.url,
+                "stripe_webhook_secret": SecretStr(DEV_WEBHOOK_SECRET),
+            }
+        )
+    finally:
+        localstripe.stop()
 
 
 def run(settings: Settings) -> None:
@@ -221,25 +271,31 @@ def run(settings: Settings) -> None:
     from server.app import create_app
 
     refuse_in_production(settings, "seeds demo data and prints admin tokens")
-    migrate(settings)
-    asyncio.run(_seed(settings, force=False))
-    tokens = dev_tokens(settings)
-    url = f"http://{settings.host}:{settings.port}{settings.root_path}/graphql"
-    print(
-        f"\n  GraphiQL:  {url}\n"
-        f"  Token (admin, pre-filled in GraphiQL):\n    {tokens['admin']}\n"
-        f"  Token (user restricted to assigned contacts):\n    {tokens['restricted']}\n"
-    )
-    app = create_app(settings, dev_token=tokens["admin"])
-    uvicorn.run(app, **uvicorn_options(settings))
+    with development_payments(settings) as settings:
+        migrate(settings)
+        asyncio.run(_seed(settings, force=False))
+        tokens = dev_tokens(settings)
+        url = f"http://{settings.host}:{settings.port}{settings.root_path}/graphql"
+        print(
+            f"\n  GraphiQL:  {url}\n"
+            f"  Token (admin, pre-filled in GraphiQL):\n    {tokens['admin']}\n"
+            f"  Token (user restricted to assigned contacts):\n    {tokens['restricted']}\n"
+        )
+        app = create_app(settings, dev_token=tokens["admin"])
+        uvicorn.run(app, **uvicorn_options(settings))
+
+
+def local_base(settings: Settings) -> str:
+    """The server these settings describe, as reached from this host (no proxy's prefix)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
 
 
 def probe_url(settings: Settings, ready: bool) -> str:
     """The health endpoint of the server these settings describe, as seen from this host."""
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{settings.port}/health/{'ready' if ready else 'live'}"
+    return f"{local_base(settings)}/health/{'ready' if ready else 'live'}"
 
 
 def health(settings: Settings, ready: bool) -> None:

@@ -95,13 +95,17 @@ class Context:
 
     @property
     def svc(self) -> Services:
-        """The domain's collaborators; events are published after each commit."""
-        runtime = self.runtime
-        return Services(
-            uow=lambda: SqlUnitOfWork(runtime.engine, after_commit=runtime.broker.publish),
-            clock=SystemClock(),
-            files=runtime.files,
-            phone_region=runtime.settings.phone_region,
-            max_file_bytes=runtime.settings.max_upload_bytes,
-            pictures=runtime.pictures,
-        )
+        return services_for(self.runtime)
+
+
+def services_for(runtime: Runtime) -> Services:
+    """The domain's collaborators; events are published after each commit."""
+    return Services(
+        uow=lambda: SqlUnitOfWork(runtime.engine, after_commit=runtime.broker.publish),
+        clock=SystemClock(),
+        files=runtime.files,
+        phone_region=runtime.settings.phone_region,
+        max_file_bytes=runtime.settings.max_upload_bytes,
+        pictures=runtime.pictures,
+        payments=runtime.payments,
+    )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.background import BackgroundTasks
 from domain.pictures import PictureTools
-from domain.ports import Broker, FileStore
+from domain.ports import Broker, FileStore, PaymentGateway
 from persistence.locations import LocationProvisioner
 from resolvers.observers import LiveObserver, NoObserver
 from server.jwks import JWKSKeys
@@ -34,5 +34,8 @@ class Runtime:
     """Pre-filled in GraphiQL in development; never set in production."""
     jwks: JWKSKeys | None = None
     """Public keys for RS/ES/PS tokens, when CONTACT_GRAPH_JWKS_URL is set."""
+    payments: PaymentGateway | None = None
+    """The card processor (Stripe, or localstripe in development); None: payments are not
+    configured and the Payments tab's writes are refused."""
     live_observer: LiveObserver = field(default_factory=NoObserver)
     """Told of live deliveries and broker gaps (the metrics, ``server/metrics.py``)."""

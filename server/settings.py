@@ -198,6 +198,24 @@ class Settings(BaseSettings):
     picture_fetch_max_bytes: int = Field(
         5 * 1024 * 1024, gt=0, description="largest social profile picture fetched (5 MiB)"
     )
+    stripe_api_key: SecretStr | None = Field(
+        None,
+        description="Stripe secret key (sk_live_... / sk_test_...); unset: `serve` leaves "
+        "payments unconfigured, `run` starts localstripe and uses a test key",
+    )
+    stripe_api_base: str | None = Field(
+        None,
+        description="the Stripe API's base URL, e.g. http://127.0.0.1:8420 for localstripe; "
+        "unset = Stripe's",
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None,
+        description="the webhook endpoint's signing secret (whsec_...); without it every "
+        "webhook is refused",
+    )
+    stripe_webhook_tolerance_seconds: int = Field(
+        300, gt=0, description="oldest webhook signature accepted, in seconds (replays)"
+    )
 
     @field_validator("root_path")
     @classmethod
@@ -227,6 +245,15 @@ class Settings(BaseSettings):
             raise ValueError("set CONTACT_GRAPH_JWT_SECRET: the development secret is public")
         if self.environment == "production" and self.picture_fetch_allow_http:
             raise ValueError("CONTACT_GRAPH_PICTURE_FETCH_ALLOW_HTTP is for development only")
+        if (
+            self.environment == "production"
+            and self.stripe_api_key
+            and not (self.stripe_webhook_secret)
+        ):
+            raise ValueError(
+                "CONTACT_GRAPH_STRIPE_API_KEY needs CONTACT_GRAPH_STRIPE_WEBHOOK_SECRET: "
+                "payments are settled by Stripe's webhooks"
+            )
         if self.files_backend == "s3" and not self.s3_bucket:
             raise ValueError("CONTACT_GRAPH_FILES_BACKEND=s3 needs CONTACT_GRAPH_S3_BUCKET")
         if len(secret.encode()) < 32:

@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,9 +29,13 @@ from support import Tenant
 from persistence.migrate import upgrade_async
 from persistence.tables import LOCATION
 from server.app import create_app
+from server.dev_stripe import DEV_API_KEY
 from server.settings import Settings
 
-pytest_plugins = ["live_servers"]  # real server processes, private Redis, websocket client
+pytest_plugins = [
+    "live_servers",  # real server processes, private Redis, websocket client
+    "stripe_server",  # localstripe and a StripeGateway pointed at it
+]
 
 POSTGRES_URL = os.environ.get(
     "CONTACT_GRAPH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -96,12 +101,20 @@ async def database_url(
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, stripe_server: str
+) -> Settings:
+    """The shared app's settings: payments go to the session's localstripe."""
+    from stripe_server import WEBHOOK_SECRET  # a plugin module: imported after registration
+
     return Settings(  # type: ignore[call-arg]
         database_url=database_url,
         environment="test",
         graphiql=False,
         files_dir=tmp_path_factory.mktemp("files"),
+        stripe_api_key=SecretStr(DEV_API_KEY),
+        stripe_api_base=stripe_server,
+        stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
         _env_file=None,
     )
 

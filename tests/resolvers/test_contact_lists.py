@@ -415,7 +415,10 @@ async def test_custom_fields_typed_values(tenant: Tenant) -> None:
     assert got == {
         "title": {"__typename": "CustomFieldText", "text": "CTO"},
         "size": {"__typename": "CustomFieldNumber", "number": 12.5},
-        "deal": {"__typename": "CustomFieldMoney", "money": {"amount": 129900, "currency": "EUR"}},
+        "deal": {
+            "__typename": "CustomFieldMoney",
+            "money": {"amount": "129900", "currency": "EUR"},
+        },
         "renewal": {"__typename": "CustomFieldDate", "date": "2027-03-01"},
         "vip": {"__typename": "CustomFieldCheckbox", "checked": True},
         "tier": {"__typename": "CustomFieldOption", "option": "Gold"},

@@ -123,7 +123,7 @@ EVERY_KIND: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
         },
         "purchase",
         {
-            "amount": 4999,
+            "amount": "4999",
             "currency": "USD",
             "productId": None,
             "productName": "Whitening kit",
