@@ -544,3 +544,60 @@ async def test_a_survivor_the_viewer_may_not_see_is_withheld(tenant: Tenant) -> 
         assert event["redacted"] is (survivor is None)
         assert event["changes"][0]["after"] == {"survivorId": survivor, "duplicateId": dans}
         assert eves not in str(data) or survivor is not None
+
+
+PAYMENTS = """query($id: ID!) { contact(id: $id) { id
+  paymentMethods { totalCount } payments { totalCount }
+  subscriptions { totalCount } invoices { totalCount } } }"""
+
+
+async def card(t: Tenant, contact_id: str) -> str:
+    added = ok(
+        await t.mutate(
+            "contactPaymentMethodAdd",
+            {"contactId": contact_id, "paymentMethod": "pm_card_visa"},
+            selection="paymentMethod { id }",
+        )
+    )
+    card_id: str = added["paymentMethod"]["id"]
+    return card_id
+
+
+async def charge(t: Tenant, contact_id: str, card_id: str) -> dict[str, Any]:
+    return await t.mutate(
+        "contactCharge",
+        {
+            "contactId": contact_id,
+            "amount": "1000",
+            "currency": "usd",
+            "description": "Plan",
+            "paymentMethodId": card_id,
+        },
+        selection="payment { status }",
+    )
+
+
+async def test_payments_move_with_the_provider_customer(tenant: Tenant) -> None:
+    t = tenant
+    s, d = [(await t.create_contact(firstName=n))["id"] for n in "SD"]
+    card_id = await card(t, d)
+    assert ok(await charge(t, d, card_id))["payment"]["status"] == "SUCCEEDED"
+    items = [{"name": "Gym", "amount": 4900, "interval": "MONTH", "quantity": 1}]
+    subscribe = {"contactId": d, "currency": "usd", "items": items, "paymentMethodId": card_id}
+    ok(await t.mutate("contactSubscriptionCreate", subscribe, "subscription { id }"))
+    invoice = {"currency": "usd", "items": [{"description": "Setup", "unitAmount": 100}]}
+    made = {"contactId": d, "invoice": invoice}
+    ok(await t.mutate("contactInvoiceCreate", made, "invoice { id }"))
+    ok(await merge(t, s, d, "contact { id }"))
+    tab = (await t.gql(PAYMENTS, {"id": s}))["contact"]
+    assert totals(tab) == {"paymentMethods": 1, "payments": 1, "subscriptions": 1, "invoices": 1}
+    # the duplicate's customer at the provider came along: its card charges as the survivor's
+    assert ok(await charge(t, s, card_id))["payment"]["status"] == "SUCCEEDED"
+
+    # two contacts that are both customers there are not merged: a card has one customer
+    other = (await t.create_contact(firstName="Other"))["id"]
+    await card(t, other)
+    before = await t.gql(PAYMENTS, {"id": other}), await t.gql(PAYMENTS, {"id": s})
+    refused = await merge(t, s, other)
+    assert errors(refused) == [(["input", "duplicateId"], "CONFLICT")]
+    assert (await t.gql(PAYMENTS, {"id": other}), await t.gql(PAYMENTS, {"id": s})) == before
