@@ -516,7 +516,8 @@ async def charge(svc: Services, viewer: Viewer, cmd: ChargeCommand) -> Charge:
             lease_until=now + LEASE,
         )
         fresh = await uow.payments.add_payment(payment)
-        await uow.commit()
+        if fresh:
+            await uow.commit()  # stored before the provider is called
     if not fresh:
         return await _replay(svc, viewer, key, payment)
     return await _ask_provider(svc, viewer, provider, payment, card.provider_id, reconcile=False)
@@ -544,7 +545,8 @@ async def _replay(svc: Services, viewer: Viewer, key: str, asked: Payment) -> Ch
             payment.id, now, now + LEASE
         )
         card = await uow.payments.get_card(viewer.location_id, payment.payment_method_id or "")
-        await uow.commit()
+        if claimed:
+            await uow.commit()
     if not claimed or card is None:
         return await _result(svc, payment)
     return await _ask_provider(svc, viewer, gateway(svc), payment, card.provider_id, reconcile=True)

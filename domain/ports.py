@@ -339,6 +339,11 @@ class ContactRepository(Protocol):
         the look-ups that follow see every upsert committed before it (a write, so on SQLite
         it also takes the database's write lock)."""
 
+    async def hold(self, location_id: str, contact_id: str) -> None:
+        """Keep other writers off the contact until the transaction ends, so what is read
+        next is what commits: a row lock, or on SQLite (no row locks) the database's write
+        lock. Call it first: it does not check that the contact exists or is visible."""
+
     async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
         """Whether ``viewer`` may see the contact (one cheap query, no aggregate load)."""
 

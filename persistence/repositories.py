@@ -70,6 +70,16 @@ class SqlContactRepository:
             update(LOCATION).where(LOCATION.c.id == location_id).values(name=LOCATION.c.name)
         )
 
+    async def hold(self, location_id: str, contact_id: str) -> None:
+        """PostgreSQL: the row lock ``get`` takes too (FOR NO KEY UPDATE). SQLite: a no-op
+        UPDATE, the transaction's first write, which waits for the write lock and keeps it,
+        so the reads after it see every committed change (as ``lock_upserts`` does)."""
+        where = (C.id == contact_id, C.location_id == location_id)
+        if self.conn.dialect.name == "sqlite":
+            await self.conn.execute(update(CONTACT).where(*where).values(version=C.version))
+        else:
+            await self.conn.execute(select(C.id).where(*where).with_for_update(key_share=True))
+
     async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
         # a merged contact takes no tab items of its own: they would land on an archive
         stmt = select(C.id).where(

@@ -26,6 +26,7 @@ from schema.associations import (
 from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
 from schema.contact import Contact
+from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit
 from schema.documents import DocumentsMutation
 from schema.guards import (
@@ -73,6 +74,7 @@ MUTATIONS: tuple[type, ...] = (
     MergeMutation,
     PaymentsMutation,
     InvoicesMutation,
+    ContactChangeMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 ENTITIES: tuple[type, ...] = (Contact, Calendar, Opportunity, Company, CustomObjectRecord)

@@ -174,6 +174,11 @@ class Contact(
     website: str | None = strawberry.field(description="Website (General Info).")
     created_at: datetime = strawberry.field(description="When the contact was created.")
     updated_at: datetime = strawberry.field(description="When anything on it last changed.")
+    version: int = strawberry.field(
+        description="Grows with every change to the contact's own record (fields, phones, "
+        "emails, tags, owner, followers, DND, custom fields); not with its tabs' items. Pass "
+        "it as contactChange's `expectedVersion` to refuse a change made on stale data."
+    )
     archived_at: datetime | None = strawberry.field(
         description="When it was archived; archived contacts are left out of `contacts` "
         "unless asked for."
@@ -203,6 +208,7 @@ class Contact(
             website=p.website,
             created_at=c.created_at,
             updated_at=c.updated_at,
+            version=c.version,
             archived_at=c.archived_at,
             owner=User(id=strawberry.ID(c.owner_id)) if c.owner_id else None,
             picture=ContactPicture.from_domain(c),

@@ -186,9 +186,10 @@ class ContactPhoneAddInput(ContactPhoneInput):
     contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
-@strawberry.input(description="Change a phone number's digits and/or label.")
-class ContactPhoneUpdateInput:
-    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+@strawberry.input(
+    description="A change to a phone number of the contact (contactChange's `phonesUpdate` items)."
+)
+class ContactPhonePatchInput:
     phone_id: strawberry.ID = strawberry.field(description="The number to change.")
     number: str | None = strawberry.field(default=None, description="New number.")
     label: PhoneLabel | None = strawberry.field(
@@ -202,6 +203,11 @@ class ContactPhoneUpdateInput:
         )
 
 
+@strawberry.input(description="Change a phone number's digits and/or label.")
+class ContactPhoneUpdateInput(ContactPhonePatchInput):
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+
+
 @strawberry.input(description="Names one phone number of a contact.")
 class ContactPhoneIdInput:
     contact_id: strawberry.ID = strawberry.field(description="The contact.")
@@ -213,9 +219,11 @@ class ContactEmailAddInput(ContactEmailInput):
     contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
-@strawberry.input(description="Change an email address and/or its label.")
-class ContactEmailUpdateInput:
-    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+@strawberry.input(
+    description="A change to an email address of the contact (contactChange's `emailsUpdate` "
+    "items)."
+)
+class ContactEmailPatchInput:
     email_id: strawberry.ID = strawberry.field(description="The address to change.")
     address: str | None = strawberry.field(default=None, description="New address.")
     label: EmailLabel | None = strawberry.field(
@@ -227,6 +235,11 @@ class ContactEmailUpdateInput:
         return cmd.PointUpdate(
             str(self.email_id), self.address, KEEP if self.label is UNSET else self.label
         )
+
+
+@strawberry.input(description="Change an email address and/or its label.")
+class ContactEmailUpdateInput(ContactEmailPatchInput):
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
 @strawberry.input(description="Names one email address of a contact.")

@@ -131,6 +131,8 @@ graphql_enum(
         ErrorCode.UNKNOWN_OPTION: "Not one of the custom field's options.",
         ErrorCode.FORBIDDEN: "The viewer may see this but not change it (e.g. admin only).",
         ErrorCode.CONFLICT: "Others kept changing the contact at the same time; try again.",
+        ErrorCode.VERSION_CONFLICT: "The contact changed since the client read it: its "
+        "`version` is not the `expectedVersion` given. Nothing was written; read it again.",
         ErrorCode.SLOT_UNAVAILABLE: "The time is not a free slot of the calendar (any more).",
         ErrorCode.IN_USE: "Still used by other records, so it cannot be deleted.",
         ErrorCode.FILE_TOO_LARGE: "A file has more bytes than allowed where it was sent "

@@ -172,9 +172,9 @@ class ContactInvoice:
 @strawberry.type(description="An invoice was created, changed, sent, paid or voided.")
 class ContactInvoiceActivity(ContactActivity):
     invoice_id: strawberry.ID = strawberry.field(description="The invoice.")
-    status: i.InvoiceStatus = strawberry.field(description="Its status after the change.")
+    invoice_status: i.InvoiceStatus = strawberry.field(description="Its status after the change.")
     total: Money = strawberry.field(description="Its total after the change.")
-    channel: i.InvoiceChannel | None = strawberry.field(description="How it was sent (SENT).")
+    sent_via: i.InvoiceChannel | None = strawberry.field(description="How it was sent (SENT).")
     sent_to: str | None = strawberry.field(description="Where it was sent (SENT).")
 
 
@@ -193,9 +193,9 @@ def _invoice_activity(e: ContactEvent, base: dict[str, Any]) -> ContactInvoiceAc
     return ContactInvoiceActivity(
         **base,
         invoice_id=strawberry.ID(now["id"]),
-        status=i.InvoiceStatus(now["status"]),
+        invoice_status=i.InvoiceStatus(now["status"]),
         total=money(now["total"], now["currency"]),
-        channel=i.InvoiceChannel(now["channel"]) if now.get("channel") else None,
+        sent_via=i.InvoiceChannel(now["channel"]) if now.get("channel") else None,
         sent_to=now.get("to"),
     )
 

@@ -148,10 +148,14 @@ class ContactNotesFields:
         return conn  # type: ignore[return-value]
 
 
-@strawberry.input(description="Add a note to a contact.")
-class ContactNoteAddInput:
-    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+@strawberry.input(description="A new note (contactChange's `notesAdd` items).")
+class ContactNoteInput:
     body: str = strawberry.field(description="The text; not empty.")
+
+
+@strawberry.input(description="Add a note to a contact.")
+class ContactNoteAddInput(ContactNoteInput):
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
 @strawberry.input(description="Change a note's text.")

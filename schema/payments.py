@@ -227,7 +227,7 @@ class ContactSubscription:
 class ContactPaymentMethodActivity(ContactActivity):
     action: ActivityAction = strawberry.field(description="ADDED, UPDATED or DELETED.")
     payment_method_id: strawberry.ID = strawberry.field(description="The saved card.")
-    card: str = strawberry.field(description='The card, e.g. "Visa •••• 4242".')
+    card: str | None = strawberry.field(description='The card, e.g. "Visa •••• 4242".')
     label: str | None = strawberry.field(description="Its label after the change.")
 
 
@@ -237,7 +237,7 @@ class ContactPaymentMethodActivity(ContactActivity):
 )
 class ContactPaymentActivity(ContactActivity):
     payment_id: strawberry.ID = strawberry.field(description="The payment.")
-    status: p.PaymentStatus = strawberry.field(description="Its status after the change.")
+    payment_status: p.PaymentStatus = strawberry.field(description="Its status after the change.")
     amount: Money = strawberry.field(description="How much.")
     description: str = strawberry.field(description="What for.")
     card: str | None = strawberry.field(description="The card charged.")
@@ -247,8 +247,10 @@ class ContactPaymentActivity(ContactActivity):
 @strawberry.type(description="A subscription was scheduled, changed status or was cancelled.")
 class ContactSubscriptionActivity(ContactActivity):
     subscription_id: strawberry.ID = strawberry.field(description="The subscription.")
-    status: s.SubscriptionStatus = strawberry.field(description="Its status after the change.")
-    previous_status: s.SubscriptionStatus | None = strawberry.field(
+    subscription_status: s.SubscriptionStatus = strawberry.field(
+        description="Its status after the change."
+    )
+    previous_subscription_status: s.SubscriptionStatus | None = strawberry.field(
         description="Its status before; null when it was scheduled."
     )
 
@@ -288,7 +290,7 @@ def _payment_activity(e: ContactEvent, base: dict[str, Any]) -> ContactPaymentAc
     return ContactPaymentActivity(
         **base,
         payment_id=strawberry.ID(now["id"]),
-        status=p.PaymentStatus(now["status"]),
+        payment_status=p.PaymentStatus(now["status"]),
         amount=money(now["amount"], now["currency"]),
         description=now["description"],
         card=now["card"],
@@ -301,8 +303,8 @@ def _subscription_activity(e: ContactEvent, base: dict[str, Any]) -> ContactSubs
     return ContactSubscriptionActivity(
         **base,
         subscription_id=strawberry.ID(after["id"]),
-        status=s.SubscriptionStatus(after["status"]),
-        previous_status=s.SubscriptionStatus(before["status"]) if before else None,
+        subscription_status=s.SubscriptionStatus(after["status"]),
+        previous_subscription_status=s.SubscriptionStatus(before["status"]) if before else None,
     )
 
 

@@ -226,11 +226,11 @@ class ContactTasksFields:
 
 
 @strawberry.input(
-    description="Add a task to a contact. Title, due time and assignee are required: a "
-    "missing, null or blank one is refused with REQUIRED (all such errors at once)."
+    description="A new task (contactChange's `tasksAdd` items). Title, due time and assignee "
+    "are required: a missing, null or blank one is refused with REQUIRED (all such errors at "
+    "once)."
 )
-class ContactTaskAddInput:
-    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+class ContactTaskInput:
     title: str | None = strawberry.field(
         default=None,
         description=f"Required; trimmed; 1 to {t.MAX_TITLE_LENGTH} characters.",
@@ -250,6 +250,14 @@ class ContactTaskAddInput:
         description=f"Required: the team member to do it (user id, at most "
         f"{t.MAX_USER_ID_LENGTH} characters).",
     )
+
+
+@strawberry.input(
+    description="Add a task to a contact. Title, due time and assignee are required: a "
+    "missing, null or blank one is refused with REQUIRED (all such errors at once)."
+)
+class ContactTaskAddInput(ContactTaskInput):
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
 
 
 @strawberry.input(

@@ -129,6 +129,7 @@ async def _seed(
 ) -> None:
     from persistence.db import create_engine
     from server.files import file_store_for
+    from server.gateway import payment_gateway_for
 
     try:
         from server.pictures import picture_tools_for
@@ -146,6 +147,7 @@ async def _seed(
     engine = create_engine(settings.database_url)
     files = file_store_for(settings)
     await files.start()
+    payments = payment_gateway_for(settings)  # cards and charges need a provider
     try:
         if force or not await is_seeded(engine):
             n = await seed(
@@ -161,11 +163,14 @@ async def _seed(
                 await demo_contact_ids(engine),
                 items_per_tab,
                 progress=SeedProgress("tabs of contacts"),
+                payments=payments,
             )
             print(f"seeded {n} demo contacts, {items_per_tab} items in each of their tabs")
         else:
             print("demo data already there")
     finally:
+        if payments is not None:
+            await payments.stop()
         await files.stop()
         await engine.dispose()
 

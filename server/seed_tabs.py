@@ -66,9 +66,21 @@ from domain.interactions import (
     record_interaction,
     reset_attribution,
 )
+from domain.invoices import (
+    DiscountInput,
+    InvoiceChannel,
+    InvoiceInput,
+    InvoiceLine,
+    TaxInput,
+    create_invoice,
+    send_invoice,
+    void_invoice,
+)
 from domain.notes import add_note
-from domain.ports import FileStore, SystemClock, new_id
+from domain.payments import ChargeCommand, PaymentMethod, add_card, charge, pay_invoice
+from domain.ports import FileStore, PaymentGateway, SystemClock, new_id
 from domain.smart_lists import create_smart_list
+from domain.subscriptions import BillingInterval, SubscribeCommand, SubscriptionItem, subscribe
 from domain.tasks import add_task, complete_task
 from domain.workflows import WorkflowEndReason, enroll
 from domain.workflows import end as end_workflow
@@ -387,6 +399,64 @@ async def _seed_documents(tab: Tab, items: range) -> None:
         await upload_documents(tab.svc, ADMIN, tab.contact_id, [upload], origin=origin)
 
 
+PAYING_EVERY = 5
+"""Every fifth contact has cards, payments and a subscription (through the payment provider:
+localstripe in development); every contact has invoices, which need none."""
+
+
+async def _seed_payments(tab: Tab, items: range) -> None:
+    """Invoices (drafts, sent, voided); on paying contacts, with a payment provider: a card
+    on file, charges (one paying an invoice) and a subscription."""
+    paying = tab.svc.payments is not None and tab.index % PAYING_EVERY == 0
+    for k in items:
+        lines = [
+            InvoiceLine(
+                tab.fake.bs().capitalize(),
+                tab.rnd.randint(1, 5),
+                tab.rnd.randrange(1_000, 50_000, 100),
+            )
+        ]
+        parts = InvoiceInput(
+            "USD",
+            lines,
+            [DiscountInput("Loyalty", percent="10")] if k % 3 else (),
+            [TaxInput("Sales tax", "8.875")],
+        )
+        inv = await create_invoice(tab.svc, ADMIN, tab.contact_id, parts)
+        if k % 4 == 1:
+            await send_invoice(tab.svc, ADMIN, inv.id, InvoiceChannel.EMAIL)
+        elif k % 4 == 2:
+            await void_invoice(tab.svc, ADMIN, inv.id)
+        if not paying or k > 2:
+            continue
+        if k == 0:
+            await add_card(tab.svc, ADMIN, tab.contact_id, "pm_card_visa", "Main card")
+        cards = await _cards(tab)
+        if k == 1:
+            await pay_invoice(tab.svc, ADMIN, inv.id, cards[0].id, None)
+        await charge(
+            tab.svc,
+            ADMIN,
+            ChargeCommand(
+                tab.contact_id,
+                tab.rnd.randrange(500, 20_000),
+                "USD",
+                tab.fake.catch_phrase(),
+                payment_method_id=cards[0].id,
+            ),
+        )
+        if k == 2:
+            item = SubscriptionItem("Membership", 4_900, BillingInterval.MONTH)
+            await subscribe(
+                tab.svc, ADMIN, SubscribeCommand(tab.contact_id, "USD", (item,), cards[0].id)
+            )
+
+
+async def _cards(tab: Tab) -> list[PaymentMethod]:
+    async with tab.svc.uow() as uow:
+        return await uow.payments.cards_of(ADMIN.location_id, tab.contact_id)
+
+
 TAB_SEEDERS: dict[str, TabSeeder] = {
     "notes": _seed_notes,
     "tasks": _seed_tasks,
@@ -397,6 +467,7 @@ TAB_SEEDERS: dict[str, TabSeeder] = {
     "associations": _seed_associations,
     "opportunities": _seed_opportunities,
     "documents": _seed_documents,
+    "payments": _seed_payments,
 }
 """One seeder per tab of the record: ``(tab, items)`` seeds items ``items`` of its tab for
 ``tab.contact_id``, through the domain services. A new tab adds its own here, so the
@@ -410,12 +481,15 @@ async def fill_tabs(
     contact_ids: list[str],
     items_per_tab: int,
     progress: Callable[[int, int], None] | None = None,
+    payments: PaymentGateway | None = None,
 ) -> Shared:
     """``items_per_tab`` items in every tab of each contact, one item at a time in turn so
     the newest activity mixes every tab's kinds. Returns what the seeders shared (the smart
     list, the calendar, the labels). ``progress`` is told ``(contacts filled, contacts)``."""
 
-    svc = s.Services(uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files)
+    svc = s.Services(
+        uow=lambda: SqlUnitOfWork(engine), clock=SystemClock(), files=files, payments=payments
+    )
     shared = await _shared(svc, contact_ids)
     gate = asyncio.Semaphore(SEED_CONCURRENCY)
     filled = 0

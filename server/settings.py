@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     )
     max_query_length: int = Field(100_000, description="longest document, in characters")
     max_query_cost: int = Field(
-        500_000, description="highest computed cost of one operation (README: Limits)"
+        1_000_000, description="highest computed cost of one operation (README: Limits)"
     )
     max_variable_values: int = Field(
         10_000, description="most values (list items, fields, scalars) in all variables"

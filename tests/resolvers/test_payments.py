@@ -107,7 +107,7 @@ async def test_charge_now_records_a_payment_and_a_timeline_item(tenant: Tenant) 
     assert [e["node"]["status"] for e in tab["contact"]["payments"]["edges"]] == ["SUCCEEDED"]
     activity = await tenant.gql(
         """query($id: ID!) { contact(id: $id) { activity(first: 5) { edges { node {
-        kind ... on ContactPaymentActivity { paymentId status amount { amount } description card
+        kind ... on ContactPaymentActivity { paymentId paymentStatus amount { amount } description card
         } } } } } }""",
         {"id": c["id"]},
     )
@@ -115,7 +115,7 @@ async def test_charge_now_records_a_payment_and_a_timeline_item(tenant: Tenant) 
     assert items[0] == {
         "kind": "PAYMENT_SUCCEEDED",
         "paymentId": pay["id"],
-        "status": "SUCCEEDED",
+        "paymentStatus": "SUCCEEDED",
         "amount": {"amount": "250000000000"},
         "description": "Annual plan",
         "card": "Visa •••• 4242",

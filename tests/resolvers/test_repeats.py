@@ -532,3 +532,111 @@ async def test_contact_merge(repeat: Repeat, tenant: Tenant) -> None:
     again = await repeat.holds("contactMerge", merge, survivor["id"], selection)
     assert again == first
     assert again["contact"] == {"id": survivor["id"], "tags": ["vip", "lead"]}
+
+
+async def test_contact_change(repeat: Repeat, tenant: Tenant) -> None:
+    """An empty change, and one whose every part already holds (with the version the
+    client read), commit nothing; its notes and tasks, with no natural identity, are new."""
+    c = await tenant.create_contact(
+        firstName="Rita",
+        phones=[{"number": "+14155550100", "label": "MOBILE"}],
+        emails=[{"address": "rita@example.org"}],
+        tags=["vip"],
+        ownerId="user-ann",
+        followerIds=["user-2"],
+        dnd=[{"channel": "SMS", "enabled": True}],
+    )
+    cid, phone = c["id"], c["phones"][0]
+    due = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    add = {"contactId": cid, "title": "Call back", "dueAt": due, "assigneeId": "user-ann"}
+    task = (await repeat.ok("contactTaskAdd", add, "task { id }"))["task"]
+    await repeat.ok("contactTaskComplete", {"taskId": task["id"]}, "task { id }")
+    version = (await repeat.footprint(cid))[0]
+    selection = "contact { id version tags } tasksCompleted { id status }"
+    await repeat.holds("contactChange", {"contactId": cid}, cid, selection)
+    held = await repeat.holds(
+        "contactChange",
+        {
+            "contactId": cid,
+            "expectedVersion": version,
+            "update": {"firstName": "Rita"},
+            "phonesUpdate": [{"phoneId": phone["id"], "label": "MOBILE"}],
+            "phonesAdd": [{"number": "(415) 555-0100"}],
+            "emailsAdd": [{"address": "RITA@example.org"}],
+            "tagsAdd": ["VIP"],
+            "tagsRemove": ["never-there"],
+            "dnd": [{"channel": "SMS", "enabled": True}],
+            "tasksUpdate": [{"taskId": task["id"], "title": "Call back"}],
+            "tasksComplete": [task["id"]],
+            "followersAdd": ["user-2"],
+            "followersRemove": ["user-99"],
+            "ownerId": "user-ann",
+        },
+        cid,
+        selection,
+    )
+    assert held["contact"] == {"id": cid, "version": version, "tags": ["vip"]}
+    assert held["tasksCompleted"] == [{"id": task["id"], "status": "COMPLETED"}]
+    note = {"contactId": cid, "notesAdd": [{"body": "hello"}]}
+    selection = "notesAdded { id }"
+    first = (await repeat.ok("contactChange", note, selection))["notesAdded"]
+    assert (await repeat.ok("contactChange", note, selection))["notesAdded"] != first
+
+
+async def test_payments(repeat: Repeat, tenant: Tenant) -> None:
+    c = await tenant.create_contact(firstName="Paying")
+    cid = c["id"]
+    card_sel = "paymentMethod { id label providerId }"
+    add = {"contactId": cid, "paymentMethod": "pm_card_visa"}
+    card = (await repeat.ok("contactPaymentMethodAdd", add, card_sel))["paymentMethod"]
+    again = {"contactId": cid, "paymentMethod": card["providerId"]}  # the same card, again
+    assert (await repeat.holds("contactPaymentMethodAdd", again, cid, card_sel))[
+        "paymentMethod"
+    ] == card
+    label = {"paymentMethodId": card["id"], "label": "Main"}
+    await repeat.ok("contactPaymentMethodUpdate", label, card_sel)
+    await repeat.holds("contactPaymentMethodUpdate", {**label, "label": " Main "}, cid, card_sel)
+    charge = {
+        "contactId": cid,
+        "amount": 100,
+        "currency": "USD",
+        "description": "Once",
+        "paymentMethodId": card["id"],
+        "idempotencyKey": "repeat-1",
+    }
+    pay_sel = "payment { id status }"
+    paid = (await repeat.ok("contactCharge", charge, pay_sel))["payment"]
+    assert (await repeat.holds("contactCharge", charge, cid, pay_sel))["payment"] == paid
+    items = [{"name": "Plan", "amount": 100, "interval": "MONTH"}]
+    sub = {
+        "contactId": cid,
+        "currency": "USD",
+        "items": items,
+        "paymentMethodId": card["id"],
+        "idempotencyKey": "sub-1",
+    }
+    sub_sel = "subscription { id status }"
+    made = (await repeat.ok("contactSubscriptionCreate", sub, sub_sel))["subscription"]
+    assert (await repeat.holds("contactSubscriptionCreate", sub, cid, sub_sel))[
+        "subscription"
+    ] == made
+    stop = {"subscriptionId": made["id"]}
+    await repeat.ok("contactSubscriptionCancel", stop, sub_sel)
+    await repeat.holds("contactSubscriptionCancel", stop, cid, sub_sel)
+    inv_sel = "invoice { id status }"
+    parts = {"currency": "USD", "items": [{"description": "Work", "unitAmount": 500}]}
+    inv = (await repeat.ok("contactInvoiceCreate", {"contactId": cid, "invoice": parts}, inv_sel))[
+        "invoice"
+    ]
+    ref = {"invoiceId": inv["id"]}
+    await repeat.holds("contactInvoiceUpdate", {**ref, "invoice": parts}, cid, inv_sel)
+    await repeat.ok("contactInvoiceVoid", ref, inv_sel)
+    await repeat.holds("contactInvoiceVoid", ref, cid, inv_sel)
+    await repeat.ok("contactPaymentMethodDelete", {"paymentMethodId": card["id"]}, card_sel)
+    await repeat.gone(
+        "contactPaymentMethodDelete",
+        {"paymentMethodId": card["id"]},
+        cid,
+        ["paymentMethodId"],
+        card_sel,
+    )

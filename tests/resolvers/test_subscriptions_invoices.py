@@ -304,13 +304,13 @@ async def test_a_subscription_webhook_updates_its_status(
     got = await tenant.gql(
         "query($id: ID!) { contact(id: $id) { subscriptions { edges { node { status "
         "nextBillAt } } } activity(first: 1) { edges { node { kind ... on "
-        "ContactSubscriptionActivity { status previousStatus } } } } } }",
+        "ContactSubscriptionActivity { subscriptionStatus previousSubscriptionStatus } } } } } }",
         {"id": c["id"]},
     )
     node = got["contact"]["subscriptions"]["edges"][0]["node"]
     assert node == {"status": "PAST_DUE", "nextBillAt": "2030-03-17T17:46:40+00:00"}
     assert got["contact"]["activity"]["edges"][0]["node"] == {
         "kind": "SUBSCRIPTION_UPDATED",
-        "status": "PAST_DUE",
-        "previousStatus": "ACTIVE",
+        "subscriptionStatus": "PAST_DUE",
+        "previousSubscriptionStatus": "ACTIVE",
     }

@@ -18,6 +18,7 @@ from typing import Any
 
 from graphql import GraphQLInterfaceType
 from images import jpeg
+from stripe_server import card_payment_method, stripe_event, stripe_signature
 from support import Tenant, every_field, graphql_schema
 
 from domain.calendars import Weekday
@@ -190,6 +191,91 @@ async def tab_changes(t: Tenant, cid: str) -> None:
     ok(await t.mutate("contactPictureSetFromDocument", pick, "contact { id }"))
 
 
+async def payments_changes(t: Tenant, cid: str) -> None:
+    """Cards, charges (succeeded, declined, waiting for 3-D Secure), a subscription and
+    Stripe's word on it, invoices."""
+    card = "paymentMethod { id }"
+    visa = ok(
+        await t.mutate(
+            "contactPaymentMethodAdd", {"contactId": cid, "paymentMethod": "pm_card_visa"}, card
+        )
+    )["paymentMethod"]["id"]
+    ok(
+        await t.mutate(
+            "contactPaymentMethodUpdate", {"paymentMethodId": visa, "label": "Main"}, card
+        )
+    )
+    charge = {"contactId": cid, "amount": 100, "currency": "USD", "description": "x"}
+    ok(await t.mutate("contactCharge", {**charge, "paymentMethodId": visa}, "payment { id }"))
+    failing = ok(
+        await t.mutate(
+            "contactPaymentMethodAdd",
+            {"contactId": cid, "paymentMethod": "pm_card_chargeCustomerFail"},
+            card,
+        )
+    )["paymentMethod"]["id"]
+    declined = await t.mutate(
+        "contactCharge", {**charge, "paymentMethodId": failing}, "payment { status }"
+    )
+    assert declined["payment"]["status"] == "FAILED"
+    assert t.settings.stripe_api_base is not None
+    secure = await card_payment_method(t.settings.stripe_api_base)
+    ok(await t.mutate("contactCharge", {**charge, "newPaymentMethod": secure}, "payment { id }"))
+    ok(await t.mutate("contactPaymentMethodDelete", {"paymentMethodId": failing}, card))
+    items = [{"name": "Plan", "amount": 100, "interval": "MONTH"}]
+    sub = {"contactId": cid, "currency": "USD", "items": items, "paymentMethodId": visa}
+    made = ok(await t.mutate("contactSubscriptionCreate", sub, "subscription { id }"))
+    sub_id = made["subscription"]["id"]
+    provider_id = await subscription_provider_id(t, cid)
+    body = stripe_event("customer.subscription.updated", {"id": provider_id, "status": "past_due"})
+    hook = await t.client.post(
+        "/stripe/webhook", content=body, headers={"stripe-signature": stripe_signature(body)}
+    )
+    assert hook.status_code == 200
+    ok(
+        await t.mutate(
+            "contactSubscriptionCancel", {"subscriptionId": sub_id}, "subscription { id }"
+        )
+    )
+    ok(await t.mutate("contactPhoneAdd", {"contactId": cid, "number": "+14155550101"}))
+    parts = {"currency": "USD", "items": [{"description": "Work", "unitAmount": 500}]}
+    invoice = "invoice { id }"
+    inv = ok(await t.mutate("contactInvoiceCreate", {"contactId": cid, "invoice": parts}, invoice))[
+        "invoice"
+    ]["id"]
+    ok(
+        await t.mutate(
+            "contactInvoiceUpdate",
+            {"invoiceId": inv, "invoice": {**parts, "memo": "Thanks"}},
+            invoice,
+        )
+    )
+    ok(await t.mutate("contactInvoiceSend", {"invoiceId": inv, "channel": "SMS"}, invoice))
+    ok(
+        await t.mutate(
+            "contactInvoicePay", {"invoiceId": inv, "paymentMethodId": visa}, "payment { id }"
+        )
+    )
+    other = ok(
+        await t.mutate("contactInvoiceCreate", {"contactId": cid, "invoice": parts}, invoice)
+    )["invoice"]["id"]
+    ok(await t.mutate("contactInvoiceVoid", {"invoiceId": other}, invoice))
+
+
+async def subscription_provider_id(t: Tenant, cid: str) -> str:
+    """Stripe's id of the contact's subscription, as its webhooks name it."""
+    from sqlalchemy import select
+
+    from persistence.tables import SUBSCRIPTION
+
+    engine = t.client._transport.app.state.runtime.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            select(SUBSCRIPTION.c.provider_id).where(SUBSCRIPTION.c.contact_id == cid)
+        )
+    return str(found)
+
+
 async def references(t: Tenant, seen: str, hidden: str, guest: str) -> None:
     """The events that name other contacts: links from either side, relabelled and removed,
     appointments with guests -- and opportunities, which name none."""
@@ -235,6 +321,7 @@ async def every_kind_of_event(t: Tenant) -> Scenario:
     seen = (await t.create_contact(firstName="Seen", ownerId="user-dan"))["id"]
     await core_changes(t, seen)
     await tab_changes(t, seen)
+    await payments_changes(t, seen)
     await references(t, seen, hidden, guest)
     # CONTACT_MERGED names both contacts; a merged contact's id reads as its survivor (here
     # seen, Dan's), so Dan may see it: shown, not redacted (test_contact_merge.py has the

@@ -106,7 +106,7 @@ def test_bench_query_is_valid_and_selects_the_whole_record() -> None:
 
 
 def test_bench_query_costs_at_most_half_the_default_limit() -> None:
-    """`make bench` sends `first` = 50 (220,452 when written): the record may grow by new
+    """`make bench` sends `first` = 50 (342,202 with the Payments tab): the record may grow by new
     tabs and still be allowed; past half the limit, revisit the limit (README: Limits)."""
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     variables = {"first": 50, "smartListId": "any"}

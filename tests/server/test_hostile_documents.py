@@ -187,7 +187,7 @@ async def test_huge_variable_lists_are_refused_before_coercion(client: httpx.Asy
     few = await client.post("/graphql", json={"query": query, "variables": {"t": ["vip"] * 100}})
     assert few.json() == {
         "data": {"contacts": {"totalCount": 0}},
-        "extensions": {"cost": {"requested": 1, "limit": 500_000}},
+        "extensions": {"cost": {"requested": 1, "limit": 1_000_000}},
     }
     huge = {"query": query, "variables": {"t": ["x"] * 200_000}}
     code, message = await refused_meanwhile(client, json=huge)
@@ -216,13 +216,15 @@ async def test_entities_floods_are_refused(client: httpx.AsyncClient) -> None:
     heavy = entities(
         "notes(first: 100) { edges { node { author { id } } } } "
         "tasks(first: 100) { edges { node { assignee { id } createdBy { id } completedBy { id } "
-        "} } } activity(first: 100) { edges { node { actor { id } contact { id } } } }"
+        "} } } activity(first: 100) { edges { node { actor { id } contact { id } } } } "
+        "payments(first: 100) { edges { node { chargedBy { id } amount { amount } } } } "
+        "invoices(first: 100) { edges { node { createdBy { id } total { amount } } } }"
     )
     code, message = await refused_meanwhile(
         client, json={"query": heavy, "variables": {"r": representations(500)}}
     )
     assert code == "QUERY_TOO_COMPLEX"
-    assert message.startswith("the query costs 602000; at most 500000 is allowed")
+    assert message.startswith("the query costs 1003000; at most 1000000 is allowed")
     flood = {"query": entities("id"), "variables": {"r": representations(20_000)}}
     assert (await refused_meanwhile(client, json=flood))[0] == "VARIABLES_TOO_LARGE"
     literal = ", ".join(['{__typename: "Contact", id: "x"}'] * 1_000)  # 9,000 tokens
@@ -361,5 +363,5 @@ async def test_slow_validation_runs_off_the_event_loop(client: httpx.AsyncClient
 async def test_every_answer_reports_its_cost(client: httpx.AsyncClient) -> None:
     query = "{ contacts(first: 50) { edges { node { id phones { number } } } } }"
     body = (await client.post("/graphql", json={"query": query})).json()
-    assert body["extensions"] == {"cost": {"requested": 601, "limit": 500_000}}
+    assert body["extensions"] == {"cost": {"requested": 601, "limit": 1_000_000}}
     assert body["data"] == {"contacts": {"edges": []}}
