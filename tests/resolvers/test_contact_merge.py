@@ -8,6 +8,7 @@ that does not grow with the items moved.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -601,3 +602,35 @@ async def test_payments_move_with_the_provider_customer(tenant: Tenant) -> None:
     refused = await merge(t, s, other)
     assert errors(refused) == [(["input", "duplicateId"], "CONFLICT")]
     assert (await t.gql(PAYMENTS, {"id": other}), await t.gql(PAYMENTS, {"id": s})) == before
+
+
+async def test_concurrent_merges_of_one_pair_merge_once(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
+    t = tenant
+    s, d = [(await t.create_contact(firstName=n, tags=[n.lower()]))["id"] for n in "SD"]
+    ok(await t.mutate("contactNoteAdd", {"contactId": d, "body": "hi"}, "note { id }"))
+    same = await asyncio.gather(*(merge(t, s, d, "contact { id tags }") for _ in range(5)))
+    assert [p["contact"] for p in same] == [{"id": s, "tags": ["s", "d"]}] * 5
+    # the other way round at once: one wins, the other finds its survivor merged
+    a, b = [(await t.create_contact(firstName=n))["id"] for n in "AB"]
+    crossed = await asyncio.gather(
+        merge(t, a, b, "contact { id }"), merge(t, b, a, "contact { id }")
+    )
+    codes = sorted(e["code"] for p in crossed for e in p["userErrors"])
+    assert codes == ["MERGED"], crossed
+    async with engine.connect() as conn:
+        kinds = (
+            (
+                await conn.execute(
+                    select(EVENT.c.contact_id).where(
+                        EVENT.c.kind == "CONTACT_MERGED", EVENT.c.location_id == t.location_id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(kinds) == 4  # two merges, each on both contacts
+    notes = (await t.gql(TABS, {"id": s}))["contact"]["notes"]["totalCount"]
+    assert notes == 1
