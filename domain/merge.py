@@ -50,6 +50,7 @@ from domain.contact import (
 from domain.custom_fields import value_to_json
 from domain.errors import DomainError, ErrorCode, UserError
 from domain.events import EventKind, FieldChange, contact_event
+from domain.ports import UnitOfWork
 from domain.services import Services, retrying
 from domain.values import email_key
 from domain.viewer import Viewer
@@ -201,6 +202,30 @@ def _not_found(path: str) -> DomainError:
     return DomainError.single(ErrorCode.NOT_FOUND, "no contact with this id", path)
 
 
+async def _pair(
+    uow: UnitOfWork, viewer: Viewer, survivor_id: str, duplicate_id: str
+) -> tuple[Contact, Contact]:
+    """Both contacts, locked in id order; NOT_FOUND on the one the viewer may not see. A
+    merged duplicate reads as the contact it went to: visible exactly when that one is."""
+    loaded = {
+        cid: await uow.contacts.get(viewer.location_id, cid)
+        for cid in sorted((survivor_id, duplicate_id))
+    }
+    survivor, duplicate = loaded[survivor_id], loaded[duplicate_id]
+    if survivor is None or not viewer.can_see(survivor.owner_id, survivor.follower_ids):
+        raise _not_found("survivorId")
+    if duplicate is None:
+        raise _not_found("duplicateId")
+    if duplicate.merged_into_id is not None:
+        if duplicate.merged_into_id != survivor.id and not await uow.contacts.is_visible(
+            viewer, duplicate.merged_into_id
+        ):
+            raise _not_found("duplicateId")
+    elif not viewer.can_see(duplicate.owner_id, duplicate.follower_ids):
+        raise _not_found("duplicateId")
+    return survivor, duplicate
+
+
 async def merge_contacts(
     svc: Services, viewer: Viewer, survivor_id: str, duplicate_id: str
 ) -> MergeResult:
@@ -214,23 +239,9 @@ async def merge_contacts(
 
     async def run() -> MergeResult:
         async with svc.uow() as uow:
-            loaded = {
-                cid: await uow.contacts.get(viewer.location_id, cid)
-                for cid in sorted((survivor_id, duplicate_id))
-            }
-            survivor, duplicate = loaded[survivor_id], loaded[duplicate_id]
-            if survivor is None or not viewer.can_see(survivor.owner_id, survivor.follower_ids):
-                raise _not_found("survivorId")
-            if duplicate is None:
-                raise _not_found("duplicateId")
+            survivor, duplicate = await _pair(uow, viewer, survivor_id, duplicate_id)
             if duplicate.merged_into_id == survivor.id:
                 return MergeResult(survivor, duplicate.id)  # done before: a repeat
-            if duplicate.merged_into_id is not None:
-                # it reads as the contact it went to: visible exactly when that one is
-                if not await uow.contacts.is_visible(viewer, duplicate.merged_into_id):
-                    raise _not_found("duplicateId")
-            elif not viewer.can_see(duplicate.owner_id, duplicate.follower_ids):
-                raise _not_found("duplicateId")
             check_mergeable(survivor, "survivorId")
             check_mergeable(duplicate, "duplicateId")
             both = {survivor.id, duplicate.id}

@@ -19,7 +19,7 @@ from support import Tenant
 
 from domain.calendars import Weekday
 from persistence.db import StatementCounter
-from persistence.tables import CONTACT, EVENT, LOCATION
+from persistence.tables import CONTACT, EVENT, LOCATION, PAYMENT_CUSTOMER
 
 MERGED = """contact { id firstName lastName businessName website source
   address { line1 city } owner { id } followers { id } tags
@@ -578,7 +578,19 @@ async def charge(t: Tenant, contact_id: str, card_id: str) -> dict[str, Any]:
     )
 
 
-async def test_payments_move_with_the_provider_customer(tenant: Tenant) -> None:
+async def customers(engine: AsyncEngine, *contact_ids: str) -> dict[str, str]:
+    """Each contact's customer at the payment provider."""
+    pc = PAYMENT_CUSTOMER.c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(pc.contact_id, pc.customer_id).where(pc.contact_id.in_(contact_ids))
+        )
+        return {r.contact_id: r.customer_id for r in rows}
+
+
+async def test_payments_move_with_the_provider_customer(
+    tenant: Tenant, engine: AsyncEngine
+) -> None:
     t = tenant
     s, d = [(await t.create_contact(firstName=n))["id"] for n in "SD"]
     card_id = await card(t, d)
@@ -589,7 +601,9 @@ async def test_payments_move_with_the_provider_customer(tenant: Tenant) -> None:
     invoice = {"currency": "usd", "items": [{"description": "Setup", "unitAmount": 100}]}
     made = {"contactId": d, "invoice": invoice}
     ok(await t.mutate("contactInvoiceCreate", made, "invoice { id }"))
+    customers_before = await customers(engine, s, d)
     ok(await merge(t, s, d, "contact { id }"))
+    assert await customers(engine, s, d) == {s: customers_before[d]}
     tab = (await t.gql(PAYMENTS, {"id": s}))["contact"]
     assert totals(tab) == {"paymentMethods": 1, "payments": 1, "subscriptions": 1, "invoices": 1}
     # the duplicate's customer at the provider came along: its card charges as the survivor's
