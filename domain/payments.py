@@ -37,7 +37,7 @@ from domain.ports import (
     UnitOfWork,
     new_id,
 )
-from domain.services import Services, contact_for, visible_item
+from domain.services import Services, contact_for, visible_contact_id, visible_item
 from domain.viewer import Viewer
 
 MAX_LABEL = 100
@@ -481,7 +481,9 @@ async def charge(svc: Services, viewer: Viewer, cmd: ChargeCommand) -> Charge:
         card_id = (await add_card(svc, viewer, cmd.contact_id, cmd.new_payment_method, None)).id
     assert card_id is not None
     async with svc.uow() as uow:
-        await contact_for(uow, viewer.location_id, cmd.contact_id, viewer)
+        # no lock on the contact (contact_for would take one on PostgreSQL): the insert below
+        # may wait for another request's answer, whose events lock the contact
+        await visible_contact_id(uow, viewer, cmd.contact_id)
         card = await visible_card(uow, viewer, card_id)
         if card.contact_id != cmd.contact_id:
             raise _card_missing("paymentMethodId")

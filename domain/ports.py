@@ -725,7 +725,10 @@ class PaymentRepository(Protocol):
 
     async def subscription_by_key(self, location_id: str, key: str) -> Subscription | None: ...
 
-    async def subscription_by_provider_id(self, provider_id: str) -> Subscription | None: ...
+    async def subscription_by_reference(
+        self, subscription_id: str | None, provider_id: str | None
+    ) -> Subscription | None:
+        """By our id (the provider's metadata) or the provider's id; locked."""
 
     async def save_subscription(self, subscription: Subscription) -> None: ...
 

@@ -26,7 +26,7 @@ from domain.payments import (
     visible_card,
 )
 from domain.ports import GatewayPlanItem, GatewayRefused, GatewaySubscription, UnitOfWork, new_id
-from domain.services import Services, contact_for, visible_item
+from domain.services import Services, visible_contact_id, visible_item
 from domain.viewer import Viewer
 
 MAX_ITEMS = 20
@@ -227,7 +227,7 @@ async def subscribe(svc: Services, viewer: Viewer, cmd: SubscribeCommand) -> Sub
     now = svc.clock.now()
     currency, items = _check(cmd, now.date())
     async with svc.uow() as uow:
-        await contact_for(uow, viewer.location_id, cmd.contact_id, viewer)
+        await visible_contact_id(uow, viewer, cmd.contact_id)  # no lock: see payments.charge
         card = await visible_card(uow, viewer, cmd.payment_method_id)
         if card.contact_id != cmd.contact_id:
             raise DomainError.single(
@@ -361,11 +361,16 @@ async def _record(
 
 
 async def apply_subscription_event(uow: UnitOfWork, obj: dict[str, Any], at: datetime) -> None:
-    """A ``customer.subscription.*`` webhook: status and next bill date from the provider."""
+    """A ``customer.subscription.*`` webhook: status and next bill date from the provider --
+    also of a subscription whose own answer was lost (found by our id in its metadata)."""
     provider_id = obj.get("id")
     if not isinstance(provider_id, str):
         return
-    sub = await uow.payments.subscription_by_provider_id(provider_id)
+    metadata = obj.get("metadata")
+    ours = metadata.get("subscription_id") if isinstance(metadata, dict) else None
+    sub = await uow.payments.subscription_by_reference(
+        ours if isinstance(ours, str) else None, provider_id
+    )
     if sub is None:
         return
     end = obj.get("current_period_end")

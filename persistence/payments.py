@@ -371,9 +371,22 @@ class SqlPaymentRepository:
         )
         return None if row is None else subscription_from_row(row)
 
-    async def subscription_by_provider_id(self, provider_id: str) -> Subscription | None:
-        stmt = select(SUBSCRIPTION).where(SUBSCRIPTION.c.provider_id == provider_id)
-        row = await self._one(stmt.with_for_update())
+    async def subscription_by_reference(
+        self, subscription_id: str | None, provider_id: str | None
+    ) -> Subscription | None:
+        s = SUBSCRIPTION.c
+        wanted = [
+            cond
+            for cond in (
+                s.id == subscription_id if subscription_id else None,
+                s.provider_id == provider_id if provider_id else None,
+            )
+            if cond is not None
+        ]
+        if not wanted:
+            return None
+        stmt = select(SUBSCRIPTION).where(or_(*wanted)).limit(1).with_for_update()
+        row = await self._one(stmt)
         return None if row is None else subscription_from_row(row)
 
     async def save_subscription(self, subscription: Subscription) -> None:

@@ -254,7 +254,7 @@ def development_payments(
 
     from server.dev_stripe import DEV_API_KEY, DEV_WEBHOOK_SECRET, LocalStripe
 
-    localstripe = LocalStripe(data_dir)
+    localstripe = LocalStripe(data_dir, idempotency=True)  # as Stripe does
     localstripe.start()
     try:
         localstripe.register_webhook(f"{local_base(settings)}/stripe/webhook", DEV_WEBHOOK_SECRET)

@@ -43,9 +43,23 @@ def free_port() -> int:
 class LocalStripe:
     """One localstripe process on 127.0.0.1, its data and log in ``data_dir``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        idempotency: bool = False,
+        persist: bool = True,
+    ) -> None:
+        """``idempotency``: honour ``Idempotency-Key`` as Stripe does. Off by default, so
+        the tests of our own exactly-once guarantees run against a server that would
+        charge twice. ``persist=False`` keeps the objects in memory only: localstripe
+        pickles its whole store on every write, which slows down as a test session's
+        objects pile up (~0.2 s a charge after 500)."""
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.idempotency = idempotency
+        self.persist = persist
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,6 +81,8 @@ class LocalStripe:
                     str(self.port),
                     "--data-dir",
                     str(self.data_dir),
+                    *(["--idempotency"] if self.idempotency else []),
+                    *([] if self.persist else ["--in-memory"]),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -147,13 +163,16 @@ def _wrap_init(cls: Any, before: Callable[[dict[str, Any]], Callable[[Any], None
     cls.__init__ = init
 
 
-def apply_shims(data_dir: Path) -> None:
-    """Point localstripe's store at ``data_dir`` and close the gaps the README lists."""
+def apply_shims(data_dir: Path | None) -> None:
+    """Point localstripe's store at ``data_dir`` (None: memory only) and close the gaps the
+    README lists."""
     from localstripe import resources as ls
 
-    path = data_dir / STORE_FILE
+    path = (data_dir or Path()) / STORE_FILE
 
     def try_load_from_disk(store: Any) -> None:
+        if data_dir is None:
+            return
         with contextlib.suppress(FileNotFoundError):
             with path.open("rb") as f:
                 old = pickle.load(f)
@@ -161,6 +180,8 @@ def apply_shims(data_dir: Path) -> None:
             store.update(old)
 
     def dump_to_disk(store: Any) -> None:
+        if data_dir is None:
+            return
         partial = path.with_suffix(".partial")
         with partial.open("wb") as f:
             pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -215,12 +236,24 @@ def apply_shims(data_dir: Path) -> None:
     ls.PaymentIntent._report_failure = report_failure
 
     # Subscription: `default_payment_method` pays its first invoice (localstripe pays with
-    # the customer's default only); a future `trial_end` is `trialing` until then, not
-    # `incomplete`; items carry `current_period_start/end` (where API 2025+ has them).
+    # the customer's default only); more than one item (localstripe: 500 Not implemented);
+    # a future `trial_end` is `trialing` until then, not `incomplete`; items carry
+    # `current_period_start/end` (where API 2025+ has them).
     original_subscription_init = ls.Subscription.__init__
+    original_create_invoice = ls.Subscription._create_invoice
+
+    def create_invoice(subscription: Any) -> None:
+        if not getattr(subscription, "_invoice_deferred", False):
+            original_create_invoice(subscription)
 
     def subscription_init(self: Any, *args: Any, **kwargs: Any) -> None:
         method = kwargs.pop("default_payment_method", None)
+        items = kwargs.get("items")
+        more: list[Any] = []
+        if isinstance(items, list) and len(items) > 1:
+            kwargs["items"], more = items[:1], items[1:]
+            for item in more:  # 404 for an unknown plan, before anything is made
+                ls.Plan._api_retrieve(item.get("plan") if isinstance(item, dict) else "")
         customer = None
         if method is not None and isinstance(kwargs.get("customer"), str):
             ls.PaymentMethod._api_retrieve(method)  # 404 for an unknown one
@@ -229,7 +262,20 @@ def apply_shims(data_dir: Path) -> None:
         if customer is not None:
             customer.invoice_settings["default_payment_method"] = method
         try:
+            self._invoice_deferred = bool(more)  # invoiced once every item is there
             original_subscription_init(self, *args, **kwargs)
+            self._invoice_deferred = False
+            for item in more:
+                self.items._list.append(
+                    ls.SubscriptionItem(
+                        subscription=self.id,
+                        plan=item["plan"],
+                        quantity=item.get("quantity") or 1,
+                        metadata=item.get("metadata"),
+                    )
+                )
+            if more and self.trial_end is None and self.trial_period_days is None:
+                self._create_invoice()
         finally:
             if customer is not None:
                 customer.invoice_settings["default_payment_method"] = saved
@@ -239,6 +285,7 @@ def apply_shims(data_dir: Path) -> None:
             self.trial_start = self.start_date
 
     ls.Subscription.__init__ = subscription_init
+    ls.Subscription._create_invoice = create_invoice
 
     def current_period(item: Any) -> dict[str, int]:
         period: dict[str, int] = original_current_period(item)
@@ -254,10 +301,66 @@ def apply_shims(data_dir: Path) -> None:
     ls.SubscriptionItem.current_period_end = property(lambda i: i._current_period()["end"])
 
 
+def idempotency_middleware() -> Any:
+    """Stripe's idempotent requests, which localstripe ignores: a POST repeating an
+    ``Idempotency-Key`` gets the first answer again (``Idempotent-Replayed: true``), a
+    concurrent one waits for it, and one with other parameters is refused (400). Answers
+    are kept in memory, for the process's life; 409s and 5xx are not kept."""
+    import asyncio
+    import hashlib
+
+    from aiohttp import web
+    from localstripe.errors import UserError
+
+    answers: dict[str, tuple[str, int, bytes]] = {}
+    locks: dict[str, asyncio.Lock] = {}
+
+    @web.middleware
+    async def idempotency(request: web.Request, handler: Any) -> Any:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)
+        scope = f"{request.path} {key}"
+        digest = hashlib.sha256(await request.read()).hexdigest()
+        async with locks.setdefault(scope, asyncio.Lock()):
+            if scope in answers:
+                first, status, body = answers[scope]
+                if first != digest:
+                    refusal = UserError(
+                        400,
+                        "Keys for idempotent requests can only be used with the same "
+                        "parameters they were first used with.",
+                    )
+                    refusal.body["error"]["type"] = "idempotency_error"
+                    raise refusal
+                return web.Response(
+                    body=body,
+                    status=status,
+                    content_type="application/json",
+                    headers={"Idempotent-Replayed": "true"},
+                )
+            try:
+                response = await handler(request)
+            except UserError as exc:
+                response = exc.to_response()
+            kept = response.status < 500 and response.status != 409
+            if isinstance(response, web.Response) and isinstance(response.body, bytes) and kept:
+                answers[scope] = (digest, response.status, response.body)
+            return response
+
+    return idempotency
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server.dev_stripe", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--in-memory", action="store_true", help="keep the objects in memory only")
+    parser.add_argument(
+        "--idempotency",
+        action="store_true",
+        help="honour Idempotency-Key as Stripe does (localstripe ignores it)",
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -267,7 +370,9 @@ def main(argv: list[str] | None = None) -> None:
     from localstripe.server import app
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    apply_shims(args.data_dir)
+    apply_shims(None if args.in_memory else args.data_dir)
+    if args.idempotency:
+        app.middlewares.append(idempotency_middleware())  # innermost: sees localstripe's errors
     store.try_load_from_disk()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     web.run_app(app, host=HOST, port=args.port, print=None)

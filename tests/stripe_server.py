@@ -1,7 +1,8 @@
 """localstripe for the tests: one process for the session, and gateways pointed at it.
 
 Fixtures: ``localstripe`` (the :class:`server.dev_stripe.LocalStripe`, e.g. to register a
-webhook URL), ``stripe_server`` (its API base URL), ``stripe_client`` (a raw SDK client, for
+webhook URL; it ignores idempotency keys), ``idempotent_localstripe`` (one that honours
+them), ``stripe_server`` (its API base URL), ``stripe_client`` (a raw SDK client, for
 looking behind the gateway's back) and ``stripe_gateway`` (a ``StripeGateway`` verifying
 webhooks with :data:`WEBHOOK_SECRET`).
 """
@@ -32,7 +33,16 @@ def stripe_signature(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | Non
 
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
-    with LocalStripe(tmp_path_factory.mktemp("localstripe")) as server:
+    with LocalStripe(tmp_path_factory.mktemp("localstripe"), persist=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def idempotent_localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
+    """A second localstripe that honours ``Idempotency-Key`` as Stripe does (the default
+    one ignores it, so our own exactly-once guarantees are tested against double charges)."""
+    data = tmp_path_factory.mktemp("localstripe-idempotent")
+    with LocalStripe(data, idempotency=True, persist=False) as server:
         yield server
 
 

@@ -174,6 +174,51 @@ async def test_a_card_needing_3d_secure_asks_for_action_with_the_client_secret(
     assert made.client_secret.startswith(f"{made.id}_secret_")
 
 
+@pytest.mark.parametrize(
+    ("success", "status", "decline_code"),
+    [
+        (True, GatewayStatus.SUCCEEDED, None),
+        (False, GatewayStatus.FAILED, "payment_intent_authentication_failure"),
+    ],
+)
+async def test_a_3d_secure_charge_settles_once_the_customer_answers(
+    stripe_gateway: StripeGateway,
+    stripe_client: stripe.StripeClient,
+    stripe_server: str,
+    success: bool,
+    status: GatewayStatus,
+    decline_code: str | None,
+) -> None:
+    customer_id = await customer(stripe_gateway)
+    method = await stripe_client.v1.payment_methods.create_async(
+        {
+            "type": "card",
+            "card": {"number": THREE_D_SECURE, "exp_month": 12, "exp_year": 2031, "cvc": "123"},
+        }
+    )
+    await stripe_gateway.attach_card(customer_id, method.id)
+    ours = key()
+    made = await charge(stripe_gateway, customer_id, method.id, ours)
+    async with httpx.AsyncClient() as http:  # what localstripe's stripe.js does
+        answer = await http.post(
+            f"{stripe_server}/v1/payment_intents/{made.id}/_authenticate",
+            data={
+                "client_secret": made.client_secret,
+                "success": str(success).lower(),
+                "key": "pk_test_contact_graph",
+            },
+        )
+    assert answer.status_code == 200
+    found = await stripe_gateway.find_charge(customer_id, ours)
+    assert found is not None
+    assert (found.id, found.status, found.decline_code, found.client_secret) == (
+        made.id,
+        status,
+        decline_code,
+        None,
+    )
+
+
 async def test_an_unknown_card_is_a_refused_charge(stripe_gateway: StripeGateway) -> None:
     customer_id = await customer(stripe_gateway)
     with pytest.raises(GatewayRefused):
@@ -225,6 +270,32 @@ async def test_a_subscription_starting_now_bills_the_chosen_card(
     assert at_stripe["items"].data[0].plan.amount == 9_900
     invoice = await stripe_client.v1.invoices.retrieve_async(str(at_stripe.latest_invoice))
     assert (invoice.status, invoice.total) == ("paid", 19_800)
+
+
+async def test_a_subscription_bills_every_item(
+    stripe_gateway: StripeGateway, stripe_client: stripe.StripeClient
+) -> None:
+    customer_id = await customer(stripe_gateway)
+    pm = await card(stripe_gateway, customer_id)
+    extra = GatewayPlanItem(
+        name="Hosting", amount=1_250, currency="usd", interval="month", quantity=1
+    )
+    made = await stripe_gateway.subscribe(
+        customer_id=customer_id,
+        payment_method_id=pm,
+        items=[MONTHLY, extra],
+        start=None,
+        idempotency_key=key(),
+        metadata={},
+    )
+    assert made.status == "active"
+    at_stripe = await stripe_client.v1.subscriptions.retrieve_async(made.id)
+    assert [(i.plan.amount, i.quantity) for i in at_stripe["items"].data] == [
+        (9_900, 2),
+        (1_250, 1),
+    ]
+    invoice = await stripe_client.v1.invoices.retrieve_async(str(at_stripe.latest_invoice))
+    assert (invoice.status, invoice.total) == ("paid", 21_050)
 
 
 async def test_a_subscription_starting_later_bills_nothing_until_then(
@@ -368,6 +439,13 @@ def test_localstripe_listens_on_127_0_0_1_only(localstripe: LocalStripe) -> None
         assert s.connect_ex(("127.0.0.2", localstripe.port)) != 0
 
 
+async def test_the_sessions_localstripe_keeps_its_objects_in_memory_only(
+    localstripe: LocalStripe, stripe_gateway: StripeGateway
+) -> None:
+    await customer(stripe_gateway)
+    assert not (localstripe.data_dir / STORE_FILE).exists()
+
+
 def test_localstripe_keeps_its_store_in_the_data_dir_across_restarts(
     tmp_path: Path,
 ) -> None:
@@ -436,3 +514,66 @@ async def test_every_create_sends_our_idempotency_key(stripe_server: str) -> Non
         "plans": f"{ours}:sub:plan:0",
         "subscriptions": f"{ours}:sub:subscription",
     }
+
+
+async def test_an_unreachable_stripe_is_an_exception_not_a_decline() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    gateway = StripeGateway(
+        DEV_API_KEY, None, api_base=f"http://127.0.0.1:{closed}", max_network_retries=0
+    )
+    try:
+        with pytest.raises(stripe.APIConnectionError):
+            await charge(gateway, "cus_x", "pm_x", key())
+        with pytest.raises(stripe.APIConnectionError):
+            await gateway.find_charge("cus_x", key())
+    finally:
+        await gateway.stop()
+
+
+async def test_the_default_localstripe_ignores_idempotency_keys(
+    stripe_gateway: StripeGateway, stripe_client: stripe.StripeClient
+) -> None:
+    """What our own exactly-once code is tested against: a retry would charge twice."""
+    customer_id = await customer(stripe_gateway)
+    pm = await card(stripe_gateway, customer_id)
+    ours = key()
+    first, second = [await charge(stripe_gateway, customer_id, pm, ours) for _ in range(2)]
+    assert first.id != second.id
+    intents = await stripe_client.v1.payment_intents.list_async({"customer": customer_id})
+    assert len(intents.data) == 2
+
+
+async def test_an_idempotent_localstripe_answers_a_repeated_key_with_the_first_answer(
+    idempotent_localstripe: LocalStripe,
+) -> None:
+    gateway = StripeGateway(DEV_API_KEY, None, api_base=idempotent_localstripe.url)
+    http = HTTPXClient()
+    raw = stripe.StripeClient(
+        DEV_API_KEY, base_addresses={"api": idempotent_localstripe.url}, http_client=http
+    )
+    try:
+        customer_id = await customer(gateway)
+        pm = await card(gateway, customer_id)
+        ours = key()
+        made = await asyncio.gather(*(charge(gateway, customer_id, pm, ours) for _ in range(20)))
+        made.append(await charge(gateway, customer_id, pm, ours))
+        assert {m.id for m in made} == {made[0].id}
+        intents = await raw.v1.payment_intents.list_async({"customer": customer_id})
+        assert [i.id for i in intents.data] == [made[0].id]
+
+        declined_pm = await card(gateway, customer_id, "pm_card_chargeCustomerFail")
+        declined = key()
+        again = [await charge(gateway, customer_id, declined_pm, declined) for _ in range(2)]
+        assert again[0] == again[1]
+        assert again[0].status is GatewayStatus.FAILED
+
+        with pytest.raises(stripe.IdempotencyError):  # the same key, other parameters
+            await raw.v1.payment_intents.create_async(
+                {"amount": 1, "currency": "usd", "customer": customer_id},
+                {"idempotency_key": ours},
+            )
+    finally:
+        await gateway.stop()
+        await http.close_async()  # type: ignore[no-untyped-call]

@@ -38,6 +38,12 @@ WHOLE_RECORD = """query($first: Int!) { contacts(first: $first) { totalCount edg
         orderBy: { field: FIRST_NAME }) { totalCount edges { node { id } } } } } } } }
   opportunities(first: 3) { totalCount edges { node { name status monetaryValue { amount } } } }
   documents(first: 3) { totalCount edges { node { name size downloadUrl } } }
+  paymentMethods(first: 3) { totalCount edges { node { last4 label } } }
+  payments(first: 3, filter: {statuses: [SUCCEEDED]}, orderBy: {field: AMOUNT}) {
+    totalCount edges { node { amount { amount } status } } }
+  subscriptions(first: 3) { totalCount edges { node { status items { name } } } }
+  invoices(first: 3, orderBy: {field: TOTAL, direction: ASC}) {
+    totalCount edges { node { total { amount } items { description } } } }
   } } } }"""
 
 FILTERED_LISTS = """query($first: Int!, $from: DateTime!) { contacts(first: $first,
@@ -238,9 +244,10 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     # audit page + count, notes page + count), 13 for tasks, attribution, interactions,
     # workflows, course offers, community groups (each a page + count) and appointments, 10
     # for associations (with the pets' filtered contacts) and opportunities, 3 for documents
-    # (page, count, and the custom field's files by id): one statement per list, whatever
-    # the number of contacts; pictures are columns of the contact's row
-    assert fifty == 39
+    # (page, count, and the custom field's files by id), 8 for the Payments tab's cards,
+    # payments, subscriptions and invoices: one statement per list, whatever the number of
+    # contacts; pictures are columns of the contact's row
+    assert fifty == 47
     pictures = (await tenant.gql(WHOLE_RECORD, {"first": 50}))["contacts"]["edges"]
     assert sum(1 for e in pictures if e["node"]["picture"]) == 6
     # every list filtered (ranges, enum lists, search) and sorted another way: still one

@@ -107,8 +107,8 @@ async def test_charge_now_records_a_payment_and_a_timeline_item(tenant: Tenant) 
     assert [e["node"]["status"] for e in tab["contact"]["payments"]["edges"]] == ["SUCCEEDED"]
     activity = await tenant.gql(
         """query($id: ID!) { contact(id: $id) { activity(first: 5) { edges { node {
-        kind ... on ContactPaymentActivity { paymentId paymentStatus amount { amount } description card
-        } } } } } }""",
+        kind ... on ContactPaymentActivity { paymentId paymentStatus amount { amount }
+        description card } } } } } }""",
         {"id": c["id"]},
     )
     items = [e["node"] for e in activity["contact"]["activity"]["edges"]]

@@ -291,9 +291,14 @@ async def test_a_subscription_webhook_updates_its_status(
         provider_id = await conn.scalar(
             select(SUBSCRIPTION.c.provider_id).where(SUBSCRIPTION.c.id == sub["id"])
         )
+    async with engine.begin() as conn:  # as if our record of Stripe's answer was lost
+        await conn.execute(
+            SUBSCRIPTION.update().where(SUBSCRIPTION.c.id == sub["id"]).values(provider_id=None)
+        )
     body = stripe_event(
         "customer.subscription.updated",
         {
+            "metadata": {"subscription_id": sub["id"]},  # found by our id in its metadata
             "id": provider_id,
             "object": "subscription",
             "status": "past_due",
