@@ -242,6 +242,23 @@ class SqlPaymentRepository:
     async def _one(self, stmt: Any) -> RowLike | None:
         return (await self.conn.execute(stmt)).mappings().first()
 
+    async def _by_reference(
+        self, table: Any, our_id: str | None, provider_id: str | None
+    ) -> RowLike | None:
+        """A row a provider's webhook names: by our id (its metadata) or the provider's id,
+        locked for the unit of work (the request's own answer may race it)."""
+        wanted = [
+            cond
+            for cond in (
+                table.c.id == our_id if our_id else None,
+                table.c.provider_id == provider_id if provider_id else None,
+            )
+            if cond is not None
+        ]
+        if not wanted:
+            return None
+        return await self._one(select(table).where(or_(*wanted)).limit(1).with_for_update())
+
     # customers
     async def customer_of(self, location_id: str, contact_id: str) -> str | None:
         stmt = select(PAYMENT_CUSTOMER.c.customer_id).where(
@@ -323,18 +340,7 @@ class SqlPaymentRepository:
     async def payment_by_reference(
         self, payment_id: str | None, provider_id: str | None
     ) -> Payment | None:
-        p = PAYMENT.c
-        wanted = [
-            cond
-            for cond in (
-                p.id == payment_id if payment_id else None,
-                p.provider_id == provider_id if provider_id else None,
-            )
-            if cond is not None
-        ]
-        if not wanted:
-            return None
-        row = await self._one(select(PAYMENT).where(or_(*wanted)).limit(1).with_for_update())
+        row = await self._by_reference(PAYMENT, payment_id, provider_id)
         return None if row is None else payment_from_row(row)
 
     async def claim(self, payment_id: str, now: datetime, until: datetime) -> bool:
@@ -374,19 +380,7 @@ class SqlPaymentRepository:
     async def subscription_by_reference(
         self, subscription_id: str | None, provider_id: str | None
     ) -> Subscription | None:
-        s = SUBSCRIPTION.c
-        wanted = [
-            cond
-            for cond in (
-                s.id == subscription_id if subscription_id else None,
-                s.provider_id == provider_id if provider_id else None,
-            )
-            if cond is not None
-        ]
-        if not wanted:
-            return None
-        stmt = select(SUBSCRIPTION).where(or_(*wanted)).limit(1).with_for_update()
-        row = await self._one(stmt)
+        row = await self._by_reference(SUBSCRIPTION, subscription_id, provider_id)
         return None if row is None else subscription_from_row(row)
 
     async def save_subscription(self, subscription: Subscription) -> None:
