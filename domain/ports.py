@@ -525,6 +525,32 @@ class WebhookRepository(Protocol):
         """Store its new status and times (a worker's lease on it stays)."""
 
 
+class MergeRepository(Protocol):
+    """What merging a duplicate into a survivor writes besides the two aggregates
+    (domain/merge.py): set-based, so its cost does not grow with the items moved."""
+
+    async def interaction_times(
+        self, location_id: str, interaction_ids: Sequence[str]
+    ) -> dict[str, datetime]:
+        """When each of these interactions happened."""
+
+    async def with_provider_customer(
+        self, location_id: str, contact_ids: Sequence[str]
+    ) -> set[str]:
+        """Which of the contacts have a customer at the payment provider."""
+
+    async def move_items(self, location_id: str, duplicate_id: str, survivor_id: str) -> None:
+        """Every tab's items of the duplicate become the survivor's; where a tab allows one
+        item per contact (and key) the survivor's is kept, and links between the two go.
+        References to the duplicate (links from other contacts, contacts merged into it)
+        point at the survivor."""
+
+    async def retire(self, duplicate: Contact) -> None:
+        """Store the duplicate as merged (its head; its phones, emails, tags, followers, DND
+        and custom values are gone, moved by the survivor's save); ConcurrencyConflict if
+        it changed since it was read."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -585,6 +611,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def merges(self) -> MergeRepository: ...
 
     def record(self, event: ContactEvent) -> None: ...
 

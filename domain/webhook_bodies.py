@@ -41,6 +41,11 @@ WEBHOOK_TYPES: Mapping[EventKind, WebhookType] = _types(
     (K.CONTACT_UPDATED, "contact.updated", "the contact's own fields changed"),
     (K.CONTACT_ARCHIVED, "contact.archived", "the contact was archived"),
     (K.CONTACT_RESTORED, "contact.restored", "the archived contact was restored"),
+    (
+        K.CONTACT_MERGED,
+        "contact.merged",
+        "a duplicate was merged into the survivor (sent for both: `merge` names both ids)",
+    ),
     (K.PHONE_ADDED, "phone.added", "a phone number was added"),
     (K.PHONE_UPDATED, "phone.updated", "a number, its label or the primary one changed"),
     (K.PHONE_REMOVED, "phone.removed", "a phone number was removed"),

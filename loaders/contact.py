@@ -62,7 +62,8 @@ class ContactByIdLoader(SqlLoader[str, Contact | None]):
     """Contacts the viewer may see (their location; if assigned-only, owned or followed).
 
     A contact outside that set resolves to ``None``, exactly like an id that does not
-    exist. The contact's lists are not loaded here: each comes from its own loader.
+    exist. A merged contact's id resolves to the contact it was merged into, as that one's
+    visibility allows. The contact's lists are not loaded here: each comes from its own loader.
     """
 
     def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
@@ -70,7 +71,7 @@ class ContactByIdLoader(SqlLoader[str, Contact | None]):
         self.viewer = viewer
 
     async def fetch(self, conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Contact | None]:
-        rows = await queries.contact_rows(conn, keys, queries.visible_to(self.viewer))
+        rows = await queries.contact_rows_by_alias(conn, keys, queries.visible_to(self.viewer))
         return {cid: contact_from_rows(row) for cid, row in rows.items()}
 
 

@@ -53,6 +53,7 @@ class ContactRow(SQLModel, table=True):
     __table_args__ = (
         Index(None, "location_id", "created_at", "id"),
         Index(None, "location_id", "owner_id"),
+        Index(None, "merged_into_id"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -83,6 +84,9 @@ class ContactRow(SQLModel, table=True):
     picture_content_type: str | None = Field(default=None, max_length=64)
     picture_sizes: list[int] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     picture_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # set when this contact was merged into another (domain/merge.py): it is archived, and
+    # its id resolves to that contact's record
+    merged_into_id: str | None = Field(default=None, max_length=36)
     version: int = 0
 
 

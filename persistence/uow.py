@@ -19,6 +19,7 @@ from persistence.client_portal import SqlPortalRepository
 from persistence.documents import SqlDocumentRepository
 from persistence.interactions import SqlInteractionRepository
 from persistence.mappers import event_row
+from persistence.merge import SqlMergeRepository
 from persistence.notes import SqlNoteRepository
 from persistence.payments import SqlPaymentRepository
 from persistence.repositories import SqlContactRepository, SqlCustomFieldRepository
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     records: SqlRecordRepository
     documents: SqlDocumentRepository
     webhooks: SqlWebhookRepository
+    merges: SqlMergeRepository
     payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
         self.records = SqlRecordRepository(self._conn)
         self.documents = SqlDocumentRepository(self._conn)
         self.webhooks = SqlWebhookRepository(self._conn)
+        self.merges = SqlMergeRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
         return self
 

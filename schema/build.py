@@ -41,6 +41,7 @@ from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
 from schema.invoices import InvoicesMutation
 from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
+from schema.merge import MergeMutation
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
@@ -73,6 +74,7 @@ MUTATIONS: tuple[type, ...] = (
     AssociationsMutation,
     DocumentsMutation,
     WebhooksMutation,
+    MergeMutation,
     PaymentsMutation,
     InvoicesMutation,
     ContactChangeMutation,

@@ -555,6 +555,19 @@ async def test_webhook_endpoints_and_deliveries(repeat: Repeat, tenant: Tenant) 
     await repeat.gone("webhookDeliveryRetry", pending, None, ["id"], "webhookDelivery { id }")
 
 
+async def test_contact_merge(repeat: Repeat, tenant: Tenant) -> None:
+    """A merge already done (this duplicate into this survivor) returns the survivor; the
+    duplicate's id then reads as the survivor."""
+    survivor = await tenant.create_contact(firstName="Ann", tags=["vip"])
+    duplicate = await tenant.create_contact(firstName="Annie", tags=["lead"])
+    merge = {"survivorId": survivor["id"], "duplicateId": duplicate["id"]}
+    selection = "contact { id tags } duplicateId droppedLabels { label }"
+    first = await repeat.ok("contactMerge", merge, selection)
+    again = await repeat.holds("contactMerge", merge, survivor["id"], selection)
+    assert again == first
+    assert again["contact"] == {"id": survivor["id"], "tags": ["vip", "lead"]}
+
+
 async def test_contact_change(repeat: Repeat, tenant: Tenant) -> None:
     """An empty change, and one whose every part already holds (with the version the
     client read), commit nothing; its notes and tasks, with no natural identity, are new."""
