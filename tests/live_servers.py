@@ -123,7 +123,7 @@ def start_server(
             return False
 
     try:
-        wait_until(healthy, 30, "server")
+        wait_until(healthy, 90, "server")  # a loaded 2-core machine starts it slowly
     except BaseException:
         server.stop()
         raise
