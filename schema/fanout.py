@@ -8,7 +8,7 @@ each event through a per-event copy of the subscription's executor; :class:`Shar
 looks the (key, event) up in :data:`LIVE` before executing. The event is matched by
 identity: the broker hands one decoded event object to every local subscriber, and an event
 replayed from the database or redacted for a restricted viewer is a new object, so it is
-executed for its subscriber alone. Entries hold their event, operation and context, so an
+executed for its subscriber alone. Entries hold their event and operation, so an
 identity never outlives what it names; a full registry only costs a re-execution.
 
 The viewer scope is what every read's visibility reads (``persistence/queries.visible_to``,
@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import orjson
@@ -61,7 +61,6 @@ class Shared:
     """The data, serialised by the first subscriber sent it."""
     data: object = None
     """The settled result's data, whose identity names this entry in ``by_data``."""
-    context: object = field(default=None, repr=False)
 
     def payload_json(self, data: object, extensions: dict[str, Any] | None) -> str | None:
         """``{"data": ..., "extensions": ...}`` as orjson writes it, the data serialised
@@ -178,12 +177,12 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
         operation = self.operation
         if self.is_awaitable(result):
             task = asyncio.ensure_future(cast(Awaitable[ExecutionResult], result))
-            shared = Shared(full_key, event, operation, task, context=self.context_value)
+            shared = Shared(full_key, event, operation, task)
             LIVE.add(shared)
             task.add_done_callback(lambda t: _settle(shared, t))
             return _result_of(shared)
         done = cast(ExecutionResult, result)
-        entry = Shared(full_key, event, operation, done, context=self.context_value)
+        entry = Shared(full_key, event, operation, done)
         LIVE.add(entry)
         LIVE.settled(entry, done)
         return done
