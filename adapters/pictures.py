@@ -9,9 +9,11 @@ metadata survives: no EXIF (camera, GPS position, time), XMP, comment or colour 
 :class:`HttpPictureFetcher` implements ``domain.ports.PictureFetcher``: https only (http
 only where a development setting allows it), only to the configured hosts (the social
 platforms' picture CDNs: the URL comes from an API client, and the server must not fetch
-whatever it is told, such as internal addresses), every redirect checked the same way,
-connect and read timeouts plus a deadline for the whole fetch, and a byte cap enforced while
-the body streams in (and up front from ``Content-Length``).
+whatever it is told), and only to public addresses, connecting to the address that was
+checked (``adapters/outbound.py``: the host list alone would trust whatever those names
+resolve to); every redirect checked the same way, connect and read timeouts plus a deadline
+for the whole fetch, and a byte cap enforced while the body streams in (and up front from
+``Content-Length``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 import httpx
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from adapters.outbound import AddressGuard, OutboundRefused
 from domain.ports import ImageTooLarge, InvalidImage, PictureFetchFailed, UnsupportedImage
 
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
@@ -128,7 +131,9 @@ class HttpPictureFetcher:
         timeout: float = 5.0,
         deadline: float = 20.0,
         max_redirects: int = 3,
+        guard: AddressGuard | None = None,
     ) -> None:
+        self.guard = guard or AddressGuard()
         self.hosts = tuple(h.lower().strip(".") for h in hosts)
         self.allow_http = allow_http
         self.timeout = timeout
@@ -139,9 +144,7 @@ class HttpPictureFetcher:
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.timeout),  # connect, read, write and pool, each
-            follow_redirects=True,
-            max_redirects=self.max_redirects,
-            event_hooks={"request": [self._check_request]},
+            follow_redirects=False,  # followed here, each hop through the checks
             headers={"accept": "image/*", "user-agent": "contact-graph picture fetch"},
             trust_env=False,  # no proxy from the environment: these hosts, directly
         )
@@ -160,12 +163,6 @@ class HttpPictureFetcher:
             return f"the host {host} is not one of the allowed picture hosts"
         return None
 
-    async def _check_request(self, request: httpx.Request) -> None:
-        """For the first request and for every redirect alike."""
-        reason = self.allowed(request.url)
-        if reason is not None:
-            raise PictureFetchFailed(reason)
-
     async def fetch(self, url: str, max_bytes: int) -> bytes:
         if self._client is None:
             raise RuntimeError("the picture fetcher is not started")
@@ -180,26 +177,43 @@ class HttpPictureFetcher:
             raise PictureFetchFailed(f"took longer than {self.deadline:g} s") from None
         except httpx.TimeoutException as exc:
             raise PictureFetchFailed(f"timed out ({type(exc).__name__})") from None
-        except httpx.TooManyRedirects:
-            raise PictureFetchFailed(f"more than {self.max_redirects} redirects") from None
+        except OutboundRefused as exc:
+            raise PictureFetchFailed(f"refused: {exc}") from None
         except httpx.HTTPError as exc:
             raise PictureFetchFailed(f"{type(exc).__name__}: {exc}") from None
 
     async def _get(self, url: httpx.URL, max_bytes: int) -> bytes:
+        """The first request and every redirect alike: allowed, then through the guard."""
         assert self._client is not None
-        async with self._client.stream("GET", url) as response:
-            if response.status_code != 200:
-                # a private profile answers 403 or 404
-                raise PictureFetchFailed(f"HTTP {response.status_code}")
-            content_type = response.headers.get("content-type", "")
-            if not content_type.lower().startswith("image/"):
-                raise PictureFetchFailed(f"not an image: {content_type or 'no content type'}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise PictureFetchFailed(f"{declared} bytes: more than {max_bytes}")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise PictureFetchFailed(f"more than {max_bytes} bytes")
-            return bytes(body)
+        for _hop in range(self.max_redirects + 1):
+            reason = self.allowed(url)
+            if reason is not None:
+                raise PictureFetchFailed(reason)
+            request = await self.guard.request(self._client, "GET", url)
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.is_redirect and "location" in response.headers:
+                    url = url.join(response.headers["location"])
+                    continue
+                return await self._body(response, max_bytes)
+            finally:
+                await response.aclose()
+        raise PictureFetchFailed(f"more than {self.max_redirects} redirects")
+
+    @staticmethod
+    async def _body(response: httpx.Response, max_bytes: int) -> bytes:
+        if response.status_code != 200:
+            # a private profile answers 403 or 404
+            raise PictureFetchFailed(f"HTTP {response.status_code}")
+        content_type = response.headers.get("content-type", "")
+        if not content_type.lower().startswith("image/"):
+            raise PictureFetchFailed(f"not an image: {content_type or 'no content type'}")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise PictureFetchFailed(f"{declared} bytes: more than {max_bytes}")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                raise PictureFetchFailed(f"more than {max_bytes} bytes")
+        return bytes(body)

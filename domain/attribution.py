@@ -383,3 +383,26 @@ class ContactAttribution:
         self.latest_occurred_at = None
         self.reset_at = now
         return changes
+
+    def absorb(self, other: ContactAttribution, first_at: dict[str, datetime]) -> list[FieldChange]:
+        """Take in the attribution of a contact merged into this one (domain/merge.py): the
+        first interaction is whichever of the two firsts happened earlier (``first_at``:
+        when each happened; this contact's on a tie), the latest whichever latest happened
+        later (this contact's on a tie). Returns the moves, as field changes of ids."""
+        changes: list[FieldChange] = []
+        mine, theirs = self.first_interaction_id, other.first_interaction_id
+        if theirs is not None and (
+            mine is None
+            or (theirs in first_at and mine in first_at and first_at[theirs] < first_at[mine])
+        ):
+            changes.append(FieldChange(FIRST, mine, theirs))
+            self.first_interaction_id = theirs
+        if other.latest_occurred_at is not None and (
+            self.latest_occurred_at is None or other.latest_occurred_at > self.latest_occurred_at
+        ):
+            changes.append(
+                FieldChange(LATEST, self.latest_interaction_id, other.latest_interaction_id)
+            )
+            self.latest_interaction_id = other.latest_interaction_id
+            self.latest_occurred_at = other.latest_occurred_at
+        return changes

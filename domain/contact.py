@@ -415,6 +415,8 @@ class Contact:
     custom_values: dict[str, CustomValue] = field(default_factory=dict)
     archived_at: datetime | None = None
     picture: ContactPicture | None = None
+    merged_into_id: str | None = None
+    """Set once merged into another contact (domain/merge.py); it is archived then."""
     version: int = 0
     id: str = field(default_factory=new_id)
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from domain.subscriptions import Subscription
     from domain.tasks import Task
     from domain.viewer import Viewer
+    from domain.webhooks import WebhookDelivery, WebhookEndpoint
     from domain.workflows import WorkflowEnrollment
 
 
@@ -498,6 +499,58 @@ class AppointmentRepository(Protocol):
         """Raises ConcurrencyConflict if it changed since it was read."""
 
 
+class WebhookRepository(Protocol):
+    """A location's webhook endpoints and the admin's writes to their deliveries (the
+    delivery worker has its own queries, ``persistence/webhook_queue.py``)."""
+
+    async def endpoint(self, location_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+    async def count(self, location_id: str) -> int: ...
+
+    async def add(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def save(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def delete(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def log_position(self) -> int:
+        """The newest committed event's sequence (0 for an empty log)."""
+
+    async def delivery(self, location_id: str, delivery_id: str) -> WebhookDelivery | None: ...
+
+    async def restart_pending(self, endpoint_id: str, now: datetime) -> None:
+        """Its PENDING deliveries are due ``now``, with a fresh retry window."""
+
+    async def redeliver(self, delivery: WebhookDelivery) -> None:
+        """Store its new status and times (a worker's lease on it stays)."""
+
+
+class MergeRepository(Protocol):
+    """What merging a duplicate into a survivor writes besides the two aggregates
+    (domain/merge.py): set-based, so its cost does not grow with the items moved."""
+
+    async def interaction_times(
+        self, location_id: str, interaction_ids: Sequence[str]
+    ) -> dict[str, datetime]:
+        """When each of these interactions happened."""
+
+    async def with_provider_customer(
+        self, location_id: str, contact_ids: Sequence[str]
+    ) -> set[str]:
+        """Which of the contacts have a customer at the payment provider."""
+
+    async def move_items(self, location_id: str, duplicate_id: str, survivor_id: str) -> None:
+        """Every tab's items of the duplicate become the survivor's; where a tab allows one
+        item per contact (and key) the survivor's is kept, and links between the two go.
+        References to the duplicate (links from other contacts, contacts merged into it)
+        point at the survivor."""
+
+    async def retire(self, duplicate: Contact) -> None:
+        """Store the duplicate as merged (its head; its phones, emails, tags, followers, DND
+        and custom values are gone, moved by the survivor's save); ConcurrencyConflict if
+        it changed since it was read."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything in it commits together or not at all.
 
@@ -555,6 +608,12 @@ class UnitOfWork(Protocol):
 
     @property
     def records(self) -> RecordRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def merges(self) -> MergeRepository: ...
 
     def record(self, event: ContactEvent) -> None: ...
 

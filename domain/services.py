@@ -45,6 +45,8 @@ class Services:
     max_file_bytes: int = MAX_FILE_BYTES
     pictures: PictureTools | None = None
     """Image processing, the social picture fetch and background work (domain/pictures.py)."""
+    webhooks_allow_http: bool = False
+    """Development only: webhook endpoints may be http:// URLs."""
     payments: PaymentGateway | None = None
     """The card processor (Stripe); None: the Payments tab's writes are refused."""
 
@@ -65,8 +67,11 @@ async def contact_for(
     """The contact, for ``viewer`` (None: the system, e.g. a background job, which sees
     every contact of the location); NOT_FOUND on ``contactId`` otherwise."""
     contact = await uow.contacts.get(location_id, contact_id)
-    if contact is None or (
-        viewer is not None and not viewer.can_see(contact.owner_id, contact.follower_ids)
+    if (
+        contact is None
+        # a merged contact reads as its survivor and takes no changes of its own
+        or contact.merged_into_id is not None
+        or (viewer is not None and not viewer.can_see(contact.owner_id, contact.follower_ids))
     ):
         raise _not_found("contactId")
     return contact

@@ -49,6 +49,11 @@ CONTACT_REFERENCES: dict[str, tuple[ContactReference, ...]] = {
     "associations": (_LINKED_CONTACT,),
     "associations.labels": (_LINKED_CONTACT,),
     "appointments": (ContactReference("attendeeContactIds"),),
+    # CONTACT_MERGED, on both contacts (domain/merge.py)
+    "merge": (
+        ContactReference("survivorId", required=True),
+        ContactReference("duplicateId", required=True),
+    ),
 }
 """By `FieldChange.field`: the keys of its summaries that name contacts. Users (owner,
 followers, assignees, actors) are not contacts and are not listed."""

@@ -43,6 +43,7 @@ from loaders.smart_lists import (
     SmartListByIdLoader,
 )
 from loaders.tasks import tasks_count_loader, tasks_page_loader
+from loaders.webhooks import DeliveryCountLoader, DeliveryPagesLoader, LatestAttemptsLoader
 from loaders.workflows import workflows_count_loader, workflows_page_loader
 from persistence import queries
 from persistence.mappers import (
@@ -61,7 +62,8 @@ class ContactByIdLoader(SqlLoader[str, Contact | None]):
     """Contacts the viewer may see (their location; if assigned-only, owned or followed).
 
     A contact outside that set resolves to ``None``, exactly like an id that does not
-    exist. The contact's lists are not loaded here: each comes from its own loader.
+    exist. A merged contact's id resolves to the contact it was merged into, as that one's
+    visibility allows. The contact's lists are not loaded here: each comes from its own loader.
     """
 
     def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
@@ -69,7 +71,7 @@ class ContactByIdLoader(SqlLoader[str, Contact | None]):
         self.viewer = viewer
 
     async def fetch(self, conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Contact | None]:
-        rows = await queries.contact_rows(conn, keys, queries.visible_to(self.viewer))
+        rows = await queries.contact_rows_by_alias(conn, keys, queries.visible_to(self.viewer))
         return {cid: contact_from_rows(row) for cid, row in rows.items()}
 
 
@@ -143,6 +145,9 @@ class Loaders:
         self.documents = documents_page_loader(engine)
         self.documents_count = documents_count_loader(engine)
         self.document = DocumentByIdLoader(engine, viewer.location_id)
+        self.webhook_deliveries = DeliveryPagesLoader(engine)
+        self.webhook_deliveries_count = DeliveryCountLoader(engine)
+        self.webhook_attempts = LatestAttemptsLoader(engine)
         self.payment_methods, self.payment_methods_count = card_loaders(engine)
         self.payments, self.payments_count = payment_loaders(engine)
         self.subscriptions, self.subscriptions_count = subscription_loaders(engine)

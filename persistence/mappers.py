@@ -63,6 +63,7 @@ def contact_row(c: Contact) -> Row:
         created_at=c.created_at,
         updated_at=c.updated_at,
         archived_at=c.archived_at,
+        merged_into_id=c.merged_into_id,
         version=c.version,
         **picture_columns(c.picture),
     )
@@ -169,6 +170,7 @@ def contact_from_rows(
         updated_at=row["updated_at"],
         archived_at=row["archived_at"],
         picture=picture_from_row(row),
+        merged_into_id=row["merged_into_id"],
         version=row["version"],
         profile=profile,
         owner_id=row["owner_id"],

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.contact import Contact
@@ -56,6 +56,26 @@ async def contact_rows(
     if for_update:
         stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
+
+
+async def contact_rows_by_alias(
+    conn: AsyncConnection, ids: Sequence[str], where: ColumnElement[bool]
+) -> dict[str, dict[str, Any]]:
+    """Contact heads by the id asked for, where a merged contact's id gives its survivor's
+    row (domain/merge.py): ``where`` (the visibility clause) is the survivor's. One
+    statement, so ``contact(id:)`` and ``_entities`` batch as before."""
+    asked = CONTACT.alias("asked")
+    target = func.coalesce(asked.c.merged_into_id, asked.c.id)
+    stmt = (
+        select(CONTACT, asked.c.id.label("asked_id"))
+        .select_from(asked.join(CONTACT, C.id == target))
+        .where(asked.c.id.in_(ids), asked.c.location_id == C.location_id, where)
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for r in (await conn.execute(stmt)).mappings():
+        row = dict(r)
+        out[row.pop("asked_id")] = row
+    return out
 
 
 async def _grouped(

@@ -81,7 +81,10 @@ class SqlContactRepository:
             await self.conn.execute(select(C.id).where(*where).with_for_update(key_share=True))
 
     async def is_visible(self, viewer: Viewer, contact_id: str) -> bool:
-        stmt = select(C.id).where(C.id == contact_id, queries.visible_to(viewer))
+        # a merged contact takes no tab items of its own: they would land on an archive
+        stmt = select(C.id).where(
+            C.id == contact_id, C.merged_into_id.is_(None), queries.visible_to(viewer)
+        )
         return (await self.conn.execute(stmt)).first() is not None
 
     async def add(self, contact: Contact) -> None:

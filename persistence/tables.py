@@ -53,6 +53,7 @@ class ContactRow(SQLModel, table=True):
     __table_args__ = (
         Index(None, "location_id", "created_at", "id"),
         Index(None, "location_id", "owner_id"),
+        Index(None, "merged_into_id"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -83,6 +84,9 @@ class ContactRow(SQLModel, table=True):
     picture_content_type: str | None = Field(default=None, max_length=64)
     picture_sizes: list[int] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     picture_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # set when this contact was merged into another (domain/merge.py): it is archived, and
+    # its id resolves to that contact's record
+    merged_into_id: str | None = Field(default=None, max_length=36)
     version: int = 0
 
 
@@ -709,6 +713,92 @@ class ProviderEventRow(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class WebhookEndpointRow(SQLModel, table=True):
+    """Where a location's events are POSTed (domain/webhooks.py). ``event_kinds`` null: every
+    kind. ``start_after_sequence``: the log position it was created at; only later events
+    are its to deliver."""
+
+    __tablename__ = "webhook_endpoint"
+    __table_args__ = (Index(None, "location_id", "created_at", "id"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36, foreign_key="location.id")
+    url: str = Field(max_length=2048)
+    event_kinds: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=1000)
+    secret: str = Field(max_length=128)
+    start_after_sequence: int = Field(default=0, sa_type=BigInteger)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One event for one endpoint: the unit of retries, ordering and leases."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "endpoint_id", "contact_id", "status", "event_sequence"),
+        Index(None, "endpoint_id", "created_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    endpoint_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    event_id: str = Field(max_length=36)
+    event_sequence: int = Field(sa_type=BigInteger)
+    event_kind: str = Field(max_length=64)
+    contact_id: str = Field(max_length=36)
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookAttemptRow(SQLModel, table=True):
+    """One HTTP request of a delivery and how it went."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (Index(None, "delivery_id", "at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    location_id: str = Field(max_length=36)
+    delivery_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("webhook_delivery.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    at: datetime = Field(sa_type=UTCDateTime)
+    status_code: int | None = None
+    duration_ms: int = 0
+    error: str | None = Field(default=None, max_length=1000)
+
+
+class WebhookScanRow(SQLModel, table=True):
+    """How far the event log has been turned into deliveries (one row, ``name='events'``):
+    every sequence up to ``sequence`` was read, except ``gaps`` -- numbers below it that no
+    committed event had when they were passed, kept (``[[sequence, first seen ISO]]``) until
+    an event fills them or they are old enough to be a rolled-back number."""
+
+    __tablename__ = "webhook_scan"
+
+    name: str = Field(primary_key=True, max_length=32)
+    sequence: int = Field(default=0, sa_type=BigInteger)
+    gaps: list[list[Any]] = Field(default_factory=list, sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by table=True
 
@@ -748,3 +838,7 @@ PAYMENT = _table(PaymentRow)
 SUBSCRIPTION = _table(SubscriptionRow)
 INVOICE = _table(InvoiceRow)
 PROVIDER_EVENT = _table(ProviderEventRow)
+WEBHOOK_ENDPOINT = _table(WebhookEndpointRow)
+WEBHOOK_DELIVERY = _table(WebhookDeliveryRow)
+WEBHOOK_ATTEMPT = _table(WebhookAttemptRow)
+WEBHOOK_SCAN = _table(WebhookScanRow)

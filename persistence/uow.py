@@ -19,12 +19,14 @@ from persistence.client_portal import SqlPortalRepository
 from persistence.documents import SqlDocumentRepository
 from persistence.interactions import SqlInteractionRepository
 from persistence.mappers import event_row
+from persistence.merge import SqlMergeRepository
 from persistence.notes import SqlNoteRepository
 from persistence.payments import SqlPaymentRepository
 from persistence.repositories import SqlContactRepository, SqlCustomFieldRepository
 from persistence.smart_lists import SqlSmartListRepository
 from persistence.tables import CONTACT, EVENT
 from persistence.tasks import SqlTaskRepository
+from persistence.webhooks import SqlWebhookRepository
 from persistence.workflows import SqlWorkflowRepository
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     associations: SqlAssociationRepository
     records: SqlRecordRepository
     documents: SqlDocumentRepository
+    webhooks: SqlWebhookRepository
+    merges: SqlMergeRepository
     payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
@@ -76,6 +80,8 @@ class SqlUnitOfWork:
         self.associations = SqlAssociationRepository(self._conn)
         self.records = SqlRecordRepository(self._conn)
         self.documents = SqlDocumentRepository(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn)
+        self.merges = SqlMergeRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
         return self
 

@@ -41,6 +41,7 @@ from schema.input_guard import StorableInputGuard
 from schema.interactions import InteractionsMutation
 from schema.invoices import InvoicesMutation
 from schema.masking import MASKED_MESSAGE, MaskErrorsWithRequestId
+from schema.merge import MergeMutation
 from schema.mutation import Mutation
 from schema.notes import NotesMutation
 from schema.parsing import CheckedDocuments, Documents
@@ -49,6 +50,7 @@ from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.smart_lists import SmartListsMutation, SmartListsQuery
 from schema.tasks import TasksMutation
+from schema.webhooks import WebhooksMutation, WebhooksQuery
 from schema.workflows import WorkflowsMutation
 
 QUERIES: tuple[type, ...] = (
@@ -56,6 +58,7 @@ QUERIES: tuple[type, ...] = (
     SmartListsQuery,
     CalendarsQuery,
     AssociationsQuery,
+    WebhooksQuery,
 )
 """Each tab's root fields, merged into one Query, one Mutation and one Subscription type."""
 MUTATIONS: tuple[type, ...] = (
@@ -70,6 +73,8 @@ MUTATIONS: tuple[type, ...] = (
     AppointmentsMutation,
     AssociationsMutation,
     DocumentsMutation,
+    WebhooksMutation,
+    MergeMutation,
     PaymentsMutation,
     InvoicesMutation,
     ContactChangeMutation,

@@ -189,6 +189,7 @@ class Contact(
         "cards); null when it has none. Set with contactPictureUpload; a contact from a "
         "social integration gets its social profile picture automatically."
     )
+    merged_into_id: strawberry.Private[str | None] = None
 
     @classmethod
     def from_domain(cls, c: d.Contact) -> Contact:
@@ -211,6 +212,7 @@ class Contact(
             archived_at=c.archived_at,
             owner=User(id=strawberry.ID(c.owner_id)) if c.owner_id else None,
             picture=ContactPicture.from_domain(c),
+            merged_into_id=c.merged_into_id,
         )
 
     @classmethod
@@ -219,6 +221,18 @@ class Contact(
         statement, with the same tenancy and visibility rules as `contact`."""
         found = await r.contact(info, str(id))
         return None if found is None else cls.from_domain(found)
+
+    @strawberry.field(
+        description="The contact this one was merged into (contactMerge), null if it was "
+        "not. Reading a merged contact by id (`contact`, `_entities`) gives that contact "
+        "instead, so this is seen on a merged record only where lists show archived contacts "
+        "(`contacts(filter: {archived: true})`)."
+    )
+    async def merged_into(self, info: Info) -> Contact | None:
+        if self.merged_into_id is None:
+            return None
+        found = await r.contact(info, self.merged_into_id)
+        return None if found is None else Contact.from_domain(found)
 
     @strawberry.field(description="True once archived.")
     def archived(self) -> bool:

@@ -144,6 +144,9 @@ graphql_enum(
         "bomb is refused before it is decoded); the message gives the limit.",
         ErrorCode.INVALID_IMAGE: "An image of an allowed type whose data cannot be decoded "
         "(truncated or corrupt).",
+        ErrorCode.ARCHIVED: "The contact is archived: restore it first (contactMerge).",
+        ErrorCode.MERGED: "The contact was merged into another: its id now reads as that "
+        "contact, and it takes no changes of its own.",
         ErrorCode.CARD_DECLINED: "The card was declined; the message names the decline code "
         "(the payload lists the other saved cards to try).",
         ErrorCode.PAYMENT_REFUSED: "The payment provider refused the request (an unknown or "
@@ -208,6 +211,8 @@ graphql_enum(
         EventKind.DOCUMENT_MOVED: "A document moved to another folder.",
         EventKind.DOCUMENT_DELETED: "A document was deleted.",
         EventKind.PICTURE_CHANGED: "The profile picture was set, replaced or removed.",
+        EventKind.CONTACT_MERGED: "A duplicate was merged into a contact: recorded on both "
+        "(the survivor, with what it took in, and the duplicate, archived).",
         EventKind.PAYMENT_METHOD_ADDED: "A card was saved on the contact.",
         EventKind.PAYMENT_METHOD_UPDATED: "A saved card's label changed.",
         EventKind.PAYMENT_METHOD_REMOVED: "A saved card was deleted.",

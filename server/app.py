@@ -35,6 +35,7 @@ from server.runtime import Runtime
 from server.settings import Settings, get_settings
 from server.stripe_webhook import stripe_routes
 from server.view import ContactGraphView
+from server.webhooks import webhook_sender_for, webhook_worker_for
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -123,6 +124,11 @@ def create_app(
         fetcher = picture_fetcher_for(settings)
         await fetcher.start()
         background = BackgroundTasks()
+        sender = webhook_sender_for(settings)
+        await sender.start()
+        webhooks = webhook_worker_for(settings, engine, sender)
+        if settings.webhooks_worker:
+            webhooks.start()
         payments = payment_gateway_for(settings)
         runtime = Runtime(
             settings=settings,
@@ -136,6 +142,7 @@ def create_app(
             dev_token=dev_token if settings.environment != "production" else None,
             jwks=await _jwks_for(settings),
             live_observer=watch.live_observer,
+            webhooks=webhooks,
             payments=payments,
         )
         app.state.observability = watch  # tests read the metrics and spans through this
@@ -150,6 +157,8 @@ def create_app(
         try:
             yield
         finally:
+            await webhooks.stop()  # a send cut short is sent again once its lease expires
+            await sender.stop()
             await background.stop()  # its jobs use the store and the database
             if payments is not None:
                 await payments.stop()

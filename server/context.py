@@ -108,4 +108,5 @@ def services_for(runtime: Runtime) -> Services:
         max_file_bytes=runtime.settings.max_upload_bytes,
         pictures=runtime.pictures,
         payments=runtime.payments,
+        webhooks_allow_http=runtime.settings.webhooks_allow_http,
     )

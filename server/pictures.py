@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from adapters.outbound import AddressGuard
 from adapters.pictures import HttpPictureFetcher, PillowImageProcessor
 from domain.pictures import PictureTools
 from domain.ports import Background, PictureFetcher
@@ -17,6 +18,7 @@ def picture_fetcher_for(settings: Settings) -> HttpPictureFetcher:
         allow_http=settings.picture_fetch_allow_http,
         timeout=settings.picture_fetch_timeout_seconds,
         deadline=settings.picture_fetch_deadline_seconds,
+        guard=AddressGuard(allow_loopback=settings.outbound_allow_loopback),
     )
 
 

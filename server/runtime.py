@@ -17,6 +17,7 @@ from server.settings import Settings
 
 if TYPE_CHECKING:
     from schema.build import ContactGraphSchema
+    from server.webhook_worker import WebhookWorker
 
 
 @dataclass
@@ -39,3 +40,6 @@ class Runtime:
     configured and the Payments tab's writes are refused."""
     live_observer: LiveObserver = field(default_factory=NoObserver)
     """Told of live deliveries and broker gaps (the metrics, ``server/metrics.py``)."""
+    webhooks: WebhookWorker | None = None
+    """The webhook delivery worker; running unless CONTACT_GRAPH_WEBHOOKS_WORKER is off
+    (tests start it, or call ``run_once``)."""

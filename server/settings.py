@@ -198,6 +198,34 @@ class Settings(BaseSettings):
     picture_fetch_max_bytes: int = Field(
         5 * 1024 * 1024, gt=0, description="largest social profile picture fetched (5 MiB)"
     )
+    outbound_allow_loopback: bool = Field(
+        False,
+        description="development and tests only: webhooks and picture fetches may reach "
+        "loopback addresses (127.0.0.0/8, ::1); private ranges stay refused",
+    )
+    webhooks_worker: bool = Field(
+        True, description="run the webhook delivery worker in this process's lifespan"
+    )
+    webhooks_allow_http: bool = Field(
+        False, description="development and tests only: webhook endpoints may be http:// URLs"
+    )
+    webhooks_timeout_seconds: float = Field(
+        10.0, gt=0, description="connect, write and read timeout of one webhook request, each"
+    )
+    webhooks_poll_seconds: float = Field(
+        1.0, gt=0, description="how often the worker looks for new events and due retries"
+    )
+    webhooks_retry_initial_seconds: float = Field(
+        5.0, gt=0, description="the first retry's delay; each next one doubles, plus jitter"
+    )
+    webhooks_retry_max_delay_seconds: float = Field(
+        3600.0, gt=0, description="the longest delay between two attempts"
+    )
+    webhooks_retry_window_seconds: float = Field(
+        3 * 24 * 3600.0,
+        gt=0,
+        description="how long a delivery is retried before it fails and its endpoint is disabled",
+    )
     stripe_api_key: SecretStr | None = Field(
         None,
         description="Stripe secret key (sk_live_... / sk_test_...); unset: `serve` leaves "
@@ -245,6 +273,10 @@ class Settings(BaseSettings):
             raise ValueError("set CONTACT_GRAPH_JWT_SECRET: the development secret is public")
         if self.environment == "production" and self.picture_fetch_allow_http:
             raise ValueError("CONTACT_GRAPH_PICTURE_FETCH_ALLOW_HTTP is for development only")
+        if self.environment == "production" and self.outbound_allow_loopback:
+            raise ValueError("CONTACT_GRAPH_OUTBOUND_ALLOW_LOOPBACK is for development only")
+        if self.environment == "production" and self.webhooks_allow_http:
+            raise ValueError("CONTACT_GRAPH_WEBHOOKS_ALLOW_HTTP is for development only")
         if (
             self.environment == "production"
             and self.stripe_api_key

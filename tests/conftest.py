@@ -112,6 +112,8 @@ def settings(
         environment="test",
         graphiql=False,
         files_dir=tmp_path_factory.mktemp("files"),
+        webhooks_worker=False,  # tests that deliver start one of their own
+        webhooks_allow_http=True,  # receivers are http://127.0.0.1 (test_webhook_rules: https)
         stripe_api_key=SecretStr(DEV_API_KEY),
         stripe_api_base=stripe_server,
         stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),

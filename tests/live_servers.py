@@ -84,6 +84,7 @@ def start_server(
         "CONTACT_GRAPH_DATABASE_URL": database_url,
         "CONTACT_GRAPH_ENVIRONMENT": "test",
         "CONTACT_GRAPH_GRAPHIQL": "false",
+        "CONTACT_GRAPH_WEBHOOKS_WORKER": "false",
         "CONTACT_GRAPH_LOG_LEVEL": log_level.upper(),
         **(env_overrides or {}),
     }
@@ -122,7 +123,7 @@ def start_server(
             return False
 
     try:
-        wait_until(healthy, 30, "server")
+        wait_until(healthy, 90, "server")  # a loaded 2-core machine starts it slowly
     except BaseException:
         server.stop()
         raise

@@ -29,6 +29,7 @@ from live_servers import PictureServer
 from PIL import Image
 
 from adapters.background import BackgroundTasks
+from adapters.outbound import AddressGuard
 from adapters.pictures import HttpPictureFetcher, PillowImageProcessor
 from domain.ports import ImageTooLarge, InvalidImage, PictureFetchFailed, UnsupportedImage
 
@@ -184,7 +185,13 @@ def test_an_image_at_the_limit_is_taken() -> None:
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[HttpPictureFetcher]:
-    made = HttpPictureFetcher(hosts=["127.0.0.1"], allow_http=True, timeout=0.5, deadline=1.5)
+    made = HttpPictureFetcher(
+        hosts=["127.0.0.1"],
+        allow_http=True,
+        timeout=0.5,
+        deadline=1.5,
+        guard=AddressGuard(allow_loopback=True),
+    )
     await made.start()
     try:
         yield made
@@ -395,3 +402,32 @@ async def test_stop_waits_then_cancels_and_takes_no_more(caplog: pytest.LogCaptu
     assert tasks.pending == 0
     assert "cancelled 1 background jobs" in caplog.text
     assert "late dropped" in caplog.text
+
+
+async def test_an_allowed_host_on_a_private_address_is_not_asked(
+    picture_server: PictureServer,
+) -> None:
+    """The host list names hosts, not addresses: a listed name that resolves to this
+    machine (or a private network) is refused by the address guard all the same, also on a
+    redirect from an allowed public host."""
+    p = path()
+    picture_server.routes[p] = ("image", jpeg(), "image/jpeg")
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return {"cdn.fbcdn.net": ["10.20.30.40"]}.get(host, ["127.0.0.1"])
+
+    strict = HttpPictureFetcher(
+        hosts=["127.0.0.1", "fbcdn.net"],
+        allow_http=True,
+        timeout=0.5,
+        guard=AddressGuard(resolve=resolve),
+    )
+    await strict.start()
+    try:
+        with pytest.raises(PictureFetchFailed, match=r"127\.0\.0\.1 is a loopback address"):
+            await strict.fetch(picture_server.url(p), 100_000)
+        with pytest.raises(PictureFetchFailed, match=r"10\.20\.30\.40 is a private address"):
+            await strict.fetch("https://cdn.fbcdn.net/pic.jpg", 100_000)
+    finally:
+        await strict.stop()
+    assert p not in picture_server.hits

@@ -51,6 +51,7 @@ PICTURE_SETTINGS: dict[str, Any] = {
     "picture_max_bytes": MAX_BYTES,
     "picture_fetch_hosts": ["127.0.0.1"],
     "picture_fetch_allow_http": True,
+    "outbound_allow_loopback": True,
     "picture_fetch_timeout_seconds": 0.5,
     "picture_fetch_deadline_seconds": 1.5,
     "picture_fetch_max_bytes": 100_000,

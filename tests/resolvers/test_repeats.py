@@ -26,6 +26,7 @@ from support import Tenant
 
 from domain.events import ContactEvent
 from persistence.tables import CONTACT
+from persistence.webhook_queue import scan_events
 from server.seed_tabs import demo_pdf
 
 FOOTPRINT = """query($id: ID!) { contact(id: $id) { updatedAt
@@ -519,6 +520,52 @@ async def test_pictures(repeat: Repeat, tenant: Tenant) -> None:
     assert await repeat.footprint(c["id"]) == before
     await repeat.ok("contactPictureRemove", {"contactId": c["id"]})
     await repeat.holds("contactPictureRemove", {"contactId": c["id"]}, c["id"])
+
+
+async def test_webhook_endpoints_and_deliveries(repeat: Repeat, tenant: Tenant) -> None:
+    """An update to what the endpoint has is no change; a redelivery of a delivery already
+    due is none either; a delete of what is gone is NOT_FOUND. (A create makes a new one
+    every time, a rotation a new secret every time.)"""
+    selection = "webhookEndpoint { id url eventKinds enabled updatedAt }"
+    made = await repeat.ok(
+        "webhookEndpointCreate",
+        {"url": "https://hooks.example.com/in", "eventKinds": ["NOTE_ADDED"]},
+        selection,
+    )
+    endpoint = made["webhookEndpoint"]
+    same = {"id": endpoint["id"], "url": endpoint["url"], "eventKinds": ["NOTE_ADDED"]}
+    held = await repeat.holds("webhookEndpointUpdate", {**same, "enabled": True}, None, selection)
+    assert held["webhookEndpoint"] == endpoint
+    c = await tenant.create_contact(firstName="Hooked")
+    await tenant.mutate("contactNoteAdd", {"contactId": c["id"], "body": "hi"}, "note { id }")
+    await scan_events(repeat.engine, datetime.now(UTC), timedelta(minutes=10))
+    data = await tenant.gql(
+        "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node { id } } } } }",
+        {"id": endpoint["id"]},
+    )
+    (edge,) = data["webhookEndpoint"]["deliveries"]["edges"]
+    pending = {"id": edge["node"]["id"]}
+    await repeat.holds("webhookDeliveryRetry", pending, None, "webhookDelivery { id status }")
+    await repeat.ok("webhookEndpointDelete", {"id": endpoint["id"]}, selection)
+    await repeat.gone("webhookEndpointDelete", {"id": endpoint["id"]}, None, ["id"], selection)
+    await repeat.gone("webhookEndpointUpdate", same, None, ["id"], selection)
+    await repeat.gone(
+        "webhookEndpointSecretRotate", {"id": endpoint["id"]}, None, ["id"], selection
+    )
+    await repeat.gone("webhookDeliveryRetry", pending, None, ["id"], "webhookDelivery { id }")
+
+
+async def test_contact_merge(repeat: Repeat, tenant: Tenant) -> None:
+    """A merge already done (this duplicate into this survivor) returns the survivor; the
+    duplicate's id then reads as the survivor."""
+    survivor = await tenant.create_contact(firstName="Ann", tags=["vip"])
+    duplicate = await tenant.create_contact(firstName="Annie", tags=["lead"])
+    merge = {"survivorId": survivor["id"], "duplicateId": duplicate["id"]}
+    selection = "contact { id tags } duplicateId droppedLabels { label }"
+    first = await repeat.ok("contactMerge", merge, selection)
+    again = await repeat.holds("contactMerge", merge, survivor["id"], selection)
+    assert again == first
+    assert again["contact"] == {"id": survivor["id"], "tags": ["vip", "lead"]}
 
 
 async def test_contact_change(repeat: Repeat, tenant: Tenant) -> None:

@@ -323,6 +323,12 @@ async def every_kind_of_event(t: Tenant) -> Scenario:
     await tab_changes(t, seen)
     await payments_changes(t, seen)
     await references(t, seen, hidden, guest)
+    # CONTACT_MERGED names both contacts; a merged contact's id reads as its survivor (here
+    # seen, Dan's), so Dan may see it: shown, not redacted (test_contact_merge.py has the
+    # view that withholds a survivor Dan may not see)
+    twin = (await t.create_contact(firstName="Twin", ownerId="user-eve"))["id"]
+    merge = {"survivorId": seen, "duplicateId": twin}
+    ok(await t.mutate("contactMerge", merge, "contact { id }"))
     return Scenario(seen, hidden, guest, restricted)
 
 
