@@ -25,6 +25,7 @@ from schema.common import (
     time_range,
 )
 from schema.enums import graphql_enum
+from schema.fanout import LIVE
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -354,4 +355,4 @@ class ActivitySubscription:
         ] = None,
     ) -> AsyncGenerator[ContactActivity, None]:
         async for event in r.stream(info, str(contact_id), after):
-            yield activity_from_domain(event)
+            yield LIVE.item(event, activity_from_domain)  # one item for every subscriber

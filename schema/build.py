@@ -31,9 +31,9 @@ from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit, CostMemo
 from schema.documents import DocumentsMutation
 from schema.extension_runner import CachedHooksRunner
+from schema.fanout import FanOutExecutionContext, QuietFanOutExecutionContext
 from schema.guards import (
     AuthenticationGuard,
-    QuietExecutionContext,
     alias_limit_rule,
     depth_limit_rule,
     is_unexpected,
@@ -203,7 +203,10 @@ def build_schema(
         types=[*ENTITIES, *timeline_types()],
         federation_version=FEDERATION_VERSION,
         scalar_overrides=SCALAR_OVERRIDES,  # DateTime and Date refuse years outside 1900-2200
-        execution_context_class=QuietExecutionContext if hide_suggestions else None,
+        # subscription events executed once per (document, variables, viewer scope)
+        execution_context_class=(
+            QuietFanOutExecutionContext if hide_suggestions else FanOutExecutionContext
+        ),
         extensions=[
             # factories: strawberry builds fresh extensions per request; `documents` (the
             # parse and validation cache) is this schema's, shared by its requests

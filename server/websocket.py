@@ -27,6 +27,7 @@ from strawberry.http.exceptions import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -41,7 +42,12 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
     OperationMessage,
     StartMessage,
 )
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+if TYPE_CHECKING:
+    from strawberry.schema.schema import StreamResult
+
+from schema.fanout import LIVE
 from server.context import Context
 
 if TYPE_CHECKING:
@@ -92,8 +98,12 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             pass
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        await self.send_text(orjson.dumps(message).decode())
+
+    async def send_text(self, text: str) -> None:
+        """One text frame, already serialised (a shared live event's ``next``)."""
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            await self.ws.send_text(text)
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 
@@ -184,6 +194,35 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.expire()
             return
         await super().handle_subscribe(message)
+
+    async def send_next(self, operation: Operation[Context, None], result: ExecutionResult) -> None:
+        """A ``next`` message; for a live event whose execution is shared (schema/fanout.py),
+        the payload every subscriber of its key gets, serialised once: the same bytes
+        ``send_json`` would write (``{"id","type","payload"}`` in that order, the payload's
+        ``data`` then ``extensions``)."""
+        shared = None if result.errors else LIVE.payload(result.data, result.extensions)
+        if shared is None or not isinstance(self.websocket, TextFrameWebSocketAdapter):
+            await operation.send_next(result)
+            return
+        if operation.completed:
+            return
+        frame = f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next","payload":{shared}}}'
+        await self.websocket.send_text(frame)
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: StreamResult
+    ) -> None:
+        # strawberry's loop, with our send_next (its own calls operation.send_next)
+        is_first_result = True
+        async for result in result_source:
+            if is_first_result and isinstance(result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, result)
+                return
+            if not isinstance(result, ExecutionResult):
+                await self._reject_incremental_delivery(operation)
+                return
+            await self.send_next(operation, result)
+            is_first_result = False
 
     async def expire(self) -> None:
         """Stop every operation (so none sends on a closed socket), then close 4403."""

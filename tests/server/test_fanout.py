@@ -1,0 +1,191 @@
+"""Live fan-out (schema/fanout.py): one execution of a subscription's selection per event and
+(document, variables, viewer scope), the same bytes to every subscriber of that key, never
+a payload shared across viewers who may see different things."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+import websockets
+from live_servers import LiveClient, connection_init
+from watch_support import Running, eventually, running, serving, settings_for
+
+from domain.viewer import Role, Viewer
+from persistence.migrate import upgrade_async
+from schema.fanout import LIVE, viewer_scope
+from server.auth import issue_token
+
+SELECTION = """subscription($id: ID!) {
+  contactActivity(contactId: $id) {
+    __typename id cursor kind redacted actor { id }
+    ... on ContactTagsActivity { tagsAdded }
+    ... on ContactAssociationActivity { objectId associationLabels }
+  } }"""
+
+
+@pytest.fixture(scope="module")
+async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fanout') / 'fanout.db'}"
+    await upgrade_async(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+async def app(sqlite_url: str) -> AsyncIterator[Running]:
+    async with running(settings_for(sqlite_url)) as app:
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def watchers(
+    app: Running, address: str, viewers: list[Viewer], contact_id: str
+) -> AsyncIterator[list[tuple[Any, LiveClient]]]:
+    """One socket per viewer, each subscribed (operation id "1") and reaching the broker."""
+    async with contextlib.AsyncExitStack() as stack:
+        out = []
+        for viewer in viewers:
+            ws = await stack.enter_async_context(
+                websockets.connect(
+                    f"ws://{address}/graphql",
+                    subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                )
+            )
+            ack = await connection_init(ws, issue_token(viewer, app.settings))
+            assert ack["type"] == "connection_ack", ack
+            client = LiveClient(ws, "graphql-transport-ws")
+            await client.subscribe(SELECTION, {"id": contact_id})
+            out.append((ws, client))
+        broker = app.app.state.runtime.broker
+
+        async def subscribed() -> bool:
+            subs = [s for name, s in broker.local.subscribers.items() if contact_id in name]
+            return sum(len(s) for s in subs) == len(viewers)
+
+        await eventually(subscribed, "every subscription reached the broker")
+        yield out
+
+
+async def raw_next(ws: Any) -> str:
+    while True:
+        raw: str = await asyncio.wait_for(ws.recv(), 10)
+        if json.loads(raw)["type"] not in ("ping", "pong", "ka"):
+            return raw
+
+
+async def test_subscribers_of_one_key_share_one_execution_and_the_same_bytes(
+    app: Running,
+) -> None:
+    tenant = app.tenant()
+    contact = await tenant.create_contact(firstName="Watched")
+    async with (
+        serving(app.app) as address,
+        watchers(app, address, [tenant.admin] * 4, contact["id"]) as subs,
+    ):
+        before = LIVE.executions
+        tags = ["one", "two", "three"]
+        for tag in tags:
+            await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": [tag]})
+        frames = [[await raw_next(ws) for _ in tags] for ws, _ in subs]
+        executions = LIVE.executions - before
+    # each event executed once for the four subscribers, who got identical frames, in order
+    assert executions == len(tags)
+    assert all(f == frames[0] for f in frames)
+    items = [json.loads(f)["payload"]["data"]["contactActivity"] for f in frames[0]]
+    assert [i["tagsAdded"] for i in items] == [[t] for t in tags]
+    # the bytes strawberry's own send would write: compact, in its key order
+    for frame in frames[0]:
+        message = json.loads(frame)
+        assert orjson.dumps(message).decode() == frame
+        assert list(message) == ["id", "type", "payload"]
+        assert list(message["payload"]) == ["data", "extensions"]
+
+
+async def test_viewers_who_may_see_different_things_never_share_a_payload(
+    app: Running,
+) -> None:
+    tenant = app.tenant()
+    seen = await tenant.create_contact(firstName="Watched", ownerId="user-dan")
+    hidden = await tenant.create_contact(firstName="Zebulon", ownerId="user-zed")
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    eve = tenant.viewer("user-eve", assigned_only=True)  # follows `seen`: sees it, not more
+    await tenant.mutate("contactFollowersAdd", {"contactId": seen["id"], "userIds": ["user-eve"]})
+    viewers = [tenant.admin, tenant.admin, dan, dan, eve]
+    async with serving(app.app) as address, watchers(app, address, viewers, seen["id"]) as subs:
+
+        async def next_items() -> list[dict[str, Any]]:
+            return [
+                json.loads(await raw_next(ws))["payload"]["data"]["contactActivity"]
+                for ws, _ in subs
+            ]
+
+        before = LIVE.executions
+        await tenant.mutate("contactTagsAdd", {"contactId": seen["id"], "tags": ["x"]})
+        tagged = await next_items()
+        # one execution per scope: the admins', Dan's, Eve's (restricted: each their own)
+        assert LIVE.executions - before == 3
+        assert all(item == tagged[0] for item in tagged)
+
+        before = LIVE.executions
+        await tenant.mutate(
+            "contactAssociationAdd",
+            {"contactId": seen["id"], "targetId": hidden["id"], "targetType": "CONTACT"},
+            selection="association { id }",
+        )
+        linked = await next_items()
+        # the admins share one; an event redacted for a viewer is that subscriber's own
+        assert LIVE.executions - before == 4
+    admin, admin2, for_dan, for_dan2, for_eve = linked
+    assert admin == admin2
+    assert for_dan == for_dan2
+    assert (admin["objectId"], admin["redacted"]) == (hidden["id"], False)
+    for item in (for_dan, for_eve):
+        assert (item["objectId"], item["redacted"]) == (None, True)
+        assert hidden["id"] not in json.dumps(item)
+
+
+async def test_an_unsubscribed_watcher_gets_nothing_more_and_the_others_carry_on(
+    app: Running,
+) -> None:
+    tenant = app.tenant()
+    contact = await tenant.create_contact(firstName="Watched")
+    async with (
+        serving(app.app) as address,
+        watchers(app, address, [tenant.admin] * 3, contact["id"]) as subs,
+    ):
+        (gone, _), *staying = subs
+        await gone.send(json.dumps({"id": "1", "type": "complete"}))
+        broker = app.app.state.runtime.broker
+
+        async def left() -> bool:
+            subs = [s for name, s in broker.local.subscribers.items() if contact["id"] in name]
+            return sum(len(s) for s in subs) == 2
+
+        await eventually(left, "the completed subscription left the broker")
+        before = LIVE.executions
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["after"]})
+        frames = [await raw_next(ws) for ws, _ in staying]
+        assert LIVE.executions - before == 1
+        assert frames[0] == frames[1]
+        with contextlib.suppress(TimeoutError):
+            message = await asyncio.wait_for(gone.recv(), 0.5)
+            raise AssertionError(f"unexpected message after complete: {message}")
+
+
+def test_the_scope_is_what_visibility_reads() -> None:
+    def v(user: str, **kw: Any) -> Viewer:
+        return Viewer(user_id=user, location_id="loc", **kw)
+
+    # unrestricted users of a location see the same contacts: one scope
+    assert viewer_scope(v("ann")) == viewer_scope(v("bob"))
+    assert viewer_scope(v("ann", can_charge=True)) == viewer_scope(v("bob"))
+    # restricted users each see their own; another location or role is another scope
+    assert viewer_scope(v("ann", assigned_only=True)) != viewer_scope(v("bob", assigned_only=True))
+    assert viewer_scope(v("ann", assigned_only=True)) != viewer_scope(v("ann"))
+    assert viewer_scope(v("ann")) != viewer_scope(Viewer(user_id="ann", location_id="other"))
+    assert viewer_scope(v("ann", role=Role.ADMIN)) != viewer_scope(v("ann"))
