@@ -295,3 +295,31 @@ def refused_check(
         assert info.value.errors[0].field == field
     assert info.value.errors[0].message
     assert target == before, "a refused call must leave the aggregate unchanged"
+
+
+def ok(payload: dict[str, Any]) -> dict[str, Any]:
+    """A mutation's payload that must have succeeded."""
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+async def open_calendar(t: Tenant, team_member: str = "u1") -> str:
+    """A calendar open all day every day, with 15-minute slots: any time can be booked."""
+    from domain.calendars import Weekday
+
+    made = ok(
+        await t.mutate(
+            "calendarCreate",
+            {
+                "name": "Calls",
+                "timeZone": "UTC",
+                "slotMinutes": 15,
+                "availability": [
+                    {"weekday": d.value, "start": "00:00", "end": "24:00"} for d in Weekday
+                ],
+                "teamMemberIds": [team_member],
+            },
+            selection="calendar { id }",
+        )
+    )
+    return str(made["calendar"]["id"])

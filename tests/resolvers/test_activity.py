@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from support import Tenant
+from support import Tenant, ok
 
 TIMELINE = """query($id: ID!, $first: Int, $after: String, $filter: ContactActivityFilter,
   $orderBy: ContactActivityOrderBy) {
@@ -240,11 +240,6 @@ async def nodes_of(t: Tenant, contact_id: str, **variables: Any) -> list[dict[st
     """The timeline's items, oldest first, without the contact's creation."""
     edges = (await timeline(t, contact_id, **variables))["edges"]
     return [e["node"] for e in reversed(edges) if e["node"]["kind"] != "CONTACT_CREATED"]
-
-
-def ok(payload: dict[str, Any]) -> dict[str, Any]:
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
 
 
 async def test_appointment_items_carry_what_their_events_record(tenant: Tenant) -> None:

@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import Tenant
+from support import Tenant, ok, open_calendar
 
-from domain.calendars import Weekday
 from persistence.db import StatementCounter
 from persistence.tables import CONTACT, EVENT, LOCATION, PAYMENT_CUSTOMER
 
@@ -42,11 +41,6 @@ TIMELINE = """query($id: ID!) { contact(id: $id) { id activity(first: 100) { edg
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def ok(payload: dict[str, Any]) -> dict[str, Any]:
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
 def errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
     return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
@@ -57,26 +51,6 @@ async def merge(
     return await t.mutate(
         "contactMerge", {"survivorId": survivor, "duplicateId": duplicate}, selection, **kw
     )
-
-
-async def calendar(t: Tenant) -> str:
-    made = ok(
-        await t.mutate(
-            "calendarCreate",
-            {
-                "name": "Calls",
-                "timeZone": "UTC",
-                "slotMinutes": 15,
-                "availability": [
-                    {"weekday": d.value, "start": "00:00", "end": "24:00"} for d in Weekday
-                ],
-                "teamMemberIds": ["u1"],
-            },
-            selection="calendar { id }",
-        )
-    )
-    calendar_id: str = made["calendar"]["id"]
-    return calendar_id
 
 
 SLOT = [0]
@@ -212,7 +186,7 @@ async def test_the_duplicates_data_moves_by_the_stated_rules(tenant: Tenant) -> 
 
 async def test_every_tabs_items_move_and_events_are_on_both_timelines(tenant: Tenant) -> None:
     t = tenant
-    cal = await calendar(t)
+    cal = await open_calendar(t)
     s = (await t.create_contact(firstName="Survivor"))["id"]
     d = (await t.create_contact(firstName="Duplicate"))["id"]
     await fill_tabs(t, s, cal, 1, "s-")
@@ -467,7 +441,7 @@ async def test_the_cost_does_not_grow_with_the_items_moved(
     tenant: Tenant, engine: AsyncEngine
 ) -> None:
     t = tenant
-    cal = await calendar(t)
+    cal = await open_calendar(t)
     partner = (await t.create_contact(firstName="Partner"))["id"]
     counts = []
     for n, tag in ((1, "a-"), (4, "b-")):

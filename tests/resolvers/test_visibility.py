@@ -19,9 +19,8 @@ from typing import Any
 from graphql import GraphQLInterfaceType
 from images import jpeg
 from stripe_server import card_payment_method, stripe_event, stripe_signature
-from support import Tenant, every_field, graphql_schema
+from support import Tenant, every_field, graphql_schema, ok, open_calendar
 
-from domain.calendars import Weekday
 from domain.events import EventKind
 from domain.viewer import Viewer
 from domain.visibility import CONTACT_REFERENCES
@@ -47,11 +46,6 @@ class Scenario:
     hidden: str
     guest: str
     restricted: Viewer
-
-
-def ok(payload: dict[str, Any]) -> dict[str, Any]:
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
 
 
 async def label(t: Tenant, name: str, inverse: str | None = None) -> str:
@@ -81,26 +75,6 @@ async def link(t: Tenant, contact_id: str, target_id: str, label_ids: list[str])
     )
     association_id: str = made["association"]["id"]
     return association_id
-
-
-async def calendar(t: Tenant) -> str:
-    made = ok(
-        await t.mutate(
-            "calendarCreate",
-            {
-                "name": "Calls",
-                "timeZone": "UTC",
-                "slotMinutes": 15,
-                "availability": [
-                    {"weekday": d.value, "start": "00:00", "end": "24:00"} for d in Weekday
-                ],
-                "teamMemberIds": ["user-cal"],
-            },
-            selection="calendar { id }",
-        )
-    )
-    calendar_id: str = made["calendar"]["id"]
-    return calendar_id
 
 
 async def core_changes(t: Tenant, cid: str) -> None:
@@ -298,7 +272,7 @@ async def references(t: Tenant, seen: str, hidden: str, guest: str) -> None:
     start = datetime.combine(date.today() + timedelta(days=2), time(), tzinfo=UTC)
     booking = {
         "contactId": seen,
-        "calendarId": await calendar(t),
+        "calendarId": await open_calendar(t, "user-cal"),
         "start": start.isoformat(),
         "attendeeContactIds": [hidden, guest],
     }
