@@ -17,7 +17,17 @@ from adapters.outbound import AddressGuard
 from adapters.webhooks import WebhookSender
 from domain.webhooks import RetryPolicy
 from persistence.tables import LOCATION
+from persistence.webhook_queue import SCAN_BATCH, scan_events
 from server.webhook_worker import WebhookWorker
+
+
+async def scan_all(engine: AsyncEngine, now: datetime | None = None) -> None:
+    """Turn every committed event into deliveries. The tests' database holds every test's
+    events and one scan reads at most SCAN_BATCH of them, so scan until the log is read."""
+    at = now or datetime.now(UTC)
+    while await scan_events(engine, at, timedelta(minutes=10)) == SCAN_BATCH:
+        pass
+
 
 FAST = RetryPolicy(initial=0.05, max_delay=0.2, give_up_after=timedelta(seconds=60))
 ENDPOINT = "webhookEndpoint { id url eventKinds enabled disabledReason createdAt updatedAt }"

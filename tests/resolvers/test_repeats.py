@@ -23,10 +23,10 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from support import Tenant
+from webhook_support import scan_all
 
 from domain.events import ContactEvent
 from persistence.tables import CONTACT
-from persistence.webhook_queue import scan_events
 from server.seed_tabs import demo_pdf
 
 FOOTPRINT = """query($id: ID!) { contact(id: $id) { updatedAt
@@ -538,7 +538,7 @@ async def test_webhook_endpoints_and_deliveries(repeat: Repeat, tenant: Tenant) 
     assert held["webhookEndpoint"] == endpoint
     c = await tenant.create_contact(firstName="Hooked")
     await tenant.mutate("contactNoteAdd", {"contactId": c["id"], "body": "hi"}, "note { id }")
-    await scan_events(repeat.engine, datetime.now(UTC), timedelta(minutes=10))
+    await scan_all(repeat.engine)
     data = await tenant.gql(
         "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node { id } } } } }",
         {"id": endpoint["id"]},

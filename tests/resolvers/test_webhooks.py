@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Tenant
-from webhook_support import ENDPOINT, another_tenant, create_endpoint, delete_endpoints
+from webhook_support import ENDPOINT, another_tenant, create_endpoint, delete_endpoints, scan_all
 
 from domain.errors import DomainError
 from domain.ports import SystemClock
@@ -22,7 +22,6 @@ from domain.webhooks import create_endpoint as create_in_domain
 from persistence.db import StatementCounter
 from persistence.tables import WEBHOOK_DELIVERY
 from persistence.uow import SqlUnitOfWork
-from persistence.webhook_queue import scan_events
 
 URL = "https://hooks.example.com/in"
 SECRET_FIELDS = ("secret", "signingSecret", "whsec")
@@ -183,7 +182,7 @@ async def test_deliveries_page_and_filter(hooks: Tenant, engine: AsyncEngine) ->
     endpoint_id = made["webhookEndpoint"]["id"]
     for i in range(3):
         await hooks.create_contact(firstName=f"Paged {i}")
-    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    await scan_all(engine)
     query = """query($id: ID!, $after: String, $filter: WebhookDeliveryFilter) {
       webhookEndpoint(id: $id) { deliveries(first: 2, after: $after, filter: $filter) {
         totalCount pageInfo { hasNextPage endCursor }
@@ -216,12 +215,12 @@ async def test_endpoints_with_deliveries_and_attempts_cost_the_same_for_one_or_m
 
     await create_endpoint(hooks, URL)
     await hooks.create_contact(firstName="Counted")
-    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    await scan_all(engine)
     one = await statements()
     for i in range(4):
         await create_endpoint(hooks, f"{URL}/{i}")
     await hooks.create_contact(firstName="Counted again")
-    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    await scan_all(engine)
     assert await statements() == one
 
 
@@ -257,7 +256,7 @@ async def test_deliveries_sort_over_pages(hooks: Tenant, engine: AsyncEngine) ->
     made = await create_endpoint(hooks, URL)
     for i in range(3):
         await hooks.create_contact(firstName=f"Sorted {i}")
-        await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+        await scan_all(engine)
     query = """query($id: ID!, $after: String, $orderBy: WebhookDeliveryOrderBy) {
       webhookEndpoint(id: $id) { deliveries(first: 2, after: $after, orderBy: $orderBy) {
         pageInfo { hasNextPage endCursor } edges { node { createdAt } } } } }"""
@@ -287,7 +286,7 @@ async def test_enabling_an_endpoint_gives_its_pending_deliveries_a_fresh_window(
     made = await create_endpoint(hooks, URL)
     endpoint_id = made["webhookEndpoint"]["id"]
     await hooks.create_contact(firstName="Waiting")
-    await scan_events(engine, datetime.now(UTC), timedelta(minutes=10))
+    await scan_all(engine)
     off = {"id": endpoint_id, "enabled": False}
     await hooks.mutate("webhookEndpointUpdate", off, selection=ENDPOINT)
     long_ago = datetime.now(UTC) - timedelta(days=10)

@@ -24,13 +24,14 @@ from webhook_support import (
     delete_endpoints,
     deliveries,
     running_worker,
+    scan_all,
 )
 
 from domain.events import ContactEvent, EventKind, FieldChange
 from domain.webhooks import RetryPolicy
 from persistence.mappers import event_row
 from persistence.tables import EVENT
-from persistence.webhook_queue import lease_due, scan_events
+from persistence.webhook_queue import lease_due
 from server.app import create_app
 from server.settings import Settings
 
@@ -311,7 +312,7 @@ async def test_a_delivery_leased_by_a_crashed_worker_goes_out_once_its_lease_end
     await create_endpoint(hooks, receiver.url())
     await hooks.create_contact(firstName="Crashed")
     now = datetime.now(UTC)
-    await scan_events(engine, now, timedelta(minutes=10))
+    await scan_all(engine, now)
     taken = await lease_due(engine, "crashed-worker", now, timedelta(seconds=1.5), limit=100)
     assert any(t.endpoint.url == receiver.url() for t in taken)  # ... and it never sends
     async with running_worker(engine):
