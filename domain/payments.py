@@ -593,6 +593,12 @@ async def _ask_provider(
     return await _result(svc, updated)
 
 
+def _clip(text: str | None, most: int) -> str | None:
+    """The provider's words fit our columns: a long message must not fail the commit that
+    records a charge already made."""
+    return None if text is None else text[:most]
+
+
 async def record_answer(
     uow: UnitOfWork, payment: Payment, answer: GatewayCharge, at: datetime, viewer: Viewer | None
 ) -> Payment:
@@ -606,8 +612,10 @@ async def record_answer(
         payment,
         status=status,
         provider_id=answer.id or payment.provider_id,
-        failure_code=answer.decline_code if status is PaymentStatus.FAILED else None,
-        failure_message=answer.message if status is PaymentStatus.FAILED else None,
+        failure_code=_clip(answer.decline_code, 64) if status is PaymentStatus.FAILED else None,
+        failure_message=_clip(answer.message, MAX_DESCRIPTION)
+        if status is PaymentStatus.FAILED
+        else None,
         client_secret=answer.client_secret if status is PaymentStatus.REQUIRES_ACTION else None,
         lease_until=None,
         updated_at=at,

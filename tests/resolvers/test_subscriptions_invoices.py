@@ -319,3 +319,44 @@ async def test_a_subscription_webhook_updates_its_status(
         "subscriptionStatus": "PAST_DUE",
         "previousSubscriptionStatus": "ACTIVE",
     }
+
+
+async def test_a_long_provider_message_is_kept_clipped_not_failing_the_commit(
+    tenant: Tenant, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """PostgreSQL refuses a value longer than its column: the provider's words are clipped."""
+    from sqlalchemy import update
+
+    c = await tenant.create_contact(firstName="Wordy")
+    card = await saved_card(tenant, c["id"])
+    done = await charge(
+        tenant,
+        contactId=c["id"],
+        amount=300,
+        currency="USD",
+        description="Long",
+        paymentMethodId=card,
+    )
+    payment_id = done["payment"]["id"]
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(PAYMENT).where(PAYMENT.c.id == payment_id).values(status="PENDING")
+        )
+    body = stripe_event(
+        "payment_intent.payment_failed",
+        {
+            "id": "pi_long",
+            "metadata": {"payment_id": payment_id},
+            "last_payment_error": {"decline_code": "x" * 100, "message": "no " * 400},
+        },
+    )
+    assert (await post_webhook(client, body, stripe_signature(body))).status_code == 200
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(PAYMENT.c.status, PAYMENT.c.failure_code, PAYMENT.c.failure_message).where(
+                    PAYMENT.c.id == payment_id
+                )
+            )
+        ).one()
+    assert (row.status, len(row.failure_code), len(row.failure_message)) == ("FAILED", 64, 500)
