@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SOURCES := adapters domain loaders persistence resolvers schema server
 
-.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres bench-upload bench-cheap services clean
+.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres bench-peer bench-upload bench-cheap services clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -40,6 +40,11 @@ browser:  ## Debian's Chromium for the GraphiQL browser test (apt-get, as root, 
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" != 0 ]; then echo "install Debian's chromium package (as root: make browser)" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# PostGraphile v5, the peer of `make bench-peer`; Node 22 comes from npm (the `node` package)
+tools/postgraphile/node_modules/.installed: tools/postgraphile/package.json tools/postgraphile/package-lock.json
+	cd tools/postgraphile && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 tools/federation/node_modules/.installed: tools/federation/package.json tools/federation/package-lock.json
 	cd tools/federation && npm ci --no-audit --no-fund --loglevel=error
@@ -94,8 +99,13 @@ bench-cheap: install  ## only { __typename } (and other tiny cached operations) 
 bench-upload: install  ## only the peak RSS a 250 MiB upload adds to the server (bench/upload_memory.py)
 	$(BIN)/python bench/upload_memory.py
 
-bench-postgres: install  ## the same benchmark on a fresh PostgreSQL database (dropped after)
-	$(BIN)/python bench/run.py --postgres $(BENCH_ARGS)
+# the peer runs whatever the first benchmark's outcome; the target fails if either did
+bench-postgres: install tools/postgraphile/node_modules/.installed  ## the same benchmark on a fresh PostgreSQL database (dropped after), then the PostGraphile peer (bench-peer)
+	status=0; $(BIN)/python bench/run.py --postgres $(BENCH_ARGS) || status=$$?; \
+	  $(BIN)/python bench/peer.py $(PEER_ARGS) || status=$$?; exit $$status
+
+bench-peer: install tools/postgraphile/node_modules/.installed  ## contact-graph vs PostGraphile v5 on the same PostgreSQL tables, same requests (PEER_ARGS="--rounds 5 --app-env CONTACT_GRAPH_X=V")
+	$(BIN)/python bench/peer.py $(PEER_ARGS)
 
 services:  ## start PostgreSQL and Redis if they are not running
 	bash scripts/services.sh

@@ -72,6 +72,7 @@ RESULTS = BENCH / "results"
 HOST = "127.0.0.1"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 ENV_PREFIX = "CONTACT_GRAPH_"
+STARTUP_TIMEOUT_S = 120.0  # a server that does not answer its health check by then failed
 SERVING = ("strawberry-graphql", "starlette", "uvicorn", "uvloop", "httptools", "sqlalchemy")
 PACKAGES = {"sqlite": (*SERVING, "aiosqlite"), "postgres": (*SERVING, "asyncpg")}
 
@@ -239,43 +240,70 @@ async def uvicorn_server(
     read); yields its port and pid once ``health`` answers 200, stops it afterwards
     (gracefully, so a profiler given in ``python_args`` writes its file)."""
     port = free_port()
-    log_path = folder / f"{name}.log"
     args = [
         *python_args,
         *("-m", "uvicorn", "--host", HOST, "--port", str(port)),
         *("--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"),
         *target,
     ]
+    # SIGINT, not SIGTERM, under a profiler: uvicorn re-raises the signal it stopped on, and
+    # only SIGINT's default (KeyboardInterrupt) lets cProfile write its file
+    async with served_process(
+        name, [sys.executable, *args], port, env, folder, health, interrupt=bool(python_args)
+    ) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def served_process(
+    name: str,
+    argv: list[str],
+    port: int,
+    env: dict[str, str],
+    folder: Path,
+    health: str,
+    *,
+    cwd: Path | None = None,
+    interrupt: bool = False,
+    health_post: dict[str, Any] | None = None,
+) -> AsyncIterator[Served]:
+    """Run the server ``argv`` (listening on ``port``) in a subprocess, its output in
+    ``folder/<name>.log``, cwd ``cwd`` or ``folder``; yields once ``health`` answers 200 (to a
+    GET, or to a POST of the JSON ``health_post``), stops it afterwards: SIGINT if
+    ``interrupt`` (and longer to finish), else SIGTERM."""
+    log_path = folder / f"{name}.log"
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, *args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT
+            *argv, cwd=cwd or folder, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        await _wait_until_up(proc, f"http://{HOST}:{port}{health}", log_path)
+        await _wait_until_up(proc, f"http://{HOST}:{port}{health}", log_path, health_post)
         yield Served(port, proc.pid)
     finally:
         if proc.returncode is None:
-            # SIGINT, not SIGTERM, under a profiler: uvicorn re-raises the signal it stopped
-            # on, and only SIGINT's default (KeyboardInterrupt) lets cProfile write its file
-            if python_args:
+            if interrupt:
                 proc.send_signal(signal.SIGINT)
             else:
                 proc.terminate()
             try:
-                await asyncio.wait_for(proc.wait(), 30 if python_args else 10)
+                await asyncio.wait_for(proc.wait(), 30 if interrupt else 10)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
 
 
-async def _wait_until_up(proc: asyncio.subprocess.Process, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
+async def _wait_until_up(
+    proc: asyncio.subprocess.Process, url: str, log: Path, post: dict[str, Any] | None = None
+) -> None:
+    # generous: on a shared two-core machine importing the app alone can take 30 s
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     async with httpx.AsyncClient(timeout=1) as client:
         while time.monotonic() < deadline:
             if proc.returncode is not None:
                 break
             with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(url)).status_code == 200:
+                answer = await (client.get(url) if post is None else client.post(url, json=post))
+                if answer.status_code == 200:
                     return
             await asyncio.sleep(0.1)
     tail = (await asyncio.to_thread(log.read_text))[-3000:]
