@@ -491,8 +491,8 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         "requests_per_second": round(
             statistics.median(r["requests_per_second"] for r in results), 1
         ),
-        "p50_ms": statistics.median(r["p50_ms"] for r in results),
-        "p99_ms": statistics.median(r["p99_ms"] for r in results),
+        "p50_ms": round(statistics.median(r["p50_ms"] for r in results), 2),
+        "p99_ms": round(statistics.median(r["p99_ms"] for r in results), 2),
         "errors": sum(r["errors"] for r in results),
         "first_error": next((r["first_error"] for r in results if r["first_error"]), None),
         "rounds": results,
