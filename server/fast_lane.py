@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import orjson
-from graphql import DocumentNode, GraphQLError, get_operation_ast
+from graphql import DocumentNode, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -47,8 +47,8 @@ TRACE_HEADER: Final = "apollo-federation-include-trace"
 
 @dataclass(frozen=True)
 class Prepared:
-    """One (document, operationName)'s answer: the body, and the operation's name as
-    execution would report it (the request's, else the operation's own)."""
+    """One (document, operationName)'s answer: the body, and the operation's name (as
+    execution reports it: the metrics' label, the log line's ``operation``)."""
 
     body: bytes
     name: str | None
@@ -74,17 +74,14 @@ class FastLane:
         query_type = graphql_schema.query_type
         if query_type is None:
             return
-        for requested, data in typename_answers(document, query_type.name).items():
-            operation = get_operation_ast(document, requested)
-            if operation is None:
-                continue
+        for requested, answer in typename_answers(document, query_type.name).items():
             cost = operation_cost(graphql_schema, document, requested, None)
             if cost is None or cost > self.max_cost:
                 continue
             report = cost_report(cost, self.max_cost)
-            body = orjson.dumps({"data": data, **({"extensions": report} if report else {})})
-            name = requested or (operation.name.value if operation.name else None)
-            self._entries[(query, requested)] = Prepared(body, name)
+            extensions = {"extensions": report} if report else {}
+            body = orjson.dumps({"data": answer.data, **extensions})
+            self._entries[(query, requested)] = Prepared(body, answer.name)
             self._entries.move_to_end((query, requested))
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)

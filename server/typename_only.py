@@ -10,25 +10,36 @@ execution, which is the one place its rules live.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationType
 
 TYPENAME = "__typename"
 
 
-def typename_answers(document: DocumentNode, query_type: str) -> dict[str | None, dict[str, str]]:
-    """The ``data`` of each qualifying operation, by the ``operationName`` a request would
+@dataclass(frozen=True)
+class Answer:
+    data: dict[str, str]
+    """The response's ``data``."""
+    name: str | None
+    """The operation's name (None: anonymous)."""
+
+
+def typename_answers(document: DocumentNode, query_type: str) -> dict[str | None, Answer]:
+    """The answer of each qualifying operation, by the ``operationName`` a request would
     send to run it: its name, and None too when it is the document's only operation (a
     request may then leave the name out). An anonymous operation is reachable only so."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    answers: dict[str | None, dict[str, str]] = {}
+    answers: dict[str | None, Answer] = {}
     for operation in operations:
         data = _answer(operation, query_type)
         if data is None:
             continue
-        if operation.name is not None:
-            answers[operation.name.value] = data
+        name = operation.name.value if operation.name else None
+        if name is not None:
+            answers[name] = Answer(data, name)
         if len(operations) == 1:
-            answers[None] = data
+            answers[None] = Answer(data, name)
     return answers
 
 
