@@ -7,8 +7,10 @@ request. One run: migrate a fresh SQLite database (no data: nothing is read), se
 and the bare ASGI app (`bench/bare_asgi.py`) with the same uvicorn settings, and put the same
 closed-loop load (`bench/run.py`'s raw HTTP/1.1 client) on each, interleaved over
 ``--rounds`` rounds (bare, then each operation, then again), so the machine's noise falls on
-all alike. The medians, and their ratio to the bare app's, go to
-`bench/results/<UTC time>-cheap.json` and `latest-cheap.json`. Nothing asserts a time.
+all alike. The first operation is also sent to a second app with the fast lane off
+(``server/fast_lane.py``): what the lane saves, in the same run. The medians, and their
+ratio to the bare app's, go to `bench/results/<UTC time>-cheap.json` and
+`latest-cheap.json`. Nothing asserts a time.
 
     .venv/bin/python bench/cheap.py [--rounds 3] [--duration 4] [--concurrency 8]
 """
@@ -60,6 +62,9 @@ OPERATIONS: dict[str, tuple[dict[str, Any], bool]] = {
 }
 """What is sent, and whether with the bearer token. The first is the figure that counts."""
 MAIN = "{ __typename }, with a token"
+NO_LANE = "{ __typename }, with a token, no fast lane"
+"""The first operation again, on a second app with the fast lane off
+(``CONTACT_GRAPH_FAST_LANE_SIZE=0``): what the lane saves, in the same run."""
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -90,10 +95,16 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         env = server_env(settings)
         app_target = ["--app-dir", str(ROOT), "--factory", "server.app:create_app"]
         bare_target = ["--app-dir", str(BENCH), "bare_asgi:app"]
-        rounds: dict[str, list[LoadResult]] = {"bare ASGI": [], **{name: [] for name in OPERATIONS}}
+        no_lane_env = env | {"CONTACT_GRAPH_FAST_LANE_SIZE": "0"}
+        rounds: dict[str, list[LoadResult]] = {
+            "bare ASGI": [],
+            **{name: [] for name in OPERATIONS},
+            NO_LANE: [],
+        }
         answers: dict[str, str] = {}
         async with (
             uvicorn_server("app", app_target, env, folder, "/health") as app,
+            uvicorn_server("app-no-lane", app_target, no_lane_env, folder, "/health") as no_lane,
             uvicorn_server("bare", bare_target, env, folder, "/") as bare,
         ):
             for name, (payload, with_token) in OPERATIONS.items():  # checked once, in full
@@ -118,6 +129,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                             plan, app.port, "/graphql", payload, token, authorize=with_token
                         )
                     )
+                rounds[NO_LANE].append(
+                    await run_load(
+                        plan, no_lane.port, "/graphql", OPERATIONS[MAIN][0], token, authorize=True
+                    )
+                )
                 log(
                     f"  round {number}: "
                     + ", ".join(f"{n}: {r[-1].requests_per_second:.0f}" for n, r in rounds.items())
@@ -133,8 +149,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "packages": {name: version(name) for name in SERVING},
         "load": asdict(plan) | {"rounds": args.rounds, "statistic": STATISTIC},
         "ratio": next(m["ratio_to_bare"] for m in measured if m["name"] == MAIN),
+        "fast_lane_gain": float(f"{lane_gain(rounds[MAIN], rounds[NO_LANE]):.3g}"),
         "operations": measured,
     }
+
+
+def lane_gain(with_lane: list[LoadResult], without: list[LoadResult]) -> float:
+    """The median over the rounds of req/s with the fast lane / without it."""
+    pairs = zip(with_lane, without, strict=True)
+    return statistics.median(a.requests_per_second / b.requests_per_second for a, b in pairs)
 
 
 STATISTIC = (
@@ -209,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{machine['cpus']} CPUs, Python {machine['python']}, {args.concurrency} concurrent "
         f"clients (raw), {args.duration:g} s per load, median of {args.rounds} rounds\n\n"
-        f"{table(result)}\n\n{MAIN} / bare ASGI = {result['ratio']:.3g}\n"
+        f"{table(result)}\n\n{MAIN} / bare ASGI = {result['ratio']:.3g}; "
+        f"with / without the fast lane = {result['fast_lane_gain']:.3g}\n"
     )
     return 1 if any(op["errors"] for op in result["operations"]) else 0
 

@@ -15,13 +15,24 @@ from sqlalchemy.pool import NullPool
 from persistence import text
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 20,
+    max_overflow: int = 10,
+    pre_ping: bool = False,
+) -> AsyncEngine:
     """An engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs.
 
     SQLite gets foreign keys on, WAL and a busy timeout so concurrent writers wait for each
     other instead of failing, and PostgreSQL's Unicode text handling (``persistence.text``);
     each connection is its own file handle (NullPool), since loaders run batches
-    concurrently, each on its own connection.
+    concurrently, each on its own connection. PostgreSQL keeps ``pool_size`` sessions open
+    and opens up to ``max_overflow`` more under a burst (closed when returned): a mutation
+    holding its unit of work's connection still gets one for its reads.
+    ``pre_ping`` checks every checkout with a round trip (after a database restart, a
+    dead connection fails one request instead).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -34,8 +45,16 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pre_ping
     )
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for reads: the same pool, settings and event hooks, in autocommit, so a
+    read batch sends its SELECT alone -- no BEGIN before it, no ROLLBACK when the
+    connection goes back (two round trips each on PostgreSQL). Each statement sees its own
+    snapshot; writes keep their transaction (``persistence.uow``)."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class _SQLiteConnection(sqlite3.Connection):

@@ -273,6 +273,11 @@ class CostLimit(SchemaExtension):
         return None
 
     def get_results(self) -> dict[str, Any]:
-        if self.cost is None:
-            return {}
-        return {"cost": {"requested": min(self.cost, MAX_REPORTED), "limit": self.max_cost}}
+        return cost_report(self.cost, self.max_cost)
+
+
+def cost_report(cost: int | None, limit: int) -> dict[str, Any]:
+    """What a response's ``extensions`` say of its cost (nothing when it was not costed)."""
+    if cost is None:
+        return {}
+    return {"cost": {"requested": min(cost, MAX_REPORTED), "limit": limit}}

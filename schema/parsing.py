@@ -64,6 +64,12 @@ class Documents:
     _worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="graphql-documents")
     )
+    _listeners: list[Callable[[str, DocumentNode], None]] = field(default_factory=list)
+
+    def on_valid(self, listener: Callable[[str, DocumentNode], None]) -> None:
+        """``listener(query, document)`` is told of each document once it passed
+        validation, when it does (the HTTP fast lane learns what it may answer)."""
+        self._listeners.append(listener)
 
     async def parse(self, query: str) -> DocumentNode:
         """The document, parsed once."""
@@ -84,6 +90,9 @@ class Documents:
                 query, self._parse_and_validate, schema, query, document, tuple(rules)
             )
             self._remember(query, checked)
+            if not checked.errors:
+                for listener in self._listeners:
+                    listener(query, checked.document)
         return checked
 
     async def _run(self, query: str, work: Callable[..., T], *args: Any) -> T:

@@ -117,7 +117,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         route_uvicorn_logs()  # uvicorn may have configured its loggers after create_app
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_overflow,
+            pre_ping=settings.db_pool_pre_ping,
+        )
         watch.start(engine)
         broker = create_broker(settings.redis_url)
         await broker.start()
@@ -151,6 +156,7 @@ def create_app(
         app.state.runtime = runtime  # tests and tools reach the engine through this
         view = ContactGraphView(
             runtime,
+            lane_watch=watch.lane_watch(),
             graphql_ide="graphiql" if settings.graphiql else None,
             allowed_origins=settings.cors_origins,
             multipart_uploads_enabled=True,  # with limits: server/uploads.py

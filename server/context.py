@@ -41,7 +41,9 @@ class Context:
 
     @property
     def engine(self) -> AsyncEngine:
-        return self.runtime.engine
+        """For reads (autocommit: no BEGIN/ROLLBACK); writes go through ``svc``'s unit of
+        work, on the runtime's transactional engine."""
+        return self.runtime.read_engine
 
     @property
     def broker(self) -> Broker:

@@ -118,6 +118,12 @@ class Metrics:
             buckets=SECONDS,
             registry=r,
         )
+        self.fast_lane_answers = Counter(
+            "contact_graph_fast_lane_answers",
+            "Queries answered from prepared bytes without execution (also counted in "
+            "contact_graph_graphql_requests)",
+            registry=r,
+        )
         self.statements = Counter(
             "contact_graph_sql_statements", "SQL statements run (every caller)", registry=r
         )

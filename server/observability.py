@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -101,18 +103,92 @@ class OperationWatch(SchemaExtension):
             self.metrics.subscriptions.dec()
         else:
             admit = bool(getattr(context.context, "authenticated", False))
-            label = self.metrics.operations.label(context.operation_name, admit=admit)
-            self.metrics.operation_done(label, outcome, seconds, tally)
-        if not _REQUEST_LINES.isEnabledFor(logging.INFO):
-            return  # the line would be dropped: skip building it (structlog's processors)
-        log.info(
+            count_operation(self.metrics, context.operation_name, admit, outcome, seconds, tally)
+        log_operation(
             "graphql subscription ended" if self.live else "graphql operation",
-            operation_type=self.kind,
-            outcome=outcome,
-            duration_ms=round(seconds * 1000, 2),
-            sql_statements=tally.statements,
-            sql_ms=round(tally.seconds * 1000, 2),
+            self.kind,
+            outcome,
+            seconds,
+            tally,
         )
+
+
+def count_operation(
+    metrics: Metrics,
+    name: str | None,
+    authenticated: bool,
+    outcome: str,
+    seconds: float,
+    tally: SqlTally,
+) -> None:
+    """A query's or mutation's count, time and SQL, under its bounded name label."""
+    label = metrics.operations.label(name, admit=authenticated)
+    metrics.operation_done(label, outcome, seconds, tally)
+
+
+def log_operation(
+    event: str,
+    kind: str | None,
+    outcome: str,
+    seconds: float,
+    tally: SqlTally,
+    **extra: object,
+) -> None:
+    """The request line, built only when its level lets it through (structlog runs its
+    processors before the standard library drops a line)."""
+    if not _REQUEST_LINES.isEnabledFor(logging.INFO):
+        return
+    log.info(
+        event,
+        operation_type=kind,
+        outcome=outcome,
+        duration_ms=round(seconds * 1000, 2),
+        sql_statements=tally.statements,
+        sql_ms=round(tally.seconds * 1000, 2),
+        **extra,
+    )
+
+
+class LaneWatch:
+    """What an operation the fast lane answered (``server/fast_lane.py``) reports: what
+    :class:`OperationWatch` reports for an executed one -- its name bound to the log
+    context, its count, time and SQL in the operation metrics, the request line, the
+    operation's span when tracing -- plus ``contact_graph_fast_lane_answers_total``."""
+
+    def __init__(self, metrics: Metrics, tracing: Tracing | None) -> None:
+        self.metrics = metrics
+        self.tracer = tracing.provider.get_tracer("contact_graph.fast_lane") if tracing else None
+
+    @contextmanager
+    def answering(self, name: str | None, query: str, authenticated: bool) -> Iterator[None]:
+        started = time.perf_counter()
+        tally = start_tally()
+        bind_operation(name, LANE_KIND)
+        span = (
+            self.tracer.start_as_current_span(
+                f"GraphQL Query: {name}" if name else "GraphQL Query",
+                kind=SpanKind.SERVER,
+                attributes={"component": "graphql", "query": query, "graphql.fast_lane": True},
+            )
+            if self.tracer
+            else nullcontext()
+        )
+        try:
+            with span:
+                yield
+        finally:
+            stop_tally()
+        seconds = time.perf_counter() - started
+        try:
+            count_operation(self.metrics, name, authenticated, "ok", seconds, tally)
+            self.metrics.fast_lane_answers.inc()
+            log_operation("graphql operation", LANE_KIND, "ok", seconds, tally, fast_lane=True)
+        except Exception:  # watching must never fail the operation it watches
+            log.exception("could not record the operation")
+
+
+LANE_KIND = "query"
+"""The only operation type the fast lane answers."""
 
 
 _RESULTS = (ExecutionResult, GraphQLExecutionResult)
@@ -146,6 +222,9 @@ class Observability:
         if not self.settings.metrics:
             return []
         return [self.metrics.route(self.settings.metrics_token)]
+
+    def lane_watch(self) -> LaneWatch:
+        return LaneWatch(self.metrics, self.tracing)
 
     @property
     def live_observer(self) -> LiveObserver:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.background import BackgroundTasks
 from domain.pictures import PictureTools
 from domain.ports import Broker, FileStore, PaymentGateway
+from persistence.db import read_only
 from persistence.locations import LocationProvisioner
 from resolvers.observers import LiveObserver, NoObserver
 from server.auth import VerifiedTokens
@@ -46,3 +47,9 @@ class Runtime:
     webhooks: WebhookWorker | None = None
     """The webhook delivery worker; running unless CONTACT_GRAPH_WEBHOOKS_WORKER is off
     (tests start it, or call ``run_once``)."""
+    read_engine: AsyncEngine = field(init=False)
+    """``engine`` in autocommit (``persistence.db.read_only``), same pool: what resolvers
+    and loaders read through; writes go through a unit of work on ``engine``."""
+
+    def __post_init__(self) -> None:
+        self.read_engine = read_only(self.engine)

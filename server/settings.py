@@ -42,6 +42,17 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or "
         "postgresql+asyncpg://user@host/db",
     )
+    db_pool_size: int = Field(
+        20, ge=1, description="PostgreSQL sessions each process keeps open (its pool)"
+    )
+    db_pool_overflow: int = Field(
+        10,
+        ge=0,
+        description="sessions opened beyond the pool under a burst, closed when returned",
+    )
+    db_pool_pre_ping: bool = Field(
+        False, description="check each pooled connection with a round trip before use"
+    )
     redis_url: str | None = Field(
         None,
         description="redis://host:6379/0: events reach subscriptions on every replica; "
@@ -142,6 +153,12 @@ class Settings(BaseSettings):
     )
     max_variable_values: int = Field(
         10_000, description="most values (list items, fields, scalars) in all variables"
+    )
+    fast_lane_size: int = Field(
+        1000,
+        ge=0,
+        description="validated operations that select only `__typename` answered from "
+        "prepared bytes (LRU; 0 turns the fast lane off)",
     )
     apq_cache_size: int = Field(
         1000, ge=0, description="automatic persisted queries kept per process (LRU)"

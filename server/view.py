@@ -26,9 +26,11 @@ from strawberry.types.unset import UNSET, UnsetType
 from domain.errors import AuthenticationError
 from server.auth import authenticate_header
 from server.context import Context
+from server.fast_lane import FastLane
 from server.graphiql import graphiql_page
 from server.logs import bind_viewer, request_id_from, request_id_of
 from server.media import GRAPHQL_RESPONSE, negotiate
+from server.observability import LaneWatch
 from server.persisted import PersistedQueries, load_manifest
 from server.runtime import Runtime
 from server.uploads import MultipartUploads, upload_request_adapter
@@ -66,9 +68,17 @@ class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+    def __init__(
+        self, runtime: Runtime, lane_watch: LaneWatch | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(runtime.schema, **kwargs)
         self.runtime = runtime
+        self.lane_watch = lane_watch
+        self.fast_lane = FastLane(
+            runtime.settings.fast_lane_size if lane_watch else 0,
+            runtime.schema,
+            runtime.settings.max_query_cost,
+        )
         self.request_adapter_class = upload_request_adapter(
             runtime.settings, bounded_body_adapter(runtime.settings.max_body_bytes)
         )
@@ -84,6 +94,11 @@ class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        if self.lane_watch is not None:
+            answered = await self.fast_lane.answer(self, request, self.lane_watch)
+            if answered is not None:
+                await answered(scope, receive, send)
+                return
         try:
             response = await self.run(request)
         except HTTPException as exc:

@@ -15,7 +15,9 @@ from support import Tenant
 from schema.extension_runner import CachedHooksRunner
 from server import observability
 
-TYPENAME = {"query": "{ __typename }"}
+TYPENAME = {"query": "{ ... on Query { __typename } }"}
+"""Tiny, and executed: the fast lane (tests/server/test_fast_lane.py) leaves a fragment to
+execution, whose per-request work these tests watch."""
 
 
 async def test_extension_hooks_are_inspected_once_per_class(
@@ -88,7 +90,7 @@ async def test_a_cached_document_is_neither_parsed_nor_validated_again(
 
     from schema import parsing
 
-    document = {"query": "query Cached { __typename }", "operationName": "Cached"}
+    document = {"query": "query Cached { ... on Query { __typename } }", "operationName": "Cached"}
     await post(tenant.client, document)
     calls: list[str] = []
 

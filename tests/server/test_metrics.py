@@ -113,7 +113,8 @@ async def test_the_pool_gauges_follow_checked_out_connections(watched: Running) 
     engine = watched.app.state.runtime.engine
     at_rest = await scrape(watched.client)
     assert value(at_rest, "contact_graph_db_pool_checked_out") == 0
-    expected_size = 0 if engine.dialect.name == "sqlite" else 10
+    pool_size = watched.app.state.runtime.settings.db_pool_size
+    expected_size = 0 if engine.dialect.name == "sqlite" else pool_size
     assert value(at_rest, "contact_graph_db_pool_size") == expected_size
     async with engine.connect(), engine.connect():
         busy = await scrape(watched.client)
