@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     phone_region: str = Field("US", description="region for numbers given without +country")
     graphiql: bool = Field(True, description="serve GraphiQL on GET /graphql")
     compiled_reads: Literal["on", "off", "verify"] = Field(
-        "off",
+        "on",
         description="on: a query whose whole selection compiles is answered by one SQL "
         "statement per root field (docs/compiled-reads.md); off: always the executor; "
         "verify: both, the executor's answer served, a difference logged",

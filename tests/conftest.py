@@ -131,7 +131,8 @@ def compiled_reads_agree(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     found = [
         r.getMessage() + "\n" + str(r.exc_info and r.exc_info[1])
-        for r in caplog.records
+        for when in ("setup", "call")  # at teardown, ``caplog.records`` is the teardown's
+        for r in caplog.get_records(when)
         if r.name == "schema.compiled_reads" and r.levelno >= logging.ERROR
     ]
     if found:
