@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Table, case
 
 from persistence.compiled.json_text import JsonText, constant
 from persistence.tab_pages import BY_COLUMN, FilterCompiler, Keyset, PageRequest
@@ -153,7 +153,6 @@ def is_set(column: str) -> FieldSQL:
 
 def enum(column: str, names: Mapping[str, str]) -> FieldSQL:
     """A stored enum value as its GraphQL name."""
-    from sqlalchemy import case
 
     def build(c: Columns, j: JsonText) -> SQL:
         whens = [(c[column] == stored, constant(f'"{name}"')) for stored, name in names.items()]

@@ -3,7 +3,7 @@ reads the service clock)."""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import case
 
 from domain.tasks import TaskStatus
 from persistence.compiled.json_text import JsonText, constant
@@ -14,8 +14,6 @@ from persistence.tasks import task_filter
 
 def _status(c: Columns, j: JsonText) -> SQL:
     """Not stored: open while there is no completion time (as ``task_filter`` reads it)."""
-    from sqlalchemy import case
-
     return case(
         (c.completed_at.is_(None), constant(f'"{TaskStatus.OPEN.name}"')),
         else_=constant(f'"{TaskStatus.COMPLETED.name}"'),
@@ -41,5 +39,5 @@ NODE = TypeSpec(
         "createdBy": user("created_by"),
     },
 )
-LISTS: dict[str, Any] = {"tasks": ListSpec(TASK, task_filter, NODE)}
+LISTS = {"tasks": ListSpec(TASK, task_filter, NODE)}
 """`Contact`'s fields this tab compiles (the loaders' table and filter)."""

@@ -389,3 +389,24 @@ async def test_generated_selections_answer_alike(
 ) -> None:
     t, cid = seeded
     await both(t, compiled_client, document, {"id": cid})
+
+
+def test_the_catalog_names_fields_of_the_schema() -> None:
+    """Every compiled field exists on its GraphQL type (a renamed field fails here, not as a
+    silent fallback), and stored enum values map to the schema's enum names."""
+    from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type
+
+    from domain.contact import ContactType
+    from persistence.compiled import catalog
+    from server.app import schema_for
+
+    schema = schema_for(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    for name, spec in catalog.types().items():
+        graphql_type = schema.get_type(name)
+        assert isinstance(graphql_type, GraphQLObjectType), name
+        for field in (*spec.fields, *spec.objects, *spec.lists):
+            assert field in graphql_type.fields, f"{name}.{field}"
+    contact_type = get_named_type(schema.get_type("Contact").fields["type"].type)  # type: ignore[union-attr]
+    assert isinstance(contact_type, GraphQLEnumType)
+    assert {str(v.value) for v in contact_type.values.values()} == {t.value for t in ContactType}
+    assert set(contact_type.values) == {t.name for t in ContactType}
