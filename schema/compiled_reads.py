@@ -72,6 +72,7 @@ from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest
 from resolvers.common import page_size
 from resolvers.contact import checked
+from schema.fanout import viewer_scope
 from schema.notes import notes_request
 from schema.query import contacts_query
 from schema.tasks import tasks_request
@@ -294,6 +295,7 @@ class CompiledReads:
         self.max_entities = max_entities
         self.size = size
         self.plans: OrderedDict[Hashable, tuple[object, Plan | None]] = OrderedDict()
+        self.built: OrderedDict[Hashable, tuple[Plan, Select[Any]]] = OrderedDict()
         self.answered = 0
         """Operations answered by compiled SQL (tests read it)."""
 
@@ -326,37 +328,66 @@ class CompiledReads:
 
     def statements(
         self, plan: Plan, executor: StrawberryGraphQLCoreExecutionContext, viewer: Viewer
-    ) -> list[tuple[str, Select[Any] | str]]:
-        """Each root field's statement (or constant JSON), or NotCompilable when an
-        argument is one the resolvers would refuse (they answer it)."""
+    ) -> list[tuple[str, Select[Any] | str, dict[str, Any]]]:
+        """Each root field's statement (or constant JSON) and its parameters, or
+        NotCompilable when an argument is one the resolvers would refuse (they answer it).
+
+        A statement is built once per (plan, root field, viewer scope, every list's
+        arguments) and kept: the contact ids asked for are its parameters, so a hot query
+        costs no statement building, only SQLAlchemy's cached compilation."""
         arguments = Arguments(executor)
-        c = Compiler(self.json, arguments)
-        spec = catalog.CONTACT
-        out: list[tuple[str, Select[Any] | str]] = []
+        out: list[tuple[str, Select[Any] | str, dict[str, Any]]] = []
         try:
             for root in plan.roots:
                 if root.field is None:  # __typename
-                    out.append((root.key, cast(Constant, root.members[0]).json))
+                    out.append((root.key, cast(Constant, root.members[0]).json, {}))
                     continue
                 args = arguments.of(root.field, root.nodes)
+                requests: dict[int, PageRequest] = {}
+                _list_requests(root.members, arguments, requests)
+                params: dict[str, Any] = {}
+                shape: Hashable = ()
                 if root.name == "contact":
-                    stmt = contact_sql.contact(c, spec, str(args["id"]), viewer, root.members)
+                    params["contact_id"] = str(args["id"])
                 elif root.name == "_entities":
-                    stmt = contact_sql.entities(
-                        c, spec, self._entity_ids(args["representations"]), viewer, root.members
-                    )
+                    ids = self._entity_ids(args["representations"])
+                    params["ids"] = orjson.dumps(ids).decode()
                 else:
                     settings = executor.context_value.settings
                     query = contacts_query(args["filter"], args["order_by"], settings.phone_region)
                     checked(query)
-                    first = page_size(args["first"])
-                    stmt = contact_sql.contacts(
-                        c, spec, viewer, query, first, args["after"], root.members
-                    )
-                out.append((root.key, stmt))
+                    shape = (query, page_size(args["first"]), args["after"])
+                key = (id(plan), root.key, viewer_scope(viewer), shape, tuple(requests.values()))
+                out.append((root.key, self._statement(key, plan, root, viewer, requests), params))
         except (GraphQLError, InvalidCursor) as exc:
             raise NotCompilable(str(exc)) from exc
         return out
+
+    def _statement(
+        self,
+        key: Hashable,
+        plan: Plan,
+        root: Root,
+        viewer: Viewer,
+        requests: dict[int, PageRequest],
+    ) -> Select[Any]:
+        held = self.built.get(key)
+        if held is not None and held[0] is plan:
+            self.built.move_to_end(key)
+            return held[1]
+        c = Compiler(self.json, requests)
+        spec = catalog.CONTACT
+        if root.name == "contact":
+            stmt = contact_sql.contact(c, spec, viewer, root.members)
+        elif root.name == "_entities":
+            stmt = contact_sql.entities(c, spec, viewer, root.members)
+        else:
+            query, first, after = cast(tuple[Any, int, str | None], key[3])  # type: ignore[index]
+            stmt = contact_sql.contacts(c, spec, viewer, query, first, after, root.members)
+        self.built[key] = (plan, stmt)
+        while len(self.built) > self.size:
+            self.built.popitem(last=False)
+        return stmt
 
     def _entity_ids(self, representations: object) -> list[str]:
         """Contacts only, each with a string id, at most MAX_ENTITIES: otherwise the
@@ -379,14 +410,25 @@ class CompiledReads:
         statements = self.statements(plan, executor, viewer)
         data: dict[str, Any] = {}
         async with self.engine.connect() as conn:
-            for key, stmt in statements:
+            for key, stmt, params in statements:
                 if isinstance(stmt, str):
                     data[key] = orjson.Fragment(stmt)
                     continue
-                found = (await conn.execute(stmt)).scalar()
+                found = (await conn.execute(stmt, params)).scalar()
                 data[key] = orjson.Fragment("null" if found is None else found)
         self.answered += 1
         return data
+
+
+def _list_requests(
+    members: tuple[Member, ...], arguments: Arguments, out: dict[int, PageRequest]
+) -> None:
+    """Every list's arguments, read (and checked) before anything is built."""
+    for m in members:
+        if isinstance(m, Paged):
+            out[id(m)] = m.request(arguments)
+        inner = getattr(m, "members", ())
+        _list_requests(inner, arguments, out)
 
 
 def compiled_reads_of(context: object) -> CompiledReads | None:

@@ -9,10 +9,9 @@ list's WHERE of :func:`persistence.contact_search.where_clause` with its keyset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, String, Text, bindparam, case, func, select
 
 from domain.contact import ContactType
 from domain.contact_query import ContactQuery
@@ -85,22 +84,24 @@ OBJECTS = {"address": ObjectSpec(ADDRESS), "owner": user("owner_id")}
 
 
 def contact(
-    c: Compiler, spec: TypeSpec, contact_id: str, viewer: Viewer, members: tuple[Member, ...]
+    c: Compiler, spec: TypeSpec, viewer: Viewer, members: tuple[Member, ...]
 ) -> Select[Any]:
-    """``contact(id)``: the object, or no row (null) when the viewer may not see it."""
+    """``contact(id)`` (the parameter ``contact_id``): the object, or no row (null) when the
+    viewer may not see it."""
     asked, source, condition = queries.by_alias(queries.visible_to(viewer))
     return (
         select(c.object(spec, C, members))
         .select_from(source)
-        .where(asked.c.id == contact_id, condition)
+        .where(asked.c.id == bindparam("contact_id", type_=String), condition)
     )
 
 
 def entities(
-    c: Compiler, spec: TypeSpec, ids: Sequence[str], viewer: Viewer, members: tuple[Member, ...]
+    c: Compiler, spec: TypeSpec, viewer: Viewer, members: tuple[Member, ...]
 ) -> Select[Any]:
-    """``_entities``: one item per representation, in their order, null where not seen."""
-    reps, position, value = c.json.ids(ids)
+    """``_entities`` (the parameter ``ids``, a JSON list): one item per representation, in
+    their order, null where not seen."""
+    reps, position, value = c.json.ids(bindparam("ids", type_=Text))
     asked, source, condition = queries.by_alias(queries.visible_to(viewer))
     found = (
         select(c.object(spec, C, members))

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, String, Text, case, cast, func, literal, literal_column
+from sqlalchemy import JSON, ColumnElement, String, Text, case, cast, func, literal_column
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 SQL = ColumnElement[Any]
@@ -71,8 +71,9 @@ class JsonText:
         """Unpadded base64url of the text's UTF-8 bytes."""
         raise NotImplementedError
 
-    def ids(self, values: Sequence[str]) -> tuple[Any, SQL, SQL]:
-        """A table of ``values``, with its position and value columns."""
+    def ids(self, listed: SQL) -> tuple[Any, SQL, SQL]:
+        """A table of the strings of the JSON list ``listed``, with its position and value
+        columns, in the list's order."""
         raise NotImplementedError
 
     def integer(self, value: SQL) -> SQL:
@@ -157,10 +158,9 @@ class PostgresJson(JsonText):
         plain = func.translate(encoded, func.concat(constant("+/"), func.chr(10)), constant("-_"))
         return func.rtrim(plain, constant("="))
 
-    def ids(self, values: Sequence[str]) -> tuple[Any, SQL, SQL]:
-        listed = cast(literal(orjson.dumps(list(values)).decode(), Text), JSON)
+    def ids(self, listed: SQL) -> tuple[Any, SQL, SQL]:
         reps = (
-            func.json_array_elements_text(listed)
+            func.json_array_elements_text(cast(listed, JSON))
             .table_valued("value", with_ordinality="position")
             .render_derived(name="reps")
         )
@@ -198,8 +198,7 @@ class SqliteJson(JsonText):
     def base64url(self, value: SQL) -> SQL:
         return func.contact_graph_base64url(value)
 
-    def ids(self, values: Sequence[str]) -> tuple[Any, SQL, SQL]:
-        listed = literal(orjson.dumps(list(values)).decode(), Text)
+    def ids(self, listed: SQL) -> tuple[Any, SQL, SQL]:
         reps = func.json_each(listed).table_valued("key", "value").alias("reps")
         return reps, reps.c.key, reps.c.value
 

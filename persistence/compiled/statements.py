@@ -3,23 +3,23 @@ connection subquery."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from sqlalchemy import and_
 
 from persistence.compiled.connections import Rows, connection
 from persistence.compiled.json_text import JsonText
 from persistence.compiled.shapes import SQL, Columns, ListSpec, Member, Paged, TypeSpec, object_json
-from persistence.tab_pages import after
+from persistence.tab_pages import PageRequest, after
 
 
 class Compiler:
-    """Builds one statement's JSON expressions. ``arguments`` is what each list's
-    ``Paged.request`` reads its arguments from (the operation's variables)."""
+    """Builds one statement's JSON expressions; ``requests`` holds each list's arguments
+    (by the ``id`` of its ``Paged`` member), read before building."""
 
-    def __init__(self, json: JsonText, arguments: Any) -> None:
+    def __init__(self, json: JsonText, requests: Mapping[int, PageRequest]) -> None:
         self.json = json
-        self.arguments = arguments
+        self.requests = requests
 
     def object(self, spec: TypeSpec, cols: Columns, members: tuple[Member, ...]) -> SQL:
         return object_json(spec, cols, members, self.json, self.tab)
@@ -27,7 +27,7 @@ class Compiler:
     def tab(self, spec: ListSpec, paged: Paged, parent: Columns) -> SQL:
         """A tab's page under its contact, as the tab's loader reads it
         (``persistence.tab_pages.pages_by_contact``); raises InvalidCursor."""
-        request = paged.request(self.arguments)
+        request = self.requests[id(paged)]
         table = spec.table
         sort = spec.keyset.sort(table, request.sort)
         ident = table.c[spec.keyset.ident]
