@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SOURCES := adapters domain loaders persistence resolvers schema server
 
-.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres bench-peer bench-upload bench-cheap services clean
+.PHONY: help install run serve migrate migration seed token schema schema-check lint typecheck test check bench bench-postgres bench-peer bench-upload bench-cheap bench-compiled services clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench: install  ## whole-record query over HTTP vs a bare ASGI app, SQLite (BENC
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/cheap.py
 	$(BIN)/python bench/upload_memory.py
+
+bench-compiled: install  ## compiled reads on vs off: one contact + 10 notes + 10 tasks, and 50 of them, one run (COMPILED_ARGS="--postgres --rounds 5")
+	$(BIN)/python bench/compiled.py $(COMPILED_ARGS)
 
 bench-cheap: install  ## only { __typename } (and other tiny cached operations) vs the bare ASGI ceiling, one run (CHEAP_ARGS="--rounds 5")
 	$(BIN)/python bench/cheap.py $(CHEAP_ARGS)

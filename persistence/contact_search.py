@@ -218,7 +218,7 @@ class Page:
     has_next: bool
 
 
-def _after(order: ContactOrder, cursor: str) -> ColumnElement[bool]:
+def after_clause(order: ContactOrder, cursor: str) -> ColumnElement[bool]:
     return keyset_after(cursor, SORT_COLUMNS[order.field], C.id, order.descending)
 
 
@@ -232,7 +232,7 @@ async def page(
     # the next page's comparison will use.
     stmt = select(CONTACT, sort.label("sort_key")).where(where_clause(viewer, q))
     if after:
-        stmt = stmt.where(_after(q.order, after))
+        stmt = stmt.where(after_clause(q.order, after))
     stmt = stmt.order_by(*order_by).limit(first + 1)
     rows = [dict(r) for r in (await conn.execute(stmt)).mappings()]
     has_next = len(rows) > first

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from persistence import text
+from persistence.compiled import json_text
 
 
 def create_engine(
@@ -58,12 +59,14 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
 
 
 class _SQLiteConnection(sqlite3.Connection):
-    """Registers the text functions as it opens: aiosqlite has no ``create_collation``, and
-    sqlite3 allows it only in aiosqlite's own thread, where the factory runs."""
+    """Registers the text functions (and the compiled reads' base64url) as it opens:
+    aiosqlite has no ``create_collation``, and sqlite3 allows it only in aiosqlite's own
+    thread, where the factory runs."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         text.register(self)
+        json_text.register(self)  # the compiled reads' cursors
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

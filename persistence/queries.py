@@ -58,18 +58,31 @@ async def contact_rows(
     return {r["id"]: dict(r) for r in (await conn.execute(stmt)).mappings()}
 
 
+def by_alias(where: ColumnElement[bool]) -> tuple[Any, Any, ColumnElement[bool]]:
+    """The contact an id names (``asked``), joined to the contact it resolves to (its
+    survivor when merged, else itself): the alias, the join, and the condition that the two
+    share a location and ``where`` (the visibility clause) holds for the survivor. Every
+    lookup by id (the loader, the compiled reads) goes through it."""
+    asked = CONTACT.alias("asked")
+    target = func.coalesce(asked.c.merged_into_id, asked.c.id)
+    return (
+        asked,
+        asked.join(CONTACT, C.id == target),
+        and_(asked.c.location_id == C.location_id, where),
+    )
+
+
 async def contact_rows_by_alias(
     conn: AsyncConnection, ids: Sequence[str], where: ColumnElement[bool]
 ) -> dict[str, dict[str, Any]]:
     """Contact heads by the id asked for, where a merged contact's id gives its survivor's
     row (domain/merge.py): ``where`` (the visibility clause) is the survivor's. One
     statement, so ``contact(id:)`` and ``_entities`` batch as before."""
-    asked = CONTACT.alias("asked")
-    target = func.coalesce(asked.c.merged_into_id, asked.c.id)
+    asked, source, condition = by_alias(where)
     stmt = (
         select(CONTACT, asked.c.id.label("asked_id"))
-        .select_from(asked.join(CONTACT, C.id == target))
-        .where(asked.c.id.in_(ids), asked.c.location_id == C.location_id, where)
+        .select_from(source)
+        .where(asked.c.id.in_(ids), condition)
     )
     out: dict[str, dict[str, Any]] = {}
     for r in (await conn.execute(stmt)).mappings():

@@ -18,15 +18,20 @@ async def contact(info: Info, contact_id: str) -> Contact | None:
     return await info.context.loaders.contact.load(contact_id)
 
 
+def checked(query: ContactQuery) -> None:
+    """A `contacts` query that has no answer is a request error (BAD_USER_INPUT)."""
+    if query.filter is not None and has_naive_times(query.filter):
+        raise bad_input("times in `filter` need a zone, e.g. 2026-01-01T00:00:00Z")
+    if query.filter is not None and has_empty_ranges(query.filter):
+        raise bad_input("a time range in `filter` needs `from` before `to` (`to` is exclusive)")
+
+
 async def contacts(
     info: Info, query: ContactQuery, first: int | None, after: str | None
 ) -> tuple[list[Contact], list[str], bool, Callable[[], Awaitable[int]]]:
     """A page of visible contacts; rows are primed into the contact loader."""
     ctx = info.context
-    if query.filter is not None and has_naive_times(query.filter):
-        raise bad_input("times in `filter` need a zone, e.g. 2026-01-01T00:00:00Z")
-    if query.filter is not None and has_empty_ranges(query.filter):
-        raise bad_input("a time range in `filter` needs `from` before `to` (`to` is exclusive)")
+    checked(query)
     size = page_size(first)
     try:
         async with ctx.engine.connect() as conn:

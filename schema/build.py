@@ -26,6 +26,7 @@ from schema.associations import (
 )
 from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
+from schema.compiled_reads import CompiledRoots
 from schema.contact import Contact
 from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit, CostMemo
@@ -94,6 +95,14 @@ ExtensionFactory: TypeAlias = type[SchemaExtension] | Callable[[], SchemaExtensi
 
 FEDERATION_VERSION: Final = "2.9"
 """Highest version both @apollo/composition and @theguild/federation-composition accept."""
+
+
+class CompiledExecutionContext(CompiledRoots, FanOutExecutionContext):
+    """graphql-core's executor with compiled reads and shared subscription events."""
+
+
+class QuietCompiledExecutionContext(CompiledRoots, QuietFanOutExecutionContext):
+    """The same, with variable errors without suggestions."""
 
 
 class ContactGraphSchema(strawberry.federation.Schema):
@@ -205,7 +214,7 @@ def build_schema(
         scalar_overrides=SCALAR_OVERRIDES,  # DateTime and Date refuse years outside 1900-2200
         # subscription events executed once per (document, variables, viewer scope)
         execution_context_class=(
-            QuietFanOutExecutionContext if hide_suggestions else FanOutExecutionContext
+            QuietCompiledExecutionContext if hide_suggestions else CompiledExecutionContext
         ),
         extensions=[
             # factories: strawberry builds fresh extensions per request; `documents` (the

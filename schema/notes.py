@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 
 import strawberry
 
 from domain import notes as n
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import notes as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
@@ -106,6 +107,24 @@ class ContactNoteOrderBy:
     )
 
 
+def notes_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactNoteFilter | None,
+    order_by: ContactNoteOrderBy | None,
+) -> PageRequest:
+    """`Contact.notes`' arguments, checked (the resolver and the compiled reads read them
+    through this)."""
+    order = order_by or ContactNoteOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field.value.lower(),
+        order.direction == SortDirection.DESC,
+        (filter or ContactNoteFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactNotesFields:
     """`Contact.notes`; mixed into Contact (schema/contact.py)."""
@@ -127,20 +146,12 @@ class ContactNotesFields:
             strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactNoteConnection:
-        order = order_by or ContactNoteOrderBy()
-        note_filter = (filter or ContactNoteFilter()).to_domain()
-        request = page_request(
-            first,
-            after,
-            order.field.value.lower(),
-            order.direction == SortDirection.DESC,
-            note_filter,
-        )
+        request = notes_request(first, after, filter, order_by)
         notes, cursors, has_next = await r.page(info, str(self.id), request)
         contact_id = str(self.id)
 
         async def count() -> int:
-            return await r.count(info, contact_id, note_filter)
+            return await r.count(info, contact_id, cast(n.NoteFilter, request.filter))
 
         conn = ContactNoteConnection.build(
             [ContactNote.from_domain(x) for x in notes], cursors, has_next, after, count

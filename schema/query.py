@@ -21,6 +21,18 @@ class ContactConnection(Connection[Contact]):
     pass
 
 
+def contacts_query(
+    filter: ContactFilter | None, order_by: ContactOrderBy | None, phone_region: str
+) -> ContactQuery:
+    """`contacts`' filter and order (the resolver and the compiled reads read them through
+    this; ``resolvers.contact.checked`` refuses what has no answer)."""
+    return ContactQuery(
+        filter=filter.to_domain() if filter else None,
+        order=order_by.to_domain() if order_by else ContactQuery().order,
+        phone_region=phone_region,
+    )
+
+
 @strawberry.type(description="Read the contact record.")
 class Query:
     @strawberry.field(
@@ -55,11 +67,7 @@ class Query:
             ContactOrderBy | None, strawberry.argument(description="Sort; default newest first.")
         ] = None,
     ) -> ContactConnection:
-        query = ContactQuery(
-            filter=filter.to_domain() if filter else None,
-            order=order_by.to_domain() if order_by else ContactQuery().order,
-            phone_region=info.context.settings.phone_region,
-        )
+        query = contacts_query(filter, order_by, info.context.settings.phone_region)
         nodes, cursors, has_next, count = await r.contacts(info, query, first, after)
         conn = ContactConnection.build(
             [Contact.from_domain(n) for n in nodes], cursors, has_next, after, count

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 
 import strawberry
 
 from domain import tasks as t
 from domain.contact import KEEP
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import tasks as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
@@ -181,6 +182,24 @@ class ContactTaskOrderBy:
     )
 
 
+def tasks_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactTaskFilter | None,
+    order_by: ContactTaskOrderBy | None,
+) -> PageRequest:
+    """`Contact.tasks`' arguments, checked (the resolver and the compiled reads read them
+    through this)."""
+    order = order_by or ContactTaskOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field.value.lower(),
+        order.direction == SortDirection.DESC,
+        (filter or ContactTaskFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactTasksFields:
     """`Contact.tasks`; mixed into Contact (schema/contact.py)."""
@@ -204,20 +223,12 @@ class ContactTasksFields:
             strawberry.argument(description="Sort; default soonest due first."),
         ] = None,
     ) -> ContactTaskConnection:
-        order = order_by or ContactTaskOrderBy()
-        task_filter = (filter or ContactTaskFilter()).to_domain()
-        request = page_request(
-            first,
-            after,
-            order.field.value.lower(),
-            order.direction == SortDirection.DESC,
-            task_filter,
-        )
+        request = tasks_request(first, after, filter, order_by)
         tasks, cursors, has_next = await r.page(info, str(self.id), request)
         contact_id = str(self.id)
 
         async def count() -> int:
-            return await r.count(info, contact_id, task_filter)
+            return await r.count(info, contact_id, cast(t.TaskFilter, request.filter))
 
         conn = ContactTaskConnection.build(
             [ContactTask.from_domain(x) for x in tasks], cursors, has_next, after, count

@@ -24,6 +24,7 @@ from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
+from schema.compiled_reads import CompiledReads
 from server.auth import VerifiedTokens
 from server.files import file_routes, file_store_for
 from server.gateway import payment_gateway_for
@@ -151,6 +152,7 @@ def create_app(
             live_observer=watch.live_observer,
             webhooks=webhooks,
             payments=payments,
+            compiled_reads=CompiledReads(settings.compiled_reads, engine, settings.max_entities),
         )
         app.state.observability = watch  # tests read the metrics and spans through this
         app.state.runtime = runtime  # tests and tools reach the engine through this

@@ -19,6 +19,7 @@ from server.settings import Settings
 
 if TYPE_CHECKING:
     from schema.build import ContactGraphSchema
+    from schema.compiled_reads import CompiledReads
     from server.webhook_worker import WebhookWorker
 
 
@@ -44,6 +45,8 @@ class Runtime:
     """Bearer tokens verified lately (CONTACT_GRAPH_TOKEN_CACHE_SIZE)."""
     live_observer: LiveObserver = field(default_factory=NoObserver)
     """Told of live deliveries and broker gaps (the metrics, ``server/metrics.py``)."""
+    compiled_reads: CompiledReads | None = None
+    """Plans of compiled reads (CONTACT_GRAPH_COMPILED_READS); None: the executor only."""
     webhooks: WebhookWorker | None = None
     """The webhook delivery worker; running unless CONTACT_GRAPH_WEBHOOKS_WORKER is off
     (tests start it, or call ``run_once``)."""

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     )
     phone_region: str = Field("US", description="region for numbers given without +country")
     graphiql: bool = Field(True, description="serve GraphiQL on GET /graphql")
+    compiled_reads: Literal["on", "off", "verify"] = Field(
+        "on",
+        description="on: a query whose whole selection compiles is answered by one SQL "
+        "statement per root field (docs/compiled-reads.md); off: always the executor; "
+        "verify: both, the executor's answer served, a difference logged",
+    )
     max_entities: int = Field(500, description="most representations one _entities call takes")
     max_query_depth: int = Field(15, description="deepest selection (fragments counted once)")
     max_aliases: int = Field(100, description="most aliased fields in one operation")

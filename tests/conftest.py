@@ -10,9 +10,10 @@ its own, which no other test can see -- the same rule the product enforces.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,8 +118,25 @@ def settings(
         stripe_api_key=SecretStr(DEV_API_KEY),
         stripe_api_base=stripe_server,
         stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
+        # every query of the suite that compiles runs both ways; a difference fails its test
+        compiled_reads="verify",
         _env_file=None,
     )
+
+
+@pytest.fixture(autouse=True)
+def compiled_reads_agree(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fails a test during which a compiled read answered otherwise than the executor
+    (CONTACT_GRAPH_COMPILED_READS=verify logs CompiledReadMismatch) or failed."""
+    yield
+    found = [
+        r.getMessage() + "\n" + str(r.exc_info and r.exc_info[1])
+        for when in ("setup", "call")  # at teardown, ``caplog.records`` is the teardown's
+        for r in caplog.get_records(when)
+        if r.name == "schema.compiled_reads" and r.levelno >= logging.ERROR
+    ]
+    if found:
+        pytest.fail("compiled reads differ from the executor:\n" + "\n".join(found))
 
 
 @pytest.fixture(scope="session")

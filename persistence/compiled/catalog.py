@@ -1,0 +1,44 @@
+"""What compiles: each type's fields (from the tab modules) and the root fields.
+
+A tab becomes compilable by adding a module like :mod:`persistence.compiled.notes` (its
+node's :class:`TypeSpec` and the `Contact` list fields it adds) and naming it in ``TABS``;
+the planner reads everything from here, and a selection with any other field falls back to
+the executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from persistence.compiled import contact, notes, tasks
+from persistence.compiled.shapes import ListSpec, TypeSpec
+
+TABS = (notes, tasks)
+
+CONTACT = TypeSpec(
+    "Contact",
+    contact.FIELDS,
+    contact.OBJECTS,
+    lists={name: spec for tab in TABS for name, spec in tab.LISTS.items()},
+)
+
+ROOTS = frozenset({"contact", "contacts", "_entities"})
+"""The Query fields compiled, each to one statement; all of them return Contacts."""
+
+
+def types() -> Mapping[str, TypeSpec]:
+    """Every compilable type by GraphQL name (objects nested in others included)."""
+    found: dict[str, TypeSpec] = {}
+
+    def visit(spec: TypeSpec) -> None:
+        found.setdefault(spec.name, spec)
+        for obj in spec.objects.values():
+            visit(obj.type)
+        for listed in spec.lists.values():
+            visit(listed.node)
+
+    visit(CONTACT)
+    return found
+
+
+__all__ = ["CONTACT", "ROOTS", "ListSpec", "TypeSpec", "types"]

@@ -1,0 +1,194 @@
+"""What a compiled selection is made of, and the SQL shape of an object built from one row.
+
+The planner (``schema/compiled_reads.py``) turns a validated selection into a tree of the
+members below, each under its response key, in the order graphql-core collects them; the
+builders here and in :mod:`persistence.compiled.connections` turn that tree into one JSON
+text expression. A type is compilable through its :class:`TypeSpec` (one per tab module):
+its leaf fields as SQL over its row, objects made from the same row, and its lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, case
+
+from persistence.compiled.json_text import JsonText, constant
+from persistence.tab_pages import BY_COLUMN, FilterCompiler, Keyset, PageRequest
+
+SQL = ColumnElement[Any]
+Columns = Any
+"""The columns of the row an object is built from (``table.c``)."""
+FieldSQL = Callable[[Columns, JsonText], SQL]
+"""A leaf field: the JSON text of its value, from its row."""
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """An object built from its parent's row (an address, a team member's id)."""
+
+    type: TypeSpec
+    null_when: str | None = None
+    """The column whose NULL makes the object null; None: never null."""
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """A tab's connection under a contact: its rows, their filter and their order."""
+
+    table: Table
+    compile_filter: FilterCompiler
+    node: TypeSpec
+    keyset: Keyset = BY_COLUMN
+    parent_column: str = "contact_id"
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """The compilable fields of one GraphQL object type."""
+
+    name: str
+    fields: Mapping[str, FieldSQL]
+    objects: Mapping[str, ObjectSpec] = field(default_factory=dict)
+    lists: Mapping[str, ListSpec] = field(default_factory=dict)
+
+
+# -- the selection tree -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A value known when planning (``__typename``)."""
+
+    key: str
+    json: str
+
+
+@dataclass(frozen=True)
+class Nested:
+    key: str
+    name: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A tab's connection; ``request`` reads its arguments when the plan runs."""
+
+    key: str
+    name: str
+    request: Callable[[Any], PageRequest]
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class Total:
+    key: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A member of ``pageInfo``: hasNextPage, hasPreviousPage, startCursor, endCursor."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Info:
+    key: str
+    members: tuple[Flag | Constant, ...]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    key: str
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class Edges:
+    key: str
+    members: tuple[Cursor | Node | Constant, ...]
+
+
+Member = Leaf | Constant | Nested | Paged | Total | Info | Edges | Cursor | Node | Flag
+
+# -- leaf fields ---------------------------------------------------------------------------
+
+
+def text(column: str) -> FieldSQL:
+    return lambda c, j: j.quote(c[column])
+
+
+def integer(column: str) -> FieldSQL:
+    return lambda c, j: j.integer(c[column])
+
+
+def timestamp(column: str) -> FieldSQL:
+    return lambda c, j: j.quote(j.timestamp(c[column]))
+
+
+def date(column: str) -> FieldSQL:
+    return lambda c, j: j.quote(j.date(c[column]))
+
+
+def is_set(column: str) -> FieldSQL:
+    """True when the column is not NULL (``archived``)."""
+    return lambda c, j: j.boolean(c[column].is_not(None))
+
+
+def enum(column: str, names: Mapping[str, str]) -> FieldSQL:
+    """A stored enum value as its GraphQL name."""
+
+    def build(c: Columns, j: JsonText) -> SQL:
+        whens = [(c[column] == stored, constant(f'"{name}"')) for stored, name in names.items()]
+        return case(*whens, else_=constant("null"))
+
+    return build
+
+
+def user(column: str) -> ObjectSpec:
+    """A team member (the users subgraph's entity stub): its id, null without one."""
+    return ObjectSpec(TypeSpec("User", {"id": text(column)}), null_when=column)
+
+
+# -- objects -----------------------------------------------------------------------------
+
+RenderList = Callable[[ListSpec, Paged, Columns], SQL]
+
+
+def object_json(
+    spec: TypeSpec, cols: Columns, members: tuple[Member, ...], j: JsonText, lists: RenderList
+) -> SQL:
+    """One object of ``spec`` from the row ``cols``, with ``members`` in order."""
+    values: list[tuple[str, SQL]] = []
+    for m in members:
+        if isinstance(m, Leaf):
+            values.append((m.key, spec.fields[m.name](cols, j)))
+        elif isinstance(m, Constant):
+            values.append((m.key, constant(m.json)))
+        elif isinstance(m, Nested):
+            inner = spec.objects[m.name]
+            built = object_json(inner.type, cols, m.members, j, lists)
+            if inner.null_when is not None:
+                built = j.nullable(cols[inner.null_when].is_(None), built)
+            values.append((m.key, built))
+        elif isinstance(m, Paged):
+            values.append((m.key, lists(spec.lists[m.name], m, cols)))
+        else:  # the planner puts connection members only under a connection
+            raise TypeError(f"{m!r} is not a member of {spec.name}")
+    return j.obj(values)

@@ -1,0 +1,412 @@
+"""Compiled reads answer byte for byte what the executor answers (docs/compiled-reads.md).
+
+Each operation is posted to two apps over the same database: the shared test app (verify:
+it serves the executor's answer, and logs a difference, which fails the test) and one with
+``CONTACT_GRAPH_COMPILED_READS=on``, whose answer comes from the compiled SQL. The bodies
+must be equal bytes: data, nulls, key order, timestamps, enums, cursors and the cost report.
+Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from support import Tenant
+
+from domain.viewer import Viewer
+from persistence.db import StatementCounter
+from persistence.tables import LOCATION, NOTE
+from server.app import create_app
+from server.settings import Settings
+
+CONTACT_FIELDS = (
+    "id firstName lastName fullName type source timeZone dateOfBirth businessName website "
+    "createdAt updatedAt version archivedAt archived __typename "
+    "address { line1 line2 city state postalCode country __typename } owner { id }"
+)
+NOTE_FIELDS = "id contactId body createdAt updatedAt author { id } __typename"
+TASK_FIELDS = (
+    "id contactId title description dueAt status completedAt createdAt updatedAt "
+    "assignee { id } completedBy { id } createdBy { id } __typename"
+)
+PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
+
+ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTACT_FIELDS}
+  notes(first: $n, after: $after) {{ totalCount {PAGE}
+    edges {{ cursor node {{ {NOTE_FIELDS} }} }} }}
+  tasks(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {TASK_FIELDS} }} }} }} }} }}"""
+
+SHAPES = """query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
+  __typename
+  first: contact(id: $id) { ...Head  extra: fullName @include(if: $yes) hidden: id @skip(if: $yes)
+    ... on Contact { lastName @include(if: $no) type }
+    later: notes(first: 1, orderBy: {field: UPDATED_AT, direction: ASC}) {
+      edges { node { body } cursor } pageInfo { endCursor } } }
+  again: contact(id: $id) { id ... @include(if: $no) { firstName } }
+  missing: contact(id: "no-such-contact") { id }
+}
+fragment Head on Contact { id name: firstName tasks(filter: {statuses: [OPEN], search: "call"})
+  { totalCount edges { node { title status } } } }"""
+
+LIST = f"""query($n: Int, $after: String, $filter: ContactFilter, $order: ContactOrderBy) {{
+  contacts(first: $n, after: $after, filter: $filter, orderBy: $order) {{ totalCount {PAGE}
+    edges {{ cursor node {{ {CONTACT_FIELDS}
+      notes(first: 1) {{ edges {{ node {{ body }} }} }} }} }} }} }}"""
+
+ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+  __typename ... on Contact { id fullName owner { id } tasks(first: 1) { totalCount } } } }"""
+
+NASTY = 'Zoë "quoted" \\ back\nslash\t\u2028 😀 <>&\''
+
+
+@pytest.fixture(scope="module")
+async def compiled_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An app over the same database that answers from the compiled SQL."""
+    app: Starlette = create_app(settings.model_copy(update={"compiled_reads": "on"}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            c.app = app  # type: ignore[attr-defined]
+            yield c
+
+
+async def both(
+    t: Tenant,
+    compiled: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+    viewer: Viewer | None = None,
+) -> dict[str, Any]:
+    """Posts to both apps; their bodies must be the same bytes. Returns the data."""
+    body = {"query": query, "variables": variables}
+    headers = t.headers(viewer or t.admin)
+    executed = await t.client.post("/graphql", json=body, headers=headers)
+    reads = compiled.app.state.runtime.compiled_reads  # type: ignore[attr-defined]
+    before = reads.answered
+    answered = await compiled.post("/graphql", json=body, headers=headers)
+    assert reads.answered == before + 1, f"not compiled: {answered.text[:3000]}"
+    assert executed.status_code == answered.status_code == 200
+    assert answered.content == executed.content
+    found: dict[str, Any] = orjson.loads(executed.content)
+    assert "errors" not in found, found
+    return found["data"]  # type: ignore[no-any-return]
+
+
+async def record(t: Tenant, engine: AsyncEngine, **fields: Any) -> str:
+    c = await t.create_contact(**fields)
+    for body in ("call back", NASTY, "third", ""):
+        if body:
+            await t.mutate(
+                "contactNoteAdd", {"contactId": c["id"], "body": body}, selection="note { id }"
+            )
+    for k, title in enumerate(("call", "send quote", "call again")):
+        await t.mutate(
+            "contactTaskAdd",
+            {
+                "contactId": c["id"],
+                "title": title,
+                "dueAt": f"2030-01-0{k + 1}T09:00:00Z",
+                "assigneeId": "u1",
+            },
+            selection="task { id }",
+        )
+    return str(c["id"])
+
+
+async def whole_second_note(engine: AsyncEngine, contact_id: str) -> None:
+    """A timestamp without microseconds: isoformat leaves out `.000000`."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(NOTE)
+            .where(NOTE.c.contact_id == contact_id, NOTE.c.body == "third")
+            .values(created_at=datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+        )
+
+
+async def test_one_contact_with_its_tabs(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    cid = await record(
+        tenant,
+        engine,
+        firstName=NASTY,
+        lastName="Ünïcode",
+        businessName="",
+        website="https://e.com",
+        dateOfBirth="1990-02-03",
+        ownerId="u1",
+        source="ads",
+        address={"line1": "1 Main St", "city": "Paris", "country": "FR"},
+    )
+    await whole_second_note(engine, cid)
+    data = await both(tenant, compiled_client, ONE, {"id": cid, "n": 2})
+    notes = data["contact"]["notes"]
+    assert notes["totalCount"] == 3
+    assert notes["pageInfo"]["hasNextPage"] is True
+    after = notes["pageInfo"]["endCursor"]
+    second = await both(tenant, compiled_client, ONE, {"id": cid, "n": 2, "after": after})
+    assert [e["node"]["body"] for e in second["contact"]["notes"]["edges"]] == [
+        "third"
+    ]  # made older than the others
+    assert second["contact"]["notes"]["pageInfo"]["hasPreviousPage"] is True
+    await both(tenant, compiled_client, ONE, {"id": cid, "n": 0})
+    await both(tenant, compiled_client, ONE, {"id": cid, "n": 100})
+    empty = await tenant.create_contact()  # no names, no notes, no tasks
+    nothing = await both(tenant, compiled_client, ONE, {"id": empty["id"]})
+    assert nothing["contact"]["fullName"] is None
+    assert nothing["contact"]["notes"]["edges"] == []
+
+
+async def test_aliases_fragments_and_directives(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    cid = await record(tenant, engine, firstName="Ada", lastName="Lovelace")
+    for yes in (True, False):
+        data = await both(tenant, compiled_client, SHAPES, {"id": cid, "yes": yes, "no": not yes})
+        assert data["missing"] is None
+        assert ("extra" in data["first"]) is yes
+
+
+async def test_the_contacts_list_pages_filters_and_sorts(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    for name in ("Émile", "zoe", "Bob", NASTY):
+        await record(tenant, engine, firstName=name, tags=["vip"] if name == "Bob" else [])
+    orders = [
+        None,
+        {"field": "FIRST_NAME", "direction": "ASC"},
+        {"field": "UPDATED_AT"},
+        {"field": "LAST_NAME", "direction": "DESC"},
+    ]
+    for order in orders:
+        data = await both(tenant, compiled_client, LIST, {"n": 2, "order": order})
+        after = data["contacts"]["pageInfo"]["endCursor"]
+        await both(tenant, compiled_client, LIST, {"n": 2, "order": order, "after": after})
+    found = await both(tenant, compiled_client, LIST, {"filter": {"tags": {"any": ["vip"]}}})
+    assert [e["node"]["firstName"] for e in found["contacts"]["edges"]] == ["Bob"]
+    await both(tenant, compiled_client, LIST, {"filter": {"search": "zo"}, "n": 0})
+
+
+async def other_location(tenant: Tenant, engine: AsyncEngine) -> Tenant:
+    location_id = str(uuid.uuid4())
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(LOCATION).values(id=location_id, name="other", created_at=datetime.now(UTC))
+        )
+    return Tenant(tenant.client, tenant.settings, location_id)
+
+
+async def test_visibility_and_tenancy(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    owned = await record(tenant, engine, firstName="Owned", ownerId="user-dan")
+    followed = await record(tenant, engine, firstName="Followed", followerIds=["user-dan"])
+    hidden = await record(tenant, engine, firstName="Hidden", ownerId="someone-else")
+    elsewhere = await record(await other_location(tenant, engine), engine, firstName="Elsewhere")
+    seen = await both(tenant, compiled_client, LIST, {}, dan)
+    assert {e["node"]["firstName"] for e in seen["contacts"]["edges"]} == {"Owned", "Followed"}
+    assert seen["contacts"]["totalCount"] == 2
+    for cid, visible in ((owned, True), (followed, True), (hidden, False), (elsewhere, False)):
+        data = await both(tenant, compiled_client, ONE, {"id": cid}, dan)
+        assert (data["contact"] is not None) is visible
+    assert (await both(tenant, compiled_client, ONE, {"id": elsewhere}))["contact"] is None
+    reps = [
+        {"__typename": "Contact", "id": i}
+        for i in (hidden, owned, "nope", elsewhere, owned, followed)
+    ]
+    items = (await both(tenant, compiled_client, ENTITIES, {"reps": reps}, dan))["_entities"]
+    assert [i and i["id"] for i in items] == [None, owned, None, None, owned, followed]
+    await both(tenant, compiled_client, ENTITIES, {"reps": reps})
+    await both(tenant, compiled_client, ENTITIES, {"reps": []})
+
+
+async def test_what_does_not_compile_is_answered_by_the_executor(
+    tenant: Tenant, compiled_client: httpx.AsyncClient
+) -> None:
+    """A field outside the catalog, a bad argument, a forged cursor: the executor's answer
+    (errors included) from both apps."""
+    c = await tenant.create_contact(firstName="Tags", tags=["a"])
+    for query, variables in (
+        ("query($id: ID!) { contact(id: $id) { id tags } }", {"id": c["id"]}),
+        (
+            "query($id: ID!) { contact(id: $id) { notes(first: 500) { totalCount } } }",
+            {"id": c["id"]},
+        ),
+        (
+            'query($id: ID!) { contact(id: $id) { notes(after: "forged") { totalCount } } }',
+            {"id": c["id"]},
+        ),
+        ('{ contacts(after: "forged") { totalCount } }', {}),
+        ('{ contacts(filter: {createdAt: {from: "2026-01-01T00:00:00"}}) { totalCount } }', {}),
+        (
+            "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }",
+            {"r": [{"__typename": "Nope", "id": "x"}]},
+        ),
+    ):
+        body = {"query": query, "variables": variables}
+        headers = tenant.headers(tenant.admin)
+        executed = await tenant.client.post("/graphql", json=body, headers=headers)
+        answered = await compiled_client.post("/graphql", json=body, headers=headers)
+        assert answered.content == executed.content, query
+
+
+async def statements_of(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    await client.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+
+
+async def test_one_statement_per_root_field_for_1_and_50_contacts(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    ids = [await record(tenant, engine, firstName=f"P{i}") for i in range(3)]
+    ids += [(await tenant.create_contact(firstName=f"Q{i}"))["id"] for i in range(47)]
+    compiled_engine: AsyncEngine = compiled_client.app.state.runtime.engine  # type: ignore[attr-defined]
+    headers = tenant.headers(tenant.admin)
+
+    await statements_of(compiled_client, headers)  # the location provisioned
+
+    async def statements(query: str, variables: dict[str, Any]) -> int:
+        with StatementCounter(compiled_engine) as counter:
+            response = await compiled_client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+        assert "errors" not in response.json()
+        return counter.count
+
+    assert await statements(LIST, {"n": 1}) == await statements(LIST, {"n": 50}) == 1
+    reps = [{"__typename": "Contact", "id": i} for i in ids]
+    assert (
+        await statements(ENTITIES, {"reps": reps[:1]})
+        == await statements(ENTITIES, {"reps": reps})
+        == 1
+    )
+    assert await statements(ONE, {"id": ids[0]}) == 1
+    assert (
+        await statements(SHAPES, {"id": ids[0], "yes": True, "no": False}) == 3
+    )  # 3 contact fields
+
+
+LEAVES = [
+    "id",
+    "firstName",
+    "lastName",
+    "fullName",
+    "type",
+    "createdAt",
+    "version",
+    "archived",
+    "archivedAt",
+    "dateOfBirth",
+    "__typename",
+    "owner { id }",
+    "address { city country }",
+]
+NOTE_LEAVES = ["id", "body", "createdAt", "updatedAt", "author { id }", "__typename"]
+TASK_LEAVES = ["id", "title", "status", "dueAt", "completedAt", "assignee { id }", "description"]
+
+
+def selection(draw: st.DrawFn, leaves: list[str]) -> str:
+    picked = draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=5))
+    out = []
+    for i, leaf in enumerate(picked):
+        alias = f"a{i}: " if draw(st.booleans()) else ""
+        out.append(alias + leaf)
+    return " ".join(dict.fromkeys(out))
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    parts = [selection(draw, LEAVES)]
+    for tab, leaves in (("notes", NOTE_LEAVES), ("tasks", TASK_LEAVES)):
+        if draw(st.booleans()):
+            first = draw(
+                st.sampled_from(["", "(first: 0)", "(first: 1)", "(first: 2)", "(first: 5)"])
+            )
+            conn = draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            "totalCount",
+                            PAGE,
+                            "__typename",
+                            f"edges {{ cursor node {{ {selection(draw, leaves)} }} }}",
+                        ]
+                    ),
+                    min_size=1,
+                    max_size=3,
+                    unique=True,
+                )
+            )
+            parts.append(f"{tab}{first} {{ {' '.join(conn)} }}")
+    if draw(st.booleans()):
+        parts = [f"... on Contact {{ {' '.join(parts)} }}"]
+    body = " ".join(parts)
+    if draw(st.booleans()):
+        return f"query($id: ID!) {{ contact(id: $id) {{ {body} }} }}"
+    return (
+        f"query($id: ID!) {{ contacts(first: 3) {{ edges {{ node {{ {body} }} }} }} "
+        f"one: contact(id: $id) {{ {body} }} }}"
+    )
+
+
+@pytest.fixture(scope="module")
+async def seeded(
+    settings: Settings,
+    compiled_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+) -> tuple[Tenant, str]:
+    t = await other_location(Tenant(client, settings, ""), engine)
+    ids = [await record(t, engine, firstName=n) for n in ("A", NASTY, "")]
+    tasks = "query($id: ID!) { contact(id: $id) { tasks(first: 1) { edges { node { id } } } } }"
+    found = await t.gql(tasks, {"id": ids[0]})
+    task_id = found["contact"]["tasks"]["edges"][0]["node"]["id"]
+    await t.mutate("contactTaskComplete", {"taskId": task_id}, selection="task { id }")
+    return t, ids[0]
+
+
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=documents())
+async def test_generated_selections_answer_alike(
+    seeded: tuple[Tenant, str], compiled_client: httpx.AsyncClient, document: str
+) -> None:
+    t, cid = seeded
+    await both(t, compiled_client, document, {"id": cid})
+
+
+def test_the_catalog_names_fields_of_the_schema() -> None:
+    """Every compiled field exists on its GraphQL type (a renamed field fails here, not as a
+    silent fallback), and stored enum values map to the schema's enum names."""
+    from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type
+
+    from domain.contact import ContactType
+    from persistence.compiled import catalog
+    from server.app import schema_for
+
+    schema = schema_for(Settings(_env_file=None))._schema  # type: ignore[call-arg]
+    for name, spec in catalog.types().items():
+        graphql_type = schema.get_type(name)
+        assert isinstance(graphql_type, GraphQLObjectType), name
+        for field in (*spec.fields, *spec.objects, *spec.lists):
+            assert field in graphql_type.fields, f"{name}.{field}"
+    contact_type = get_named_type(schema.get_type("Contact").fields["type"].type)  # type: ignore[union-attr]
+    assert isinstance(contact_type, GraphQLEnumType)
+    assert {str(v.value) for v in contact_type.values.values()} == {t.value for t in ContactType}
+    assert set(contact_type.values) == {t.name for t in ContactType}
