@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from adapters.background import BackgroundTasks
 from adapters.broker import RedisBroker, create_broker
-from persistence.db import create_engine
+from persistence.db import create_engine, read_only
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
 from schema.compiled_reads import CompiledReads
@@ -152,7 +152,9 @@ def create_app(
             live_observer=watch.live_observer,
             webhooks=webhooks,
             payments=payments,
-            compiled_reads=CompiledReads(settings.compiled_reads, engine, settings.max_entities),
+            compiled_reads=CompiledReads(
+                settings.compiled_reads, read_only(engine), settings.max_entities
+            ),  # one statement per root field, in autocommit like every read
         )
         app.state.observability = watch  # tests read the metrics and spans through this
         app.state.runtime = runtime  # tests and tools reach the engine through this
