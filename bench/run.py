@@ -269,7 +269,7 @@ async def uvicorn_server(
 
 
 async def _wait_until_up(proc: asyncio.subprocess.Process, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # the app's imports alone took 27 s on a loaded machine
     async with httpx.AsyncClient(timeout=1) as client:
         while time.monotonic() < deadline:
             if proc.returncode is not None:

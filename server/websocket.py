@@ -42,12 +42,8 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
     OperationMessage,
     StartMessage,
 )
-from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-if TYPE_CHECKING:
-    from strawberry.schema.schema import StreamResult
-
-from schema.fanout import LIVE
+from schema.fanout import SINK, LiveSink
 from server.context import Context
 
 if TYPE_CHECKING:
@@ -106,6 +102,26 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             await self.ws.send_text(text)
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
+
+
+def live_sink_for(websocket: object, head: str, is_open: Callable[[], bool]) -> LiveSink | None:
+    """A sink writing an operation's shared frames (``schema/fanout.py``) as text frames on
+    this socket, in the order the operation's task sends them; a socket that went away
+    meanwhile gets nothing more (its handler ends the operation when it sees the close)."""
+    if not isinstance(websocket, TextFrameWebSocketAdapter):
+        return None
+    gone = False
+
+    async def write(frame: str) -> None:
+        nonlocal gone
+        if gone:
+            return
+        try:
+            await websocket.send_text(frame)
+        except WebSocketDisconnected:
+            gone = True
+
+    return LiveSink(head, write, is_open)
 
 
 def frame_problem(message: object) -> str | None:
@@ -195,34 +211,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
-    async def send_next(self, operation: Operation[Context, None], result: ExecutionResult) -> None:
-        """A ``next`` message; for a live event whose execution is shared (schema/fanout.py),
-        the payload every subscriber of its key gets, serialised once: the same bytes
-        ``send_json`` would write (``{"id","type","payload"}`` in that order, the payload's
-        ``data`` then ``extensions``)."""
-        shared = None if result.errors else LIVE.payload(result.data, result.extensions)
-        if shared is None or not isinstance(self.websocket, TextFrameWebSocketAdapter):
-            await operation.send_next(result)
-            return
-        if operation.completed:
-            return
-        frame = f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next","payload":{shared}}}'
-        await self.websocket.send_text(frame)
-
-    async def _send_result_stream(
-        self, operation: Operation[Context, None], result_source: StreamResult
-    ) -> None:
-        # strawberry's loop, with our send_next (its own calls operation.send_next)
-        is_first_result = True
-        async for result in result_source:
-            if is_first_result and isinstance(result, PreExecutionError):
-                await self._handle_pre_execution_error(operation, result)
-                return
-            if not isinstance(result, ExecutionResult):
-                await self._reject_incremental_delivery(operation)
-                return
-            await self.send_next(operation, result)
-            is_first_result = False
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """The operation's task: live items go to its sink as shared frames."""
+        head = f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next","payload":'
+        sink = live_sink_for(self.websocket, head, lambda: not operation.completed)
+        if sink is not None:
+            SINK.set(sink)
+        await super().run_operation(operation)
 
     async def expire(self) -> None:
         """Stop every operation (so none sends on a closed socket), then close 4403."""
@@ -266,6 +261,20 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.expire()
             return
         await super().handle_start(message)
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """The operation's task: live items go to its sink as shared frames."""
+        head = f'{{"type":"data","id":{orjson.dumps(operation_id).decode()},"payload":'
+        sink = live_sink_for(self.websocket, head, lambda: operation_id in self.tasks)
+        if sink is not None:
+            SINK.set(sink)
+        await super().handle_async_results(operation_id, query, operation_name, variables)
 
     async def expire(self) -> None:
         await self.cleanup()
