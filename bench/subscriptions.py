@@ -758,10 +758,14 @@ async def bench_alone(args: Any) -> dict[str, Any]:
             for name, tree in trees:
                 target = ["--app-dir", str(tree), "--factory", "server.app:create_app"]
 
+                profile = Path(args.profile) / f"replica-a-{name}.prof" if args.profile else None
+
                 def replica(
-                    replica_name: str, target: list[str] = target
+                    replica_name: str, target: list[str] = target, profile: Path | None = profile
                 ) -> contextlib.AbstractAsyncContextManager[Replica]:
-                    return uvicorn_server(replica_name, target, env, folder, "/health")
+                    profiler = ("-m", "cProfile", "-o", str(profile))
+                    python_args = profiler if profile and replica_name == "replica-a" else ()
+                    return uvicorn_server(replica_name, target, env, folder, "/health", python_args)
 
                 plan = LivePlan(
                     redis_url=args.redis_url,
@@ -769,6 +773,7 @@ async def bench_alone(args: Any) -> dict[str, Any]:
                     fan_out_events=args.fan_out_events,
                     subscribers=tuple(args.subscribers),
                     compare_at=min(args.subscribers, default=0),
+                    profile=profile,
                 )
                 log(f"live updates, {name} ({tree}): {plan}")
                 runs[name] = await bench_live(plan, replica, token, shared.contact_ids[0], log)
@@ -805,6 +810,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fan-out-events", type=int, default=20, help="events per fan-out")
     parser.add_argument("--subscribers", type=int, nargs="*", default=[100, 1000])
     parser.add_argument("--baseline", help="a git ref measured first, in the same run")
+    parser.add_argument(
+        "--profile",
+        metavar="FOLDER",
+        help="run replica A under cProfile, its profiles written to FOLDER (slows it down)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, write no file")
     args = parser.parse_args(argv)
     if not (

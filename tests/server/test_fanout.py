@@ -50,6 +50,8 @@ class Watcher:
     viewer: Viewer
     protocol: str = "graphql-transport-ws"
     op_id: str = "1"
+    compressed: bool = False
+    """permessage-deflate: the server's frames take the ASGI way, not the raw one."""
 
 
 @contextlib.asynccontextmanager
@@ -65,6 +67,7 @@ async def watchers(
                 websockets.connect(
                     f"ws://{address}/graphql",
                     subprotocols=[spec.protocol],  # type: ignore[list-item]
+                    compression="deflate" if spec.compressed else None,
                 )
             )
             ack = await connection_init(ws, issue_token(spec.viewer, app.settings))
@@ -140,15 +143,15 @@ async def test_many_subscribers_of_one_key_share_one_execution_and_the_same_byte
         assert list(message["payload"]) == ["data", "extensions"]
 
 
-async def test_the_legacy_protocol_shares_the_same_payload(app: Running) -> None:
+async def test_both_protocols_raw_or_compressed_share_the_same_payload(app: Running) -> None:
     tenant = app.tenant()
     contact = await tenant.create_contact(firstName="Watched")
     legacy = "graphql-ws"
     who = [
         Watcher(tenant.admin),
         Watcher(tenant.admin, legacy, "1"),
-        Watcher(tenant.admin, legacy, "x-2"),
-        Watcher(tenant.admin, op_id="y"),
+        Watcher(tenant.admin, legacy, "x-2", compressed=True),
+        Watcher(tenant.admin, op_id="y", compressed=True),
     ]
     async with serving(app.app) as address, watchers(app, address, who, contact["id"]) as subs:
         executions = LIVE.executions
