@@ -16,11 +16,13 @@ import pytest
 import websockets
 from live_servers import LiveClient, connection_init
 from watch_support import Running, eventually, running, serving, settings_for
+from websockets.frames import Frame, Opcode
 
 from domain.viewer import Role, Viewer
 from persistence.migrate import upgrade_async
 from schema.fanout import LIVE, viewer_scope
 from server.auth import issue_token
+from server.websocket import frame_header
 
 SELECTION = """subscription($id: ID!) {
   contactActivity(contactId: $id) {
@@ -286,3 +288,10 @@ def test_the_scope_is_what_visibility_reads() -> None:
     assert viewer_scope(v("ann", assigned_only=True)) != viewer_scope(v("ann"))
     assert viewer_scope(v("ann")) != viewer_scope(Viewer(user_id="ann", location_id="other"))
     assert viewer_scope(v("ann", role=Role.ADMIN)) != viewer_scope(v("ann"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 400, 65535, 65536, 70000])
+def test_a_raw_frame_is_the_frame_the_websockets_library_writes(size: int) -> None:
+    data = b"x" * size
+    expected = Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
+    assert frame_header(size) + data == expected
