@@ -6,7 +6,9 @@ own hooks: a frame that is not a message of the protocol closes a graphql-transp
 with 4400 (it raised out of the handler: 1006 and an ASGI traceback); the socket closes with
 4403 when the token's ``exp`` passes, and a ``subscribe`` after that is refused the same way
 (subscriptions kept delivering, and new ones were accepted, after the token expired). Refusing
-an unauthenticated ``connection_init`` is the view's ``on_ws_connect``.
+an unauthenticated ``connection_init`` is the view's ``on_ws_connect``. Each operation's task
+gets a live sink (``schema/fanout.py``): its shared event frames are written here, raw to the
+transport where the socket allows it (:class:`RawFrames`).
 """
 
 from __future__ import annotations
