@@ -34,10 +34,13 @@ import math
 import os
 import pstats
 import resource
+import secrets
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -658,3 +661,187 @@ def table(section: dict[str, Any]) -> str:
         for label, part in profile["parts"].items():
             rows.append(f"| {label} | {part['us_per_call']} | {part['share']:.0%} |")
     return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------- alone
+
+
+def source_tree(ref: str, folder: Path, root: Path) -> Path:
+    """The files of git ``ref`` (``git archive``, no worktree or branch is made), for a
+    baseline replica served from them with this checkout's virtualenv."""
+    tree = folder / f"tree-{ref.replace('/', '_')}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=root, capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {ref}: {archive.stderr.decode()[:500]}")
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def ratios(baseline: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+    """This tree's figures over the baseline's, phase by phase (same run, same data)."""
+    before = {p["name"]: p for p in baseline["phases"]}
+    out = []
+    for p in current["phases"]:
+        b = before.get(p["name"])
+        if b is None:
+            continue
+
+        def over(figure: float, base: float) -> float | None:
+            return round(figure / base, 3) if base else None
+
+        out.append(
+            {
+                "name": p["name"],
+                "last_from_occurred_at_p50": over(
+                    p["from_occurred_at_ms"]["p50"], b["from_occurred_at_ms"]["p50"]
+                ),
+                "last_from_occurred_at_p99": over(
+                    p["from_occurred_at_ms"]["p99"], b["from_occurred_at_ms"]["p99"]
+                ),
+                "replica_a_cpu_per_event": over(
+                    p["replica_a_cpu_ms_per_event"], b["replica_a_cpu_ms_per_event"]
+                ),
+            }
+        )
+    return out
+
+
+async def bench_alone(args: Any) -> dict[str, Any]:
+    """Seed a fresh database (the demo data, ``--items`` per tab), then the live phases for
+    each tree: the ``--baseline`` ref's first (if given), then this checkout's."""
+    import tempfile
+
+    from run import (
+        ENV_PREFIX,
+        ROOT,
+        git_info,
+        log,
+        machine_info,
+        postgres_database,
+        seed_database,
+        server_env,
+        sqlite_database,
+        uvicorn_server,
+    )
+
+    from server.auth import issue_token
+    from server.seed import ADMIN
+    from server.settings import Settings
+
+    machine = machine_info()
+    with tempfile.TemporaryDirectory(prefix="contact-graph-bench-live-") as tmp:
+        folder = Path(tmp)
+        database = (
+            postgres_database(args.postgres_url) if args.postgres else sqlite_database(folder)
+        )
+        async with database as db:
+            _, shared = await seed_database(db.url, folder / "files", args.items)
+            settings = Settings(
+                database_url=db.url,
+                environment="production",
+                jwt_secret=secrets.token_urlsafe(32),
+                graphiql=False,
+                log_level="WARNING",
+                files_dir=folder / "files",
+                _env_file=None,
+            )
+            token = issue_token(ADMIN, settings)
+            env = server_env(settings) | {f"{ENV_PREFIX}REDIS_URL": args.redis_url}
+            trees = (
+                [("baseline", source_tree(args.baseline, folder, ROOT))] if args.baseline else []
+            )
+            trees.append(("current", ROOT))
+            runs: dict[str, Any] = {}
+            for name, tree in trees:
+                target = ["--app-dir", str(tree), "--factory", "server.app:create_app"]
+
+                profile = Path(args.profile) / f"replica-a-{name}.prof" if args.profile else None
+
+                def replica(
+                    replica_name: str, target: list[str] = target, profile: Path | None = profile
+                ) -> contextlib.AbstractAsyncContextManager[Replica]:
+                    profiler = ("-m", "cProfile", "-o", str(profile))
+                    python_args = profiler if profile and replica_name == "replica-a" else ()
+                    return uvicorn_server(replica_name, target, env, folder, "/health", python_args)
+
+                plan = LivePlan(
+                    redis_url=args.redis_url,
+                    latency_events=args.live_events,
+                    fan_out_events=args.fan_out_events,
+                    subscribers=tuple(args.subscribers),
+                    compare_at=min(args.subscribers, default=0),
+                    profile=profile,
+                )
+                log(f"live updates, {name} ({tree}): {plan}")
+                runs[name] = await bench_live(plan, replica, token, shared.contact_ids[0], log)
+    return {
+        "benchmark": "live-updates",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": git_info() | {"baseline": args.baseline},
+        "machine": machine,
+        "database": {"kind": db.kind, "server_version": db.server_version},
+        "seed": {"items_per_tab": args.items},
+        "runs": runs,
+        "ratios_to_baseline": ratios(runs["baseline"], runs["current"]) if args.baseline else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from run import DEFAULT_POSTGRES_URL, ENV_PREFIX, RESULTS, log
+
+    parser = argparse.ArgumentParser(
+        prog="bench/subscriptions.py",
+        description="The live-update figures alone (no whole-record load), optionally "
+        "against a baseline git ref in the same run: the ratios are what to compare.",
+    )
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(f"{ENV_PREFIX}TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--items", type=int, default=1, help="items seeded per tab")
+    parser.add_argument("--live-events", type=int, default=30, help="events, 1 subscriber")
+    parser.add_argument("--fan-out-events", type=int, default=20, help="events per fan-out")
+    parser.add_argument("--subscribers", type=int, nargs="*", default=[100, 1000])
+    parser.add_argument("--baseline", help="a git ref measured first, in the same run")
+    parser.add_argument(
+        "--profile",
+        metavar="FOLDER",
+        help="run replica A under cProfile, its profiles written to FOLDER (slows it down)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only, write no file")
+    args = parser.parse_args(argv)
+    if not (
+        1 <= args.items <= 100
+        and 1 <= args.live_events <= 2000
+        and 1 <= args.fan_out_events <= 200
+        and all(2 <= n <= 5000 for n in args.subscribers)
+    ):
+        parser.error("items 1-100, live events 1-2000, fan-out events 1-200, subscribers 2-5000")
+    args.subscribers = sorted(set(args.subscribers))
+    result = asyncio.run(bench_alone(args))
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        kind = result["database"]["kind"]
+        text = json.dumps(result, indent=2) + "\n"
+        for name in (f"{stamp}-{kind}-live.json", f"latest-{kind}-live.json"):
+            (RESULTS / name).write_text(text)
+        log(f"wrote bench/results/{stamp}-{kind}-live.json and latest-{kind}-live.json")
+    for name, run in result["runs"].items():
+        print(f"\n{name}:\n\n{table(run)}")
+    if result["ratios_to_baseline"]:
+        print("\ncurrent ÷ baseline:")
+        for r in result["ratios_to_baseline"]:
+            print(f"  {r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,7 +25,7 @@ from schema.common import (
     time_range,
 )
 from schema.enums import graphql_enum
-from schema.fanout import LIVE
+from schema.fanout import LIVE, live_sink
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -354,5 +354,8 @@ class ActivitySubscription:
             str | None, strawberry.argument(description="Resume after this cursor.")
         ] = None,
     ) -> AsyncGenerator[ContactActivity, None]:
+        sink = live_sink()
         async for event in r.stream(info, str(contact_id), after):
-            yield LIVE.item(event, activity_from_domain)  # one item for every subscriber
+            item = LIVE.item(event, activity_from_domain)  # one item for every subscriber
+            if sink is None or not await sink.send(item):
+                yield item

@@ -32,7 +32,11 @@ from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit, CostMemo
 from schema.documents import DocumentsMutation
 from schema.extension_runner import CachedHooksRunner
-from schema.fanout import FanOutExecutionContext, QuietFanOutExecutionContext
+from schema.fanout import (
+    FanOutExecutionContext,
+    QuietFanOutExecutionContext,
+    attach_extensions,
+)
 from schema.guards import (
     AuthenticationGuard,
     alias_limit_rule,
@@ -146,8 +150,11 @@ class ContactGraphSchema(strawberry.federation.Schema):
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
-        """Hooks looked up once per extension class (``schema/extension_runner.py``)."""
-        return CachedHooksRunner(execution_context=execution_context, extensions=extensions)
+        """Hooks looked up once per extension class (``schema/extension_runner.py``); a
+        websocket operation's live sink gets the runner for its frames' extensions."""
+        runner = CachedHooksRunner(execution_context=execution_context, extensions=extensions)
+        attach_extensions(runner, execution_context)
+        return runner
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

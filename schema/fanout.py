@@ -1,15 +1,22 @@
 """Live fan-out: a subscription event's selection executed once per (document, variables,
-viewer scope), its result and its serialised payload shared by every subscriber of that key.
+viewer scope), serialised once, and the same frame written to every subscriber of that key.
 
 Each subscriber keeps its own source stream (``resolvers/activity.stream``: replay after its
-cursor, gaps, the visibility re-check, its own end), so ordering and resumption are what
-they were; only the execution of the selection for one event is shared. graphql-core maps
-each event through a per-event copy of the subscription's executor; :class:`SharedEvents`
-looks the (key, event) up in :data:`LIVE` before executing. The event is matched by
-identity: the broker hands one decoded event object to every local subscriber, and an event
-replayed from the database or redacted for a restricted viewer is a new object, so it is
-executed for its subscriber alone. Entries hold their event and operation, so an
-identity never outlives what it names; a full registry only costs a re-execution.
+cursor, gaps, the visibility re-check, its own end) in its own operation task, so ordering,
+resumption and backpressure are what they were. What is shared is the work per event: the
+subscription resolver hands each item to its operation's :class:`LiveSink`, which looks the
+(key, item) up in :data:`LIVE`, executes the selection only when no subscriber of the key
+has yet (graphql-core's per-event executor, :class:`SharedEvents`), and writes the shared
+``next`` payload, with this operation's id spliced in, straight to the socket -- none of
+graphql-core's mapping of the event, strawberry's per-result handling or per-message JSON
+encoding is paid per subscriber. A result with errors is not written by the sink: the item
+goes the usual way (strawberry masks and formats the errors; the execution is still shared).
+
+The item is matched by identity: the broker hands one decoded event object to every local
+subscriber and :meth:`LiveEvents.item` turns it into one item, while an event replayed from
+the database or redacted for a restricted viewer is a new object, so it is executed for its
+subscriber alone. Entries hold their item and operation, so an identity never outlives what
+it names; a full registry only costs a re-execution.
 
 The viewer scope is what every read's visibility reads (``persistence/queries.visible_to``,
 ``Viewer.can_see``, ``domain/visibility.redact`` through ``as_seen``): the location, the
@@ -23,13 +30,16 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import orjson
-from graphql import ExecutionResult, OperationDefinitionNode
+from graphql import ExecutionResult, OperationDefinitionNode, OperationType
 from graphql.execution import Executor
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext
 
 from domain.viewer import Viewer
 from schema.guards import QuietExecutionContext
@@ -39,6 +49,7 @@ ENTRIES = 1024
 at once; an evicted one is executed again, never answered wrongly."""
 
 Scope = tuple[str, str, bool, str | None]
+Key = tuple[Hashable, ...]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -51,43 +62,39 @@ def viewer_scope(viewer: Viewer) -> Scope:
 
 @dataclass
 class Shared:
-    """One event's execution for one key, and the ``next`` payload it serialises to."""
+    """One event's execution for one key, and the ``next`` payloads it serialises to."""
 
-    key: tuple[Hashable, ...]
+    key: Key
     event: object
     operation: OperationDefinitionNode
     result: ExecutionResult | asyncio.Task[ExecutionResult]
-    payload: str | None = None
-    """The data, serialised by the first subscriber sent it."""
-    data: object = None
-    """The settled result's data, whose identity names this entry in ``by_data``."""
+    payloads: dict[str | None, str] = field(default_factory=dict)
+    """``{"data":...,"extensions":...}`` by the extensions' JSON (None: no extensions),
+    each serialised once."""
 
-    def payload_json(self, data: object, extensions: dict[str, Any] | None) -> str | None:
-        """``{"data": ..., "extensions": ...}`` as orjson writes it, the data serialised
-        once; None unless ``data`` is this execution's own and it has no errors."""
-        result = self.result
-        if isinstance(result, asyncio.Task):
-            if not result.done() or result.cancelled() or result.exception() is not None:
-                return None
-            result = result.result()
-        if result.data is not data or result.errors:
-            return None
-        if self.payload is None:
-            self.payload = orjson.dumps(data).decode()
-        if not extensions:
-            return f'{{"data":{self.payload}}}'
-        return f'{{"data":{self.payload},"extensions":{orjson.dumps(extensions).decode()}}}'
+    def payload(self, result: ExecutionResult, extensions: str | None) -> str:
+        """As strawberry's ``send_json`` writes it: the data, then the extensions."""
+        found = self.payloads.get(extensions)
+        if found is None:
+            data = orjson.dumps(result.data).decode()
+            found = self.payloads[extensions] = (
+                f'{{"data":{data}}}'
+                if extensions is None
+                else f'{{"data":{data},"extensions":{extensions}}}'
+            )
+        return found
 
 
 class LiveEvents:
-    """The per-process registry of shared executions; ``executions`` counts real ones."""
+    """The per-process registry of shared executions; ``executions`` counts real ones,
+    ``frames`` the shared frames sinks wrote."""
 
     def __init__(self, size: int = ENTRIES) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[Hashable, ...], Shared] = OrderedDict()
-        self.by_data: dict[int, Shared] = {}
+        self.entries: OrderedDict[Key, Shared] = OrderedDict()
         self.items: OrderedDict[int, tuple[object, Any]] = OrderedDict()
         self.executions = 0
+        self.frames = 0
 
     def item(self, event: T, build: Callable[[T], R]) -> R:
         """``build(event)``, once per event object: the subscription resolver's payload,
@@ -102,39 +109,95 @@ class LiveEvents:
             self.items.popitem(last=False)
         return made
 
-    def lookup(self, key: tuple[Hashable, ...], event: object) -> Shared | None:
+    def lookup(self, key: Key, event: object) -> Shared | None:
         entry = self.entries.get(key)
         return entry if entry is not None and entry.event is event else None
 
     def add(self, entry: Shared) -> None:
         self.executions += 1
-        key = entry.key
-        old = self.entries.pop(key, None)
-        if old is not None:
-            self._forget(old)
-        self.entries[key] = entry
+        self.entries.pop(entry.key, None)
+        self.entries[entry.key] = entry
         while len(self.entries) > self.size:
-            _, evicted = self.entries.popitem(last=False)
-            self._forget(evicted)
-
-    def settled(self, entry: Shared, result: ExecutionResult) -> None:
-        """The execution finished: its data can name the entry (see :meth:`payload`)."""
-        if self.entries.get(entry.key) is entry and result.data is not None:
-            entry.data = result.data
-            self.by_data[id(result.data)] = entry
-
-    def payload(self, data: object, extensions: dict[str, Any] | None) -> str | None:
-        """The serialised ``next`` payload of a shared execution whose data this is (the
-        extensions, a subscriber's own, serialised for it)."""
-        entry = self.by_data.get(id(data))
-        return entry.payload_json(data, extensions) if entry is not None else None
-
-    def _forget(self, entry: Shared) -> None:
-        if entry.data is not None and self.by_data.get(id(entry.data)) is entry:
-            del self.by_data[id(entry.data)]
+            self.entries.popitem(last=False)
 
 
 LIVE = LiveEvents()
+
+
+class LiveSink:
+    """Where one websocket operation's live items go as shared frames (module docstring).
+
+    The protocol handler makes one in the operation's task (:data:`SINK`) with the frame's
+    head -- everything before the payload, the operation's id spliced in -- and how to write
+    a frame; the schema then hands it the subscription's executor and extension results."""
+
+    def __init__(
+        self, head: str, write: Callable[[str], Awaitable[None]], is_open: Callable[[], bool]
+    ) -> None:
+        self.head = head
+        self.write = write
+        self.is_open = is_open
+        self.executor: SharedEvents | None = None
+        self.extensions: tuple[SchemaExtensionsRunner, ExecutionContext] | None = None
+        self._key: Key | None = None
+        self._extensions_json: str | None = None
+        self._ready = False
+
+    async def send(self, item: object) -> bool:
+        """Write ``item``'s shared frame; False when it must go the usual way instead (not
+        shareable here, or its result has errors)."""
+        if not self._ready and not await self._prepare():
+            return False
+        executor = cast(SharedEvents, self.executor)
+        full_key = (*cast(Key, self._key), id(item))
+        entry = LIVE.lookup(full_key, item)
+        if entry is None or entry.operation is not executor.operation:
+            run = executor.build_per_event_executor(item).execute_operation(False)
+            if executor.is_awaitable(run):
+                await run
+            entry = LIVE.lookup(full_key, item)
+            if entry is None:  # evicted at once (a registry smaller than the load)
+                return False
+        result = entry.result
+        if isinstance(result, asyncio.Task):
+            result = await (result if result.done() else asyncio.shield(result))
+        if result.errors:
+            return False
+        if self.is_open():
+            LIVE.frames += 1
+            await self.write(f"{self.head}{entry.payload(result, self._extensions_json)}}}")
+        return True
+
+    async def _prepare(self) -> bool:
+        """The key and the extension results, once per operation (they are the
+        operation's -- its cost -- not the event's)."""
+        if self.executor is None or self.extensions is None:
+            return False
+        key = self.executor.fanout_key()
+        if key is None:
+            return False
+        runner, context = self.extensions
+        results = await runner.get_extensions_results(context)
+        self._extensions_json = orjson.dumps(results).decode() if results else None
+        self._key = key  # the execution's; the extensions pick the entry's payload
+        self._ready = True
+        return True
+
+
+SINK: ContextVar[LiveSink | None] = ContextVar("live_sink", default=None)
+"""The sink of the websocket operation whose task this is (None elsewhere)."""
+
+
+def live_sink() -> LiveSink | None:
+    """For a subscription resolver: where its items go as shared frames, if anywhere."""
+    return SINK.get()
+
+
+def attach_extensions(runner: SchemaExtensionsRunner, context: ExecutionContext) -> None:
+    """The schema's extension runner of this task's operation, for its sink's frames."""
+    sink = SINK.get()
+    if sink is not None:
+        sink.extensions = (runner, context)
 
 
 def _variables_key(executor: Executor[Any]) -> str | None:
@@ -147,17 +210,35 @@ def _variables_key(executor: Executor[Any]) -> str | None:
 class SharedEvents(StrawberryGraphQLCoreExecutionContext):
     """Executes a subscription event once per key (module docstring)."""
 
-    _fanout_key: tuple[Hashable, ...] | None = None
+    _fanout_key: Key | None = None
+    _fanout_keyed: bool = False
     _fanout_event: bool = False
 
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        built = super().build(*args, **kwargs)
+        if isinstance(built, SharedEvents) and built.operation.operation is (
+            OperationType.SUBSCRIPTION
+        ):
+            sink = SINK.get()
+            if sink is not None:
+                sink.executor = built
+        return built
+
     def build_per_event_executor(self, payload: Any) -> Executor[Any]:
-        if not self._fanout_event and self._fanout_key is None:
-            self._fanout_key = self._subscription_key()
+        if not self._fanout_event:
+            self.fanout_key()
         executor = super().build_per_event_executor(payload)
         cast(SharedEvents, executor)._fanout_event = True
         return executor
 
-    def _subscription_key(self) -> tuple[Hashable, ...] | None:
+    def fanout_key(self) -> Key | None:
+        """(document, variables, viewer scope) of this subscription; None: not shared."""
+        if not self._fanout_keyed:
+            self._fanout_key, self._fanout_keyed = self._subscription_key(), True
+        return self._fanout_key
+
+    def _subscription_key(self) -> Key | None:
         viewer = getattr(self.context_value, "credentials", None)
         variables = _variables_key(self)
         if viewer is None or variables is None:
@@ -179,18 +260,10 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
             task = asyncio.ensure_future(cast(Awaitable[ExecutionResult], result))
             shared = Shared(full_key, event, operation, task)
             LIVE.add(shared)
-            task.add_done_callback(lambda t: _settle(shared, t))
             return _result_of(shared)
         done = cast(ExecutionResult, result)
-        entry = Shared(full_key, event, operation, done)
-        LIVE.add(entry)
-        LIVE.settled(entry, done)
+        LIVE.add(Shared(full_key, event, operation, done))
         return done
-
-
-def _settle(entry: Shared, task: asyncio.Task[ExecutionResult]) -> None:
-    if not task.cancelled() and task.exception() is None:
-        LIVE.settled(entry, task.result())
 
 
 def _result_of(entry: Shared) -> ExecutionResult | Awaitable[ExecutionResult]:

@@ -38,6 +38,7 @@ from server.settings import Settings, get_settings
 from server.stripe_webhook import stripe_routes
 from server.view import ContactGraphView
 from server.webhooks import webhook_sender_for, webhook_worker_for
+from server.websocket import ServerSendMiddleware
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -191,7 +192,8 @@ def create_app(
     async def root(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{request.scope.get('root_path', '')}/graphql")
 
-    middleware = watch.middleware()
+    # outermost: the server's own websocket `send`, for live frames (server/websocket.py)
+    middleware = [Middleware(ServerSendMiddleware), *watch.middleware()]
     if settings.cors_origins:
         middleware.append(
             Middleware(

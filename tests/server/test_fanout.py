@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -15,11 +16,13 @@ import pytest
 import websockets
 from live_servers import LiveClient, connection_init
 from watch_support import Running, eventually, running, serving, settings_for
+from websockets.frames import Frame, Opcode
 
 from domain.viewer import Role, Viewer
 from persistence.migrate import upgrade_async
 from schema.fanout import LIVE, viewer_scope
 from server.auth import issue_token
+from server.websocket import frame_header
 
 SELECTION = """subscription($id: ID!) {
   contactActivity(contactId: $id) {
@@ -42,33 +45,48 @@ async def app(sqlite_url: str) -> AsyncIterator[Running]:
         yield app
 
 
+@dataclass(frozen=True)
+class Watcher:
+    """One socket: who is asking, over which protocol, under which operation id."""
+
+    viewer: Viewer
+    protocol: str = "graphql-transport-ws"
+    op_id: str = "1"
+    compressed: bool = False
+    """permessage-deflate: the server's frames take the ASGI way, not the raw one."""
+
+
 @contextlib.asynccontextmanager
 async def watchers(
-    app: Running, address: str, viewers: list[Viewer], contact_id: str
+    app: Running, address: str, who: list[Viewer] | list[Watcher], contact_id: str
 ) -> AsyncIterator[list[tuple[Any, LiveClient]]]:
-    """One socket per viewer, each subscribed (operation id "1") and reaching the broker."""
+    """One socket per watcher, each subscribed and reaching the broker."""
+    specs = [w if isinstance(w, Watcher) else Watcher(w) for w in who]
     async with contextlib.AsyncExitStack() as stack:
         out = []
-        for viewer in viewers:
+        for spec in specs:
             ws = await stack.enter_async_context(
                 websockets.connect(
                     f"ws://{address}/graphql",
-                    subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                    subprotocols=[spec.protocol],  # type: ignore[list-item]
+                    compression="deflate" if spec.compressed else None,
                 )
             )
-            ack = await connection_init(ws, issue_token(viewer, app.settings))
+            ack = await connection_init(ws, issue_token(spec.viewer, app.settings))
             assert ack["type"] == "connection_ack", ack
-            client = LiveClient(ws, "graphql-transport-ws")
-            await client.subscribe(SELECTION, {"id": contact_id})
+            client = LiveClient(ws, spec.protocol)
+            await client.subscribe(SELECTION, {"id": contact_id}, spec.op_id)
             out.append((ws, client))
-        broker = app.app.state.runtime.broker
-
-        async def subscribed() -> bool:
-            subs = [s for name, s in broker.local.subscribers.items() if contact_id in name]
-            return sum(len(s) for s in subs) == len(viewers)
-
-        await eventually(subscribed, "every subscription reached the broker")
+        await eventually(
+            lambda: subscribed(app, contact_id, len(specs)), "every subscription reached the broker"
+        )
         yield out
+
+
+async def subscribed(app: Running, contact_id: str, n: int) -> bool:
+    broker = app.app.state.runtime.broker
+    subs = [s for name, s in broker.local.subscribers.items() if contact_id in name]
+    return sum(len(s) for s in subs) == n
 
 
 async def raw_next(ws: Any) -> str:
@@ -78,32 +96,113 @@ async def raw_next(ws: Any) -> str:
             return raw
 
 
-async def test_subscribers_of_one_key_share_one_execution_and_the_same_bytes(
+def payload_of(frame: str, protocol: str, op_id: str) -> str:
+    """The frame's payload bytes, after checking the frame is exactly this operation's
+    head (its id spliced in) around them."""
+    quoted = orjson.dumps(op_id).decode()
+    head = (
+        f'{{"id":{quoted},"type":"next","payload":'
+        if protocol == "graphql-transport-ws"
+        else f'{{"type":"data","id":{quoted},"payload":'
+    )
+    assert frame.startswith(head), frame
+    assert frame.endswith("}"), frame
+    return frame[len(head) : -1]
+
+
+async def test_many_subscribers_of_one_key_share_one_execution_and_the_same_bytes(
+    app: Running,
+) -> None:
+    tenant = app.tenant()
+    contact = await tenant.create_contact(firstName="Watched")
+    who = [Watcher(tenant.admin, op_id=op_id) for op_id in ["1", "two", 'q"3', *"abcdefghi"]]
+    async with (
+        serving(app.app) as address,
+        watchers(app, address, who, contact["id"]) as subs,
+    ):
+        executions, frames_written = LIVE.executions, LIVE.frames
+        tags = ["one", "two", "three"]
+        for tag in tags:
+            await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": [tag]})
+        frames = [[await raw_next(ws) for _ in tags] for ws, _ in subs]
+        executions, frames_written = LIVE.executions - executions, LIVE.frames - frames_written
+    # each event executed once for the twelve subscribers, and written by their sinks
+    assert executions == len(tags)
+    assert frames_written == len(tags) * len(who)
+    # the same payload bytes for all, in order; only the operation id differs
+    payloads = [
+        [payload_of(f, "graphql-transport-ws", w.op_id) for f in fs]
+        for fs, w in zip(frames, who, strict=True)
+    ]
+    assert all(p == payloads[0] for p in payloads)
+    items = [orjson.loads(p)["data"]["contactActivity"] for p in payloads[0]]
+    assert [i["tagsAdded"] for i in items] == [[t] for t in tags]
+    # the bytes strawberry's own send would write: compact, in its key order
+    for frame in (fs[0] for fs in frames):
+        message = json.loads(frame)
+        assert orjson.dumps(message).decode() == frame
+        assert list(message) == ["id", "type", "payload"]
+        assert list(message["payload"]) == ["data", "extensions"]
+
+
+async def test_both_protocols_raw_or_compressed_share_the_same_payload(app: Running) -> None:
+    tenant = app.tenant()
+    contact = await tenant.create_contact(firstName="Watched")
+    legacy = "graphql-ws"
+    who = [
+        Watcher(tenant.admin),
+        Watcher(tenant.admin, legacy, "1"),
+        Watcher(tenant.admin, legacy, "x-2", compressed=True),
+        Watcher(tenant.admin, op_id="y", compressed=True),
+    ]
+    async with serving(app.app) as address, watchers(app, address, who, contact["id"]) as subs:
+        executions = LIVE.executions
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["old"]})
+        frames = [await raw_next(ws) for ws, _ in subs]
+        assert LIVE.executions - executions == 1
+        payloads = [payload_of(f, w.protocol, w.op_id) for f, w in zip(frames, who, strict=True)]
+        assert all(p == payloads[0] for p in payloads)
+        for frame in frames:  # what strawberry's legacy handler would write, byte for byte
+            assert orjson.dumps(json.loads(frame)).decode() == frame
+        assert json.loads(frames[1])["payload"]["data"]["contactActivity"]["tagsAdded"] == ["old"]
+        # a stopped legacy operation gets its `complete` and nothing more; the others go on
+        (_, _), (stopped, stopped_client), *_ = subs
+        await stopped.send(json.dumps({"id": "1", "type": "stop"}))
+        assert (await stopped_client.next())["type"] == "complete"
+        await eventually(lambda: subscribed(app, contact["id"], 3), "the stop reached the broker")
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["new"]})
+        for (ws, _), w in zip(subs, who, strict=True):
+            if ws is not stopped:
+                tagged = orjson.loads(payload_of(await raw_next(ws), w.protocol, w.op_id))
+                assert tagged["data"]["contactActivity"]["tagsAdded"] == ["new"]
+        await stopped_client.nothing_for(0.3)
+
+
+async def test_subscribers_whose_sockets_die_mid_fan_out_do_not_stop_the_others(
     app: Running,
 ) -> None:
     tenant = app.tenant()
     contact = await tenant.create_contact(firstName="Watched")
     async with (
         serving(app.app) as address,
-        watchers(app, address, [tenant.admin] * 4, contact["id"]) as subs,
+        watchers(app, address, [tenant.admin] * 8, contact["id"]) as subs,
     ):
-        before = LIVE.executions
-        tags = ["one", "two", "three"]
-        for tag in tags:
-            await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": [tag]})
-        frames = [[await raw_next(ws) for _ in tags] for ws, _ in subs]
-        executions = LIVE.executions - before
-    # each event executed once for the four subscribers, who got identical frames, in order
-    assert executions == len(tags)
-    assert all(f == frames[0] for f in frames)
-    items = [json.loads(f)["payload"]["data"]["contactActivity"] for f in frames[0]]
-    assert [i["tagsAdded"] for i in items] == [[t] for t in tags]
-    # the bytes strawberry's own send would write: compact, in its key order
-    for frame in frames[0]:
-        message = json.loads(frame)
-        assert orjson.dumps(message).decode() == frame
-        assert list(message) == ["id", "type", "payload"]
-        assert list(message["payload"]) == ["data", "extensions"]
+        dying, living = subs[::2], subs[1::2]
+        executions = LIVE.executions
+        # the sockets die without a close frame, the event already on its way to them
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["one"]})
+        for ws, _ in dying:
+            ws.transport.abort()
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["two"]})
+        for _, client in living:
+            assert [i["tagsAdded"] for i in await client.items(2)] == [["one"], ["two"]]
+        assert LIVE.executions - executions == 2
+        await eventually(
+            lambda: subscribed(app, contact["id"], len(living)), "the dead sockets left the broker"
+        )
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["three"]})
+        for _, client in living:
+            assert [i["tagsAdded"] for i in await client.items(1)] == [["three"]]
 
 
 async def test_viewers_who_may_see_different_things_never_share_a_payload(
@@ -189,3 +288,10 @@ def test_the_scope_is_what_visibility_reads() -> None:
     assert viewer_scope(v("ann", assigned_only=True)) != viewer_scope(v("ann"))
     assert viewer_scope(v("ann")) != viewer_scope(Viewer(user_id="ann", location_id="other"))
     assert viewer_scope(v("ann", role=Role.ADMIN)) != viewer_scope(v("ann"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 400, 65535, 65536, 70000])
+def test_a_raw_frame_is_the_frame_the_websockets_library_writes(size: int) -> None:
+    data = b"x" * size
+    expected = Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
+    assert frame_header(size) + data == expected
