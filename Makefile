@@ -83,6 +83,9 @@ typecheck: install  ## mypy --strict
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 
+# two pytest-xdist workers; PYTEST_ARGS="-n 0" (or "-p no:xdist") runs the suite in one process
+PYTEST_ARGS ?= -n 2 --dist loadgroup
+
 test: install tools/graphiql/node_modules/.installed tools/federation/node_modules/.installed tools/http-audit/node_modules/.installed browser  ## the whole suite: SQLite, PostgreSQL, Redis, federation composition, GraphQL-over-HTTP audit, GraphiQL in Chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -29,10 +31,35 @@ from server.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+"""``gw0``, ``gw1``, ... in a pytest-xdist worker; empty in a serial run."""
+WORKER_PORTS = 1000
+"""Ports of each xdist worker's block, the blocks from 20000 on: under the kernel's ephemeral
+range (32768-60999), so no outgoing connection and no ``bind(0)`` is handed one of them."""
+_port_turn = itertools.count(random.randrange(WORKER_PORTS))
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port of 127.0.0.1 nothing listens on, for a server a test is about to start.
+
+    It is free only until someone binds it. In a serial run the kernel picks it (port 0).
+    Under pytest-xdist each worker takes the ports of a block of its own in turn, so another
+    worker's pick (or the kernel's) cannot take the same port before this worker's server
+    binds it, nor a receiver's while it is stopped to be started again on it."""
+    if not XDIST_WORKER:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+    block = 20000 + int(XDIST_WORKER.removeprefix("gw")) % 12 * WORKER_PORTS  # to 31999
+    for _ in range(WORKER_PORTS):
+        port = block + next(_port_turn) % WORKER_PORTS
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use (or still in TIME_WAIT): the next one
+            return port
+    raise RuntimeError(f"no free port in {block}-{block + WORKER_PORTS - 1}")
 
 
 def wait_until(check: Any, timeout: float, what: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import stripe
+from live_servers import free_port
 
 from adapters.stripe_gateway import HTTPXClient, StripeGateway
 from server.dev_stripe import DEV_API_KEY, LocalStripe
@@ -33,7 +34,8 @@ def stripe_signature(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | Non
 
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
-    with LocalStripe(tmp_path_factory.mktemp("localstripe"), persist=False) as server:
+    data = tmp_path_factory.mktemp("localstripe")
+    with LocalStripe(data, free_port(), persist=False) as server:
         yield server
 
 
@@ -42,7 +44,7 @@ def idempotent_localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """A second localstripe that honours ``Idempotency-Key`` as Stripe does (the default
     one ignores it, so our own exactly-once guarantees are tested against double charges)."""
     data = tmp_path_factory.mktemp("localstripe-idempotent")
-    with LocalStripe(data, idempotency=True, persist=False) as server:
+    with LocalStripe(data, free_port(), idempotency=True, persist=False) as server:
         yield server
 
 

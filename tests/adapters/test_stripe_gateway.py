@@ -17,6 +17,7 @@ import httpx
 import pytest
 import stripe
 from aiohttp import web
+from live_servers import free_port
 from stripe_server import WEBHOOK_SECRET, stripe_signature
 
 from adapters import stripe_gateway as module
@@ -449,14 +450,14 @@ async def test_the_sessions_localstripe_keeps_its_objects_in_memory_only(
 def test_localstripe_keeps_its_store_in_the_data_dir_across_restarts(
     tmp_path: Path,
 ) -> None:
-    with LocalStripe(tmp_path) as server:
+    with LocalStripe(tmp_path, free_port()) as server:
         made = httpx.post(
             f"{server.url}/v1/customers",
             data={"name": "Kept"},
             headers={"Authorization": f"Bearer {DEV_API_KEY}"},
         ).json()
     assert (tmp_path / STORE_FILE).stat().st_size > 0
-    with LocalStripe(tmp_path) as server:
+    with LocalStripe(tmp_path, free_port()) as server:
         again = httpx.get(
             f"{server.url}/v1/customers/{made['id']}",
             headers={"Authorization": f"Bearer {DEV_API_KEY}"},
@@ -517,9 +518,7 @@ async def test_every_create_sends_our_idempotency_key(stripe_server: str) -> Non
 
 
 async def test_an_unreachable_stripe_is_an_exception_not_a_decline() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
+    closed = free_port()
     gateway = StripeGateway(
         DEV_API_KEY, None, api_base=f"http://127.0.0.1:{closed}", max_network_retries=0
     )

@@ -167,7 +167,9 @@ async def test_an_upload_becomes_the_picture_in_every_size(st: Tenant) -> None:
     picture = contact["picture"]
     assert picture["source"] == "UPLOAD"
     assert contact["updatedAt"] == picture["updatedAt"] > c["updatedAt"]
-    assert picture["url"] == picture["header"] != picture["thread"] != picture["card"]
+    # the same file: an S3 URL's signature holds the second it was signed in, which may tick
+    key = {size: urlsplit(picture[size]).path for size in ("url", "header", "thread", "card")}
+    assert key["url"] == key["header"] != key["thread"] != key["card"]
     for size, px in (("header", 256), ("thread", 64), ("card", 40)):
         served = await download(st, picture[size])
         assert served.status_code == 200, served.text

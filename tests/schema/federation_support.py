@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from live_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "federation"
@@ -87,13 +87,6 @@ class Server:
     url: str  # the GraphQL endpoint
     tokens: dict[str, str]  # "admin" / "restricted" -> JWT
     env: dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:

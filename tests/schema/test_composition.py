@@ -27,7 +27,7 @@ from federation_support import (
     run_node,
 )
 
-pytestmark = pytest.mark.node
+pytestmark = [pytest.mark.node, pytest.mark.xdist_group("composition")]  # one seeded server
 
 
 def expected_reviews(contact_id: str) -> list[dict[str, Any]]:

@@ -35,6 +35,8 @@ REFUSAL_CODES = {
     "BAD_USER_INPUT",
 }
 
+pytestmark = pytest.mark.xdist_group("hostile-documents")  # one server process for the module
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -27,7 +27,7 @@ from server.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 UV = ROOT / ".tools" / "bin" / "uv"
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.packaging, pytest.mark.xdist_group("packaging")]  # one wheel build
 
 
 def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
