@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import statistics
 import sys
 import tempfile
@@ -37,20 +36,20 @@ from run import (
     RESULTS,
     ROOT,
     SERVING,
-    LoadPlan,
     LoadResult,
     git_info,
+    load_plan,
     log,
     machine_info,
     run_load,
     server_env,
+    server_settings,
     uvicorn_server,
 )
 
 from persistence.migrate import upgrade_async
 from server.auth import issue_token
 from server.seed import ADMIN
-from server.settings import Settings
 
 OPERATIONS: dict[str, tuple[dict[str, Any], bool]] = {
     "{ __typename }, with a token": ({"query": "{ __typename }"}, True),
@@ -68,29 +67,14 @@ NO_LANE = "{ __typename }, with a token, no fast lane"
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    plan = LoadPlan(
-        client="raw",
-        concurrency=args.concurrency,
-        duration_s=args.duration,
-        warmup_s=args.warmup,
-        max_requests=args.max_requests,
-        request_timeout_s=30.0,
-    )
+    plan = load_plan(args)
     machine = machine_info()
     started_at = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="contact-graph-bench-cheap-") as tmp:
         folder = Path(tmp)
         url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         await upgrade_async(url)
-        settings = Settings(
-            database_url=url,
-            environment="production",
-            jwt_secret=secrets.token_urlsafe(32),
-            graphiql=False,
-            log_level="WARNING",
-            files_dir=folder / "files",
-            _env_file=None,
-        )
+        settings = server_settings(url, folder)
         token = issue_token(ADMIN, settings)
         env = server_env(settings)
         app_target = ["--app-dir", str(ROOT), "--factory", "server.app:create_app"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import statistics
 import sys
 import tempfile
@@ -32,22 +31,22 @@ from run import (
     RESULTS,
     ROOT,
     SERVING,
-    LoadPlan,
     LoadResult,
     git_info,
+    load_plan,
     log,
     machine_info,
     postgres_database,
     run_load,
     seed_database,
     server_env,
+    server_settings,
     sqlite_database,
     uvicorn_server,
 )
 
 from server.auth import issue_token
 from server.seed import ADMIN, demo_contact_ids
-from server.settings import Settings
 
 PAGE = "notes(first: 10) { edges { node { id body createdAt } } } " + (
     "tasks(first: 10) { edges { node { id title dueAt } } }"
@@ -64,14 +63,7 @@ MODES = ("off", "on")
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    plan = LoadPlan(
-        client="raw",
-        concurrency=args.concurrency,
-        duration_s=args.duration,
-        warmup_s=args.warmup,
-        max_requests=args.max_requests,
-        request_timeout_s=30.0,
-    )
+    plan = load_plan(args)
     machine = machine_info()
     started_at = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="contact-graph-bench-compiled-") as tmp:
@@ -81,15 +73,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         )
         async with database as db:
             seeded, _ = await seed_database(db.url, folder / "files", args.items)
-            settings = Settings(
-                database_url=db.url,
-                environment="production",
-                jwt_secret=secrets.token_urlsafe(32),
-                graphiql=False,
-                log_level="WARNING",
-                files_dir=folder / "files",
-                _env_file=None,
-            )
+            settings = server_settings(db.url, folder)
             from persistence.db import create_engine
 
             engine = create_engine(db.url)

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -49,16 +48,17 @@ from run import (
     PACKAGES,
     RESULTS,
     ROOT,
-    LoadPlan,
     LoadResult,
     free_port,
     git_info,
+    load_plan,
     log,
     machine_info,
     postgres_database,
     run_load,
     served_process,
     server_env,
+    server_settings,
     uvicorn_server,
 )
 from sqlalchemy.engine import make_url
@@ -329,14 +329,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "PostGraphile is not installed: make tools/postgraphile/node_modules/.installed"
         )
     extra = app_settings(args.app_env)
-    plan = LoadPlan(
-        client="raw",
-        concurrency=args.concurrency,
-        duration_s=args.duration,
-        warmup_s=args.warmup,
-        max_requests=args.max_requests,
-        request_timeout_s=30.0,
-    )
+    plan = load_plan(args)
     machine = machine_info()
     started_at = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="contact-graph-bench-peer-") as tmp:
@@ -347,15 +340,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             seeded, contact_id = await load_rows(db.url, args.contacts, args.notes, args.tasks)
             seed_seconds = round(time.perf_counter() - t0, 1)
             log(f"migrated and loaded in {seed_seconds} s: {seeded}")
-            settings = Settings(
-                database_url=db.url,
-                environment="production",
-                jwt_secret=secrets.token_urlsafe(32),
-                graphiql=False,
-                log_level="WARNING",
-                files_dir=folder / "files",
-                _env_file=None,
-            )
+            settings = server_settings(db.url, folder)
             token = issue_token(ADMIN, settings)
             env = server_env(settings)
             app_target = ["--app-dir", str(ROOT), "--factory", "server.app:create_app"]

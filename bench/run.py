@@ -310,6 +310,33 @@ async def _wait_until_up(
     raise SystemExit(f"{url} did not come up; server log:\n{tail}")
 
 
+def server_settings(database_url: str, folder: Path, **overrides: Any) -> Settings:
+    """The settings every benchmark serves the app with: production, no GraphiQL, quiet logs,
+    a fresh secret and the run's own files folder (``overrides`` for what one bench varies)."""
+    return Settings(
+        database_url=database_url,
+        environment="production",
+        jwt_secret=secrets.token_urlsafe(32),
+        graphiql=False,
+        log_level="WARNING",
+        files_dir=folder / "files",
+        _env_file=None,
+        **overrides,
+    )
+
+
+def load_plan(args: argparse.Namespace) -> LoadPlan:
+    """The closed-loop load the command line asks for (every bench takes the same options)."""
+    return LoadPlan(
+        client="raw",
+        concurrency=args.concurrency,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        max_requests=args.max_requests,
+        request_timeout_s=getattr(args, "request_timeout", 30.0),
+    )
+
+
 def server_env(settings: Settings) -> dict[str, str]:
     """The parent's environment without any CONTACT_GRAPH_ variable, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
@@ -546,15 +573,7 @@ async def bench(args: argparse.Namespace, query: str) -> dict[str, Any]:
             seeded, shared = await seed_database(db.url, folder / "files", args.items)
             seed_seconds = time.perf_counter() - t0
             log(f"seeded {db.kind} in {seed_seconds:.1f} s: {seeded}")
-            settings = Settings(
-                database_url=db.url,
-                environment="production",
-                jwt_secret=secrets.token_urlsafe(32),
-                graphiql=False,
-                log_level="WARNING",
-                files_dir=folder / "files",
-                _env_file=None,
-            )
+            settings = server_settings(db.url, folder)
             token = issue_token(ADMIN, settings)
             # the query's other variables name seeded data: the smart list `navigation` walks
             variables = {"smartListId": shared.smart_list_id}

@@ -34,7 +34,6 @@ import math
 import os
 import pstats
 import resource
-import secrets
 import subprocess
 import sys
 import time
@@ -723,13 +722,13 @@ async def bench_alone(args: Any) -> dict[str, Any]:
         postgres_database,
         seed_database,
         server_env,
+        server_settings,
         sqlite_database,
         uvicorn_server,
     )
 
     from server.auth import issue_token
     from server.seed import ADMIN
-    from server.settings import Settings
 
     machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="contact-graph-bench-live-") as tmp:
@@ -739,15 +738,7 @@ async def bench_alone(args: Any) -> dict[str, Any]:
         )
         async with database as db:
             _, shared = await seed_database(db.url, folder / "files", args.items)
-            settings = Settings(
-                database_url=db.url,
-                environment="production",
-                jwt_secret=secrets.token_urlsafe(32),
-                graphiql=False,
-                log_level="WARNING",
-                files_dir=folder / "files",
-                _env_file=None,
-            )
+            settings = server_settings(db.url, folder)
             token = issue_token(ADMIN, settings)
             env = server_env(settings) | {f"{ENV_PREFIX}REDIS_URL": args.redis_url}
             trees = (

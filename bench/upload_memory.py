@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from run import RESULTS, ROOT, git_info, machine_info, server_env, uvicorn_server
+from run import RESULTS, ROOT, git_info, machine_info, server_env, server_settings, uvicorn_server
 
 from adapters.files import LocalFileStore
 from persistence.db import create_engine
@@ -37,7 +36,6 @@ from persistence.migrate import upgrade_async
 from server.auth import issue_token
 from server.seed import ADMIN, demo_contact_ids, seed
 from server.seed_tabs import demo_pdf
-from server.settings import Settings
 
 MIB = 1024 * 1024
 BOUNDARY = "upload-memory-bench"
@@ -128,16 +126,7 @@ async def bench(mib: int) -> dict[str, Any]:
             contact_id = (await demo_contact_ids(engine))[0]
         finally:
             await engine.dispose()
-        settings = Settings(
-            database_url=url,
-            environment="production",
-            jwt_secret=secrets.token_urlsafe(32),
-            graphiql=False,
-            log_level="WARNING",
-            files_dir=folder / "files",
-            max_upload_bytes=limit,
-            _env_file=None,
-        )
+        settings = server_settings(url, folder, max_upload_bytes=limit)
         env = {**server_env(settings), "CONTACT_GRAPH_MAX_UPLOAD_BYTES": str(limit)}
         token = issue_token(ADMIN, settings)
         target = ["--app-dir", str(ROOT), "--factory", "server.app:create_app"]
