@@ -196,6 +196,9 @@ async def test_the_contacts_list_pages_filters_and_sorts(
     found = await both(tenant, compiled_client, LIST, {"filter": {"tags": {"any": ["vip"]}}})
     assert [e["node"]["firstName"] for e in found["contacts"]["edges"]] == ["Bob"]
     await both(tenant, compiled_client, LIST, {"filter": {"search": "zo"}, "n": 0})
+    # an empty cursor pages from the start, yet says a previous page exists (as the executor)
+    empty = await both(tenant, compiled_client, LIST, {"n": 2, "after": ""})
+    assert empty["contacts"]["pageInfo"]["hasPreviousPage"] is True
 
 
 async def other_location(tenant: Tenant, engine: AsyncEngine) -> Tenant:
