@@ -13,13 +13,17 @@ headers byte for byte (``tests/server/test_fast_lane.py`` compares them), the to
 by the view's own ``get_context`` (an invalid token is refused just as it would be: these
 fields are public, so the answer is the same), the cost report, the request line, the
 operation metrics, the span (:class:`server.observability.LaneWatch`).
+
+With ``CONTACT_GRAPH_COMPILED_READS=on`` the lane also answers a query that compiles entirely
+(variables allowed, as a JSON object): :mod:`server.compiled_lane` runs its statements with
+the request's viewer, and declines whatever it or the planner would not answer alike.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 from graphql import DocumentNode, GraphQLError
@@ -27,17 +31,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from schema.cost import cost_report, operation_cost
+from server.compiled_lane import CompiledLane, CompiledOperation, compiled_operations
 from server.media import GRAPHQL_RESPONSE, JSON, negotiate
 from server.typename_only import typename_answers
 
 if TYPE_CHECKING:
     from schema.build import ContactGraphSchema
+    from schema.compiled_reads import CompiledReads
     from server.observability import LaneWatch
     from server.view import ContactGraphView
 
-MAX_BODY: Final = 4096
-"""Longer bodies (or ones of no declared length) go the normal way: a tiny operation is
-well under it."""
+MAX_BODY: Final = 16384
+"""Longer bodies (or ones of no declared length) go the normal way: a tiny operation, or a
+compiled read's document and variables, is well under it."""
 PLAIN_ACCEPT: Final = frozenset({JSON, GRAPHQL_RESPONSE, "application/*", "*/*"})
 """Media types an ``Accept`` may list for the lane to answer (a streaming one declines)."""
 BODY_FIELDS: Final = frozenset({"query", "operationName", "variables", "extensions"})
@@ -54,14 +60,38 @@ class Prepared:
     name: str | None
 
 
-class FastLane:
-    """The prepared answers, least recently used forgotten first (``capacity`` 0: off)."""
+@dataclass(frozen=True)
+class Asked:
+    """What a request the lane recognises in full asks for."""
 
-    def __init__(self, capacity: int, schema: ContactGraphSchema, max_cost: int) -> None:
+    query: str
+    name: str | None
+    variables: dict[str, Any] | None
+
+
+class FastLane:
+    """The prepared answers and the compiled operations, least recently used forgotten first
+    (``capacity`` 0: off). ``compiled_reads`` in ``on`` mode: compiled operations too."""
+
+    def __init__(
+        self,
+        capacity: int,
+        schema: ContactGraphSchema,
+        max_cost: int,
+        compiled_reads: CompiledReads | None = None,
+        max_variable_values: int = 0,
+    ) -> None:
         self.capacity = capacity
         self.schema = schema
         self.max_cost = max_cost
-        self._entries: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
+        self.compiled = (
+            CompiledLane(schema, compiled_reads, max_cost, max_variable_values)
+            if compiled_reads is not None and compiled_reads.mode == "on"
+            else None
+        )
+        self._entries: OrderedDict[tuple[str, str | None], Prepared | CompiledOperation] = (
+            OrderedDict()
+        )
         if capacity > 0:
             schema.parsing.on_valid(self.learn)
 
@@ -74,7 +104,13 @@ class FastLane:
         query_type = graphql_schema.query_type
         if query_type is None:
             return
-        for requested, answer in typename_answers(document, query_type.name).items():
+        answers = typename_answers(document, query_type.name)
+        if self.compiled is not None:
+            for requested, operation in compiled_operations(document, self.schema).items():
+                if requested not in answers:
+                    self._entries[(query, requested)] = operation
+                    self._entries.move_to_end((query, requested))
+        for requested, answer in answers.items():
             cost = operation_cost(graphql_schema, document, requested, None)
             if cost is None or cost > self.max_cost:
                 continue
@@ -95,11 +131,14 @@ class FastLane:
         asked = await self._asked(view, request)
         if asked is None:
             return None
-        prepared = self._entries.get(asked)
-        if prepared is None:
+        key = (asked.query, asked.name)
+        entry = self._entries.get(key)
+        if entry is None:
             return None
-        self._entries.move_to_end(asked)
-        query = asked[0]
+        if isinstance(entry, Prepared) and asked.variables:
+            return None
+        self._entries.move_to_end(key)
+        query = asked.query
         try:
             view.persisted.resolve(query, None)  # trusted documents only, in production
         except GraphQLError:
@@ -107,15 +146,44 @@ class FastLane:
         media_type = _media_type(request.headers.get("accept"))
         if media_type is None:
             return None
-        context = await view.get_context(request, None)  # the request id, the token
-        with watch.answering(prepared.name, query, context.authenticated):
-            response = Response(prepared.body, media_type=media_type)
+        if isinstance(entry, Prepared):
+            context = await view.get_context(request, None)  # the request id, the token
+            with watch.answering(entry.name, query, context.authenticated):
+                response = Response(entry.body, media_type=media_type)
+            return response
+        return await self._compiled(view, request, watch, asked, entry, media_type)
+
+    async def _compiled(
+        self,
+        view: ContactGraphView,
+        request: Request,
+        watch: LaneWatch,
+        asked: Asked,
+        entry: CompiledOperation,
+        media_type: str,
+    ) -> Response | None:
+        lane = self.compiled
+        if lane is None:
+            return None
+        report = lane.admitted(asked.query, entry, asked.variables)
+        if report is None:
+            return None
+        context = await view.get_context(request, None)
+        if not context.authenticated:
+            return None
+        response: Response | None = None
+        with watch.answering(entry.name, asked.query, True) as answering:
+            body = await lane.run(entry, asked.variables, context, report)
+            if body is None:
+                answering.decline()
+            else:
+                response = Response(body, media_type=media_type)
+        if entry.refused:
+            self._entries.pop((asked.query, asked.name), None)
         return response
 
-    async def _asked(
-        self, view: ContactGraphView, request: Request
-    ) -> tuple[str, str | None] | None:
-        """(query, operationName) of a request the lane recognises in full, else None."""
+    async def _asked(self, view: ContactGraphView, request: Request) -> Asked | None:
+        """What a request the lane recognises in full asks, else None."""
         headers = request.headers
         if TRACE_HEADER in headers:
             return None
@@ -125,6 +193,7 @@ class FastLane:
             if not view.allow_queries_via_get or not params.keys() <= GET_FIELDS:
                 return None
             query, name = params.get("query"), params.get("operationName")
+            variables = None
         elif method == "POST":
             content_type = headers.get("content-type", "")
             if content_type.partition(";")[0].strip().lower() != JSON:
@@ -140,14 +209,17 @@ class FastLane:
                 return None
             if not isinstance(data, dict) or not data.keys() <= BODY_FIELDS:
                 return None
-            if data.get("variables") not in (None, {}) or data.get("extensions") is not None:
+            variables = data.get("variables")
+            if not (variables is None or isinstance(variables, dict)):
+                return None
+            if data.get("extensions") is not None:
                 return None
             query, name = data.get("query"), data.get("operationName")
         else:
             return None
         if not isinstance(query, str) or not (name is None or isinstance(name, str)):
             return None
-        return query, name
+        return Asked(query, name, variables)
 
 
 def _media_type(accept: str | None) -> str | None:

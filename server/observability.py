@@ -160,10 +160,14 @@ class LaneWatch:
         self.tracer = tracing.provider.get_tracer("contact_graph.fast_lane") if tracing else None
 
     @contextmanager
-    def answering(self, name: str | None, query: str, authenticated: bool) -> Iterator[None]:
+    def answering(self, name: str | None, query: str, authenticated: bool) -> Iterator[Answering]:
+        """Watches one answer; the lane may still ``decline()`` inside (a compiled read
+        that does not run): then nothing is counted or logged, as the normal path answers
+        and reports it."""
         started = time.perf_counter()
         tally = start_tally()
         bind_operation(name, LANE_KIND)
+        answering = Answering()
         span = (
             self.tracer.start_as_current_span(
                 f"GraphQL Query: {name}" if name else "GraphQL Query",
@@ -174,10 +178,14 @@ class LaneWatch:
             else nullcontext()
         )
         try:
-            with span:
-                yield
+            with span as current:
+                yield answering
+                if answering.declined and current is not None:
+                    current.set_attribute("graphql.fast_lane.declined", True)
         finally:
             stop_tally()
+        if answering.declined:
+            return
         seconds = time.perf_counter() - started
         try:
             count_operation(self.metrics, name, authenticated, "ok", seconds, tally)
@@ -185,6 +193,15 @@ class LaneWatch:
             log_operation("graphql operation", LANE_KIND, "ok", seconds, tally, fast_lane=True)
         except Exception:  # watching must never fail the operation it watches
             log.exception("could not record the operation")
+
+
+class Answering:
+    """One answer being watched; ``decline()``: the lane leaves it to the normal path."""
+
+    declined = False
+
+    def decline(self) -> None:
+        self.declined = True
 
 
 LANE_KIND = "query"

@@ -164,7 +164,8 @@ class Settings(BaseSettings):
         1000,
         ge=0,
         description="validated operations that select only `__typename` answered from "
-        "prepared bytes (LRU; 0 turns the fast lane off)",
+        "prepared bytes, and (compiled reads on) queries that compile entirely answered by "
+        "their statements, without execution (LRU; 0 turns the fast lane off)",
     )
     apq_cache_size: int = Field(
         1000, ge=0, description="automatic persisted queries kept per process (LRU)"

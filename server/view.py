@@ -78,6 +78,8 @@ class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
             runtime.settings.fast_lane_size if lane_watch else 0,
             runtime.schema,
             runtime.settings.max_query_cost,
+            runtime.compiled_reads,
+            runtime.settings.max_variable_values,
         )
         self.request_adapter_class = upload_request_adapter(
             runtime.settings, bounded_body_adapter(runtime.settings.max_body_bytes)

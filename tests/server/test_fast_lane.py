@@ -18,6 +18,7 @@ import httpx
 import orjson
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from support import Tenant
 from watch_support import LogLines, Running, running, scrape, settings_for
 
 from domain.viewer import Role, Viewer
@@ -27,7 +28,7 @@ from server.fast_lane import TRACE_HEADER
 from server.persisted import sha256
 
 REQUEST_ID = "fast-lane-test-request"
-MAX_VARIABLE_VALUES = 3
+MAX_VARIABLE_VALUES = 20
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 TWO = "query A { __typename } query B { b: __typename __typename }"
 
@@ -42,7 +43,11 @@ class Lanes:
 @pytest.fixture(scope="module")
 async def lanes(database_url: str) -> AsyncIterator[Lanes]:
     exporter = InMemorySpanExporter()
-    values: dict[str, Any] = {"max_variable_values": MAX_VARIABLE_VALUES, "log_format": "json"}
+    values: dict[str, Any] = {
+        "max_variable_values": MAX_VARIABLE_VALUES,
+        "log_format": "json",
+        "compiled_reads": "on",  # both apps: the lane's compiled answers vs the executor hook's
+    }
     async with (
         running(settings_for(database_url, fast_lane_size=0, **values)) as off,
         running(
@@ -119,7 +124,7 @@ def cases(on: Running) -> dict[str, Case]:
             False, {"query": "query($x: Boolean!) { __typename }", "variables": {"x": True}}
         ),
         "variables over the limit": Case(
-            False, {"query": "{ __typename }", "variables": {"v": [1, 2, 3, 4]}}
+            False, {"query": "{ __typename }", "variables": {"v": list(range(30))}}
         ),
         "a fragment": Case(False, {"query": "{ ...F } fragment F on Query { __typename }"}),
         "introspection": Case(False, {"query": "{ __schema { queryType { name } } }"}),
@@ -296,3 +301,149 @@ async def test_trusted_documents_only_in_production(
         assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_LISTED"
         assert ok.json()["data"] == {"__typename": "Query"}
         assert metrics.fast_lane_answers._value.get() == 1
+
+
+NOTES = (
+    "notes(first: $n, after: $after) { totalCount pageInfo { hasNextPage endCursor } "
+    "edges { cursor node { id body } } }"
+)
+ONE = (
+    "query One($id: ID!, $n: Int, $after: String) { contact(id: $id) { id firstName "
+    f"__typename {NOTES} tasks(first: 2) {{ totalCount edges {{ node {{ title status }} }} }} }} }}"
+)
+SHAPES = """query Shapes($id: ID!, $yes: Boolean!) {
+  a: contact(id: $id) { ...Head extra: lastName @include(if: $yes) ... on Contact { type } }
+  b: contact(id: $id) { id }
+  __typename
+}
+fragment Head on Contact { id name: firstName notes(first: 1) { edges { node { body } } } }"""
+LIST = "query($n: Int) { contacts(first: $n) { totalCount edges { node { id firstName } } } }"
+ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on Contact { id firstName } } }"""
+
+
+async def seeded(t: Tenant, first_name: str, owner: str | None = None) -> str:
+    fields: dict[str, Any] = {"firstName": first_name}
+    if owner is not None:
+        fields["ownerId"] = owner
+    contact = await t.create_contact(**fields)
+    for body in ("one", "two", "three"):
+        await t.mutate(
+            "contactNoteAdd", {"contactId": contact["id"], "body": body}, selection="note { id }"
+        )
+    for title in ("call", "write"):
+        await t.mutate(
+            "contactTaskAdd",
+            {"contactId": contact["id"], "title": title, "assigneeId": "u1"},
+            selection="task { id }",
+        )
+    return str(contact["id"])
+
+
+def compiled_answers(running: Running) -> int:
+    return int(running.app.state.runtime.compiled_reads.answered)
+
+
+async def test_compiled_operations_are_answered_as_the_normal_path_answers(
+    lanes: Lanes,
+) -> None:
+    """Compiled reads (variables, aliases, fragments, paging, visibility, tenancy, errors)
+    through the lane and through the executor's hook: the same bytes; the lane answers
+    where the whole operation compiles and declines the rest."""
+    t, elsewhere = lanes.on.tenant(), lanes.on.tenant()
+    dan = t.viewer("user-dan", assigned_only=True)
+    owned = await seeded(t, "Owned", owner="user-dan")
+    hidden = await seeded(t, "Hidden", owner="someone-else")
+    far = await seeded(elsewhere, "Far")
+    admin, restricted = t.headers(t.admin), t.headers(dan)
+    first = await t.gql(ONE, {"id": owned, "n": 1})
+    cursor = first["contact"]["notes"]["pageInfo"]["endCursor"]
+    literal = f'{{ contact(id: "{owned}") {{ id notes(first: 2) {{ totalCount }} }} }}'
+    reps = [{"__typename": "Contact", "id": i} for i in (owned, hidden, far, "nope")]
+    compiled = {
+        "variables": Case(True, {"query": ONE, "variables": {"id": owned, "n": 2}}, headers=admin),
+        "no variables": Case(True, {"query": literal}, headers=admin),
+        "GET": Case(True, params={"query": literal}, headers=admin),
+        "paging after": Case(
+            True, {"query": ONE, "variables": {"id": owned, "after": cursor}}, headers=admin
+        ),
+        "aliases and fragments": Case(
+            True,
+            {"query": SHAPES, "variables": {"id": owned, "yes": True}, "operationName": "Shapes"},
+            headers=admin,
+        ),
+        "@include false": Case(
+            True, {"query": SHAPES, "variables": {"id": owned, "yes": False}}, headers=admin
+        ),
+        "a restricted viewer, visible": Case(
+            True, {"query": ONE, "variables": {"id": owned}}, headers=restricted
+        ),
+        "a restricted viewer, not visible": Case(
+            True, {"query": ONE, "variables": {"id": hidden}}, headers=restricted
+        ),
+        "a restricted viewer's list": Case(
+            True, {"query": LIST, "variables": {"n": 5}}, headers=restricted
+        ),
+        "entities": Case(True, {"query": ENTITIES, "variables": {"reps": reps}}, headers=admin),
+        "a restricted viewer's entities": Case(
+            True, {"query": ENTITIES, "variables": {"reps": reps}}, headers=restricted
+        ),
+        "another location's contact": Case(
+            True, {"query": ONE, "variables": {"id": far}}, headers=admin
+        ),
+        "graphql-response+json": Case(
+            True,
+            {"query": ONE, "variables": {"id": owned}},
+            headers={**admin, "Accept": "application/graphql-response+json"},
+        ),
+        "a bad cursor": Case(
+            False, {"query": ONE, "variables": {"id": owned, "after": "forged"}}, headers=admin
+        ),
+        "a wrong variable type": Case(
+            False, {"query": ONE, "variables": {"id": owned, "n": "ten"}}, headers=admin
+        ),
+        "a missing variable": Case(False, {"query": ONE, "variables": {}}, headers=admin),
+        "variables not an object": Case(False, {"query": ONE, "variables": [owned]}, headers=admin),
+        "no token": Case(False, {"query": ONE, "variables": {"id": owned}}),
+        "a NUL in a variable": Case(
+            False, {"query": ONE, "variables": {"id": "a\u0000b"}}, headers=admin
+        ),
+        "variables over the limit": Case(
+            False, {"query": ENTITIES, "variables": {"reps": reps * 2}}, headers=admin
+        ),
+        "a field that does not compile": Case(
+            False,
+            {
+                "query": "query($id: ID!) { contact(id: $id) { id phones { number } } }",
+                "variables": {"id": owned},
+            },
+            headers=admin,
+        ),
+    }
+    for name, case in compiled.items():
+        for _ in range(2):  # the first request teaches the lane
+            before, executed = answers(lanes), compiled_answers(lanes.off)
+            expected = await send(lanes.off.client, case)
+            got = await send(lanes.on.client, case)
+        assert shape(got) == shape(expected), name
+        assert answers(lanes) - before == (1 if case.lane else 0), name
+        if case.lane:
+            assert compiled_answers(lanes.off) == executed + 1, name  # compiled there too
+            assert b'"errors"' not in got.content, name
+
+
+async def test_the_lane_answers_no_compiled_read_unless_compiled_reads_are_on(
+    database_url: str,
+) -> None:
+    """verify serves the executor's answer (and compares): the lane must not answer."""
+    for mode in ("verify", "off"):
+        settings = settings_for(database_url, fast_lane_size=100, compiled_reads=mode)
+        async with running(settings) as app:
+            t = app.tenant()
+            cid = await seeded(t, "Mode")
+            case = Case(True, {"query": ONE, "variables": {"id": cid}}, headers=t.headers(t.admin))
+            metrics = app.app.state.observability.metrics
+            for _ in range(2):
+                response = await send(app.client, case)
+            assert response.json()["data"]["contact"]["id"] == cid
+            assert metrics.fast_lane_answers._value.get() == 0, mode
