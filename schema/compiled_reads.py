@@ -26,9 +26,10 @@ logs :class:`CompiledReadMismatch` when the bytes differ.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -42,7 +43,9 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_subfields
+from graphql.execution.executor import CollectedErrors
 from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -58,6 +61,7 @@ from persistence.compiled.shapes import (
     Cursor,
     Edges,
     Flag,
+    Hole,
     Info,
     Leaf,
     Member,
@@ -72,6 +76,7 @@ from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest
 from resolvers.common import page_size
 from resolvers.contact import checked
+from schema.contact import Contact
 from schema.fanout import viewer_scope
 from schema.notes import notes_request
 from schema.query import contacts_query
@@ -104,18 +109,27 @@ class CompiledReadMismatch(Exception):
 
 @dataclass(frozen=True)
 class Root:
-    """One root field: its response key, what it reads and its selection."""
+    """One root field: its response key, what it reads and its selection; ``executed``: the
+    executor answers it (not a compiled root, or nothing under it compiles); ``holes``: some
+    fields of its contacts are the executor's."""
 
     key: str
     name: str
     nodes: FieldDetailsList
     field: GraphQLField | None
     members: tuple[Member, ...]
+    executed: bool = False
+    holes: bool = False
 
 
 @dataclass(frozen=True)
 class Plan:
     roots: tuple[Root, ...]
+
+    @property
+    def whole(self) -> bool:
+        """Every field compiled: the answer is the statements' JSON alone."""
+        return not any(r.executed or r.holes for r in self.roots)
 
 
 class Arguments:
@@ -153,8 +167,11 @@ class Planner:
     def __init__(self, executor: StrawberryGraphQLCoreExecutionContext) -> None:
         self.executor = executor
         self.schema: GraphQLSchema = executor.schema
+        self.holes = 0
+        """Holes made under the root field being planned."""
 
     def plan(self, root_type: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
+        """The plan; NotCompilable when no root field compiles."""
         roots = []
         contact_type = self._object_type("Contact")
         for key, details in fields.items():
@@ -163,14 +180,21 @@ class Planner:
             if name == "__typename":
                 roots.append(Root(key, name, details, None, (_typename(key, root_type.name),)))
                 continue
-            if name not in catalog.ROOTS:
-                raise NotCompilable(name)
             field = root_type.fields[name]
-            if name == "contacts":
-                members = self._connection(catalog.CONTACT, self._named(field), details)
-            else:  # contact, _entities: Contacts (_entities' other members are left out)
-                members = self._object(catalog.CONTACT, contact_type, details)
-            roots.append(Root(key, name, details, field, members))
+            self.holes = 0
+            try:
+                if name not in catalog.ROOTS:
+                    raise NotCompilable(name)
+                if name == "contacts":
+                    members = self._connection(catalog.CONTACT, self._named(field), details)
+                else:  # contact, _entities: Contacts (_entities' other members are left out)
+                    members = self._object(catalog.CONTACT, contact_type, details)
+            except NotCompilable:
+                roots.append(Root(key, name, details, field, (), executed=True))
+                continue
+            roots.append(Root(key, name, details, field, members, holes=self.holes > 0))
+        if not any(r.field is not None and not r.executed for r in roots):
+            raise NotCompilable("no root field compiles")
         return Plan(tuple(roots))
 
     def _object_type(self, name: str) -> GraphQLObjectType:
@@ -206,31 +230,47 @@ class Planner:
     def _object(
         self, spec: TypeSpec, of_type: GraphQLObjectType, details: FieldDetailsList
     ) -> tuple[Member, ...]:
+        """An object's members. A contact's field that does not compile (or anything under
+        it) becomes a :class:`Hole` the executor fills; a contact with nothing compiled but
+        holes and ``__typename`` is not worth a statement (NotCompilable)."""
         if of_type.name != spec.name:
             raise NotCompilable(of_type.name)
+        holes = spec is catalog.CONTACT
         members: list[Member] = []
         for key, sub in self._subfields(of_type, details).items():
-            node = sub[0].node
-            name = node.name.value
-            if name == "__typename":
-                members.append(_typename(key, of_type.name))
-            elif node.arguments and name not in spec.lists:
-                raise NotCompilable(f"{of_type.name}.{name} with arguments")
-            elif name in spec.fields:
-                members.append(Leaf(key, name))
-            elif name in spec.objects:
-                inner = spec.objects[name].type
-                field_type = self._named(of_type.fields[name])
-                members.append(Nested(key, name, self._object(inner, field_type, sub)))
-            elif name in spec.lists and name in LIST_ARGUMENTS:
-                field = of_type.fields[name]
-                listed = spec.lists[name]
-                request = self._list_request(field, sub, LIST_ARGUMENTS[name])
-                inner_members = self._connection(listed.node, self._named(field), sub)
-                members.append(Paged(key, name, request, inner_members))
-            else:
-                raise NotCompilable(f"{of_type.name}.{name}")
+            try:
+                members.append(self._member(spec, of_type, key, sub))
+            except NotCompilable:
+                if not holes:
+                    raise
+                members.append(Hole(key, sub))
+                self.holes += 1
+        if holes and all(isinstance(m, Hole | Constant) for m in members):
+            raise NotCompilable(f"nothing of {of_type.name} compiles")
         return tuple(members)
+
+    def _member(
+        self, spec: TypeSpec, of_type: GraphQLObjectType, key: str, sub: FieldDetailsList
+    ) -> Member:
+        node = sub[0].node
+        name = node.name.value
+        if name == "__typename":
+            return _typename(key, of_type.name)
+        if node.arguments and name not in spec.lists:
+            raise NotCompilable(f"{of_type.name}.{name} with arguments")
+        if name in spec.fields:
+            return Leaf(key, name)
+        if name in spec.objects:
+            inner = spec.objects[name].type
+            field_type = self._named(of_type.fields[name])
+            return Nested(key, name, self._object(inner, field_type, sub))
+        if name in spec.lists and name in LIST_ARGUMENTS:
+            field = of_type.fields[name]
+            listed = spec.lists[name]
+            request = self._list_request(field, sub, LIST_ARGUMENTS[name])
+            inner_members = self._connection(listed.node, self._named(field), sub)
+            return Paged(key, name, request, inner_members)
+        raise NotCompilable(f"{of_type.name}.{name}")
 
     @staticmethod
     def _list_request(
@@ -297,7 +337,7 @@ class CompiledReads:
         self.plans: OrderedDict[Hashable, tuple[object, Plan | None]] = OrderedDict()
         self.built: OrderedDict[Hashable, tuple[Plan, Select[Any]]] = OrderedDict()
         self.answered = 0
-        """Operations answered by compiled SQL (tests read it)."""
+        """Operations answered by compiled SQL, holes filled or not (tests read it)."""
 
     def plan(
         self,
@@ -339,6 +379,8 @@ class CompiledReads:
         out: list[tuple[str, Select[Any] | str, dict[str, Any]]] = []
         try:
             for root in plan.roots:
+                if root.executed:
+                    continue
                 if root.field is None:  # __typename
                     out.append((root.key, cast(Constant, root.members[0]).json, {}))
                     continue
@@ -406,17 +448,20 @@ class CompiledReads:
     async def run(
         self, plan: Plan, executor: StrawberryGraphQLCoreExecutionContext, viewer: Viewer
     ) -> dict[str, Any]:
-        """The data: each root field's JSON text as an ``orjson.Fragment``."""
+        """The compiled root fields' data: each one's JSON text as an ``orjson.Fragment``,
+        or parsed where it has holes to fill (:meth:`CompiledRoots._fill`)."""
         statements = self.statements(plan, executor, viewer)
+        parsed = {r.key for r in plan.roots if r.holes}
         data: dict[str, Any] = {}
         async with self.engine.connect() as conn:
             for key, stmt, params in statements:
                 if isinstance(stmt, str):
                     data[key] = orjson.Fragment(stmt)
                     continue
-                found = (await conn.execute(stmt, params)).scalar()
-                data[key] = orjson.Fragment("null" if found is None else found)
-        self.answered += 1
+                found = (await conn.execute(stmt, params)).scalar() or "null"
+                data[key] = orjson.loads(found) if key in parsed else orjson.Fragment(found)
+        if plan.whole:
+            self.answered += 1
         return data
 
 
@@ -429,6 +474,36 @@ def _list_requests(
             out[id(m)] = m.request(arguments)
         inner = getattr(m, "members", ())
         _list_requests(inner, arguments, out)
+
+
+async def _ready(value: Any) -> Any:
+    return value
+
+
+def _contacts_in(
+    root: Root, value: Any, root_type: GraphQLObjectType
+) -> Iterator[tuple[dict[str, Any], tuple[Member, ...], Path]]:
+    """The contacts of a root field's parsed answer, each with its members and its path
+    (as the executor builds it, so errors in holes say where they are)."""
+    path = Path(None, root.key, root_type.name)
+    if value is None:
+        return
+    if root.name == "contact":
+        yield value, root.members, path
+    elif root.name == "_entities":
+        for i, item in enumerate(value):
+            if item is not None:
+                yield item, root.members, path.add_key(i)
+    else:  # contacts: its edges' nodes
+        connection = cast(GraphQLObjectType, get_named_type(cast(GraphQLField, root.field).type))
+        edge = cast(GraphQLObjectType, get_named_type(connection.fields["edges"].type))
+        for m in root.members:
+            if isinstance(m, Edges):
+                for i, item in enumerate(value[m.key]):
+                    at = path.add_key(m.key, connection.name).add_key(i)
+                    for part in m.members:
+                        if isinstance(part, Node):
+                            yield item[part.key], part.members, at.add_key(part.key, edge.name)
 
 
 def compiled_reads_of(context: object) -> CompiledReads | None:
@@ -482,12 +557,17 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
         compiled: dict[str, Any] | None = None
         try:
             compiled = await reads.run(plan, self, viewer)
+            if not plan.whole:
+                compiled = await self._fill(plan, compiled, root_type, root_value)
         except NotCompilable:
-            pass
+            compiled = None
         except Exception:  # a bug of the compiler: the executor answers, the bug is logged
+            compiled = None
             log.exception("compiled read failed; the executor answers")
         if compiled is not None and reads.mode == "on":
             return compiled
+        errors = self.collected_errors
+        self.collected_errors = CollectedErrors()
         executed = super().execute_collected_root_fields(
             root_type, root_value, grouped_field_set, serially, []
         )
@@ -495,16 +575,68 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
             executed = await executed
         data = cast(dict[str, Any], executed)
         if compiled is not None:
-            self._compare(compiled, data)
+            self._compare(compiled, errors.errors, data)
         return data
 
-    def _compare(self, compiled: dict[str, Any], executed: dict[str, Any]) -> None:
-        errors = self.collected_errors.errors
+    async def _fill(
+        self, plan: Plan, data: dict[str, Any], root_type: GraphQLObjectType, root_value: Any
+    ) -> dict[str, Any] | None:
+        """The answer with the executor's values in the holes and for the executed root
+        fields, their errors in ``collected_errors``; None (the executor answers the whole
+        operation) when a contact went away meanwhile or an error reached a non-null field.
+
+        The holes' contacts are read by the contact loader (one statement for all) and every
+        hole is executed at its own path, concurrently, so the dataloaders batch across
+        contacts as they do in the executor, and errors carry the paths they would have."""
+        context = cast("Context", self.context_value)
+        contact_type = self._object_type("Contact")
+        pending: list[tuple[dict[str, Any], GroupedFieldSet, Path]] = []
+        for root in plan.roots:
+            if root.holes:
+                for obj, members, path in _contacts_in(root, data[root.key], root_type):
+                    holes = {m.key: m.details for m in members if isinstance(m, Hole)}
+                    pending.append((obj, holes, path))
+        ids = [obj[next(iter(holes))] for obj, holes, _ in pending]
+        loaded = await context.loaders.contact.load_many(ids)
+        found = [c for c in loaded if c is not None]
+        if len(found) != len(loaded):
+            return None
+        executed = {r.key: r.nodes for r in plan.roots if r.executed}
+        runs: list[Any] = []
+        try:
+            if executed:
+                runs.append(self.execute_fields(root_type, root_value, None, executed, None))
+            for (_, holes, path), contact in zip(pending, found, strict=True):
+                source = Contact.from_domain(contact)
+                runs.append(self.execute_fields(contact_type, source, path, holes, None))
+        except GraphQLError:
+            return None
+        values = await asyncio.gather(
+            *(r if self.is_awaitable(r) else _ready(r) for r in runs), return_exceptions=True
+        )
+        if any(isinstance(v, BaseException) for v in values):
+            return None
+        answers = iter(cast(list[dict[str, Any]], values))
+        roots = next(answers) if executed else {}
+        for (obj, _, _), value in zip(pending, answers, strict=True):
+            obj.update(value)
+        cast(CompiledReads, compiled_reads_of(context)).answered += 1
+        return {r.key: roots[r.key] if r.executed else data[r.key] for r in plan.roots}
+
+    def _object_type(self, name: str) -> GraphQLObjectType:
+        return cast(GraphQLObjectType, self.schema.get_type(name))
+
+    def _compare(
+        self, compiled: dict[str, Any], errors: list[GraphQLError], executed: dict[str, Any]
+    ) -> None:
         mine, theirs = orjson.dumps(compiled), orjson.dumps(executed)
-        if mine != theirs or errors:
+        my_errors = [e.formatted for e in errors]
+        their_errors = [e.formatted for e in self.collected_errors.errors]
+        if mine != theirs or my_errors != their_errors:
             log.error(
                 "compiled read differs from the executor's",
                 exc_info=CompiledReadMismatch(
-                    f"compiled {mine[:2000]!r}\nexecutor {theirs[:2000]!r}\nerrors {errors!r}"
+                    f"compiled {mine[:2000]!r}\nexecutor {theirs[:2000]!r}\n"
+                    f"errors {my_errors!r}\nexecutor's {their_errors!r}"
                 ),
             )

@@ -177,7 +177,7 @@ class CompiledLane:
         if new_defer_usages:
             return None
         plan = self.reads.plan(built, root_type, grouped)
-        if plan is None:
+        if plan is None or not plan.whole:  # the executor answers (and fills holes)
             if not entry.boolean_variables:  # refused for any variables
                 entry.refused = True
             return None

@@ -125,7 +125,17 @@ class Edges:
     members: tuple[Cursor | Node | Constant, ...]
 
 
-Member = Leaf | Constant | Nested | Paged | Total | Info | Edges | Cursor | Node | Flag
+@dataclass(frozen=True)
+class Hole:
+    """A field of a contact the catalog does not compile: the statement puts the object's
+    ``id`` at its key, and the executor's resolvers replace it with the field's value
+    (``schema.compiled_reads``). ``details`` is graphql-core's field group to execute."""
+
+    key: str
+    details: Any
+
+
+Member = Leaf | Constant | Nested | Paged | Total | Info | Edges | Cursor | Node | Flag | Hole
 
 # -- leaf fields ---------------------------------------------------------------------------
 
@@ -189,6 +199,8 @@ def object_json(
             values.append((m.key, built))
         elif isinstance(m, Paged):
             values.append((m.key, lists(spec.lists[m.name], m, cols)))
+        elif isinstance(m, Hole):
+            values.append((m.key, spec.fields["id"](cols, j)))
         else:  # the planner puts connection members only under a connection
             raise TypeError(f"{m!r} is not a member of {spec.name}")
     return j.obj(values)
