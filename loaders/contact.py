@@ -152,6 +152,8 @@ class Loaders:
         self.payments, self.payments_count = payment_loaders(engine)
         self.subscriptions, self.subscriptions_count = subscription_loaders(engine)
         self.invoices, self.invoices_count = invoice_loaders(engine)
+        self.signed_urls: dict[tuple[str, str, str], str] = {}
+        """Download URLs signed for this request (resolvers.common.signed_url)."""
 
     def forget_lists(self) -> None:
         """After a write to a tab: the payload re-reads lists instead of serving stale ones."""

@@ -59,6 +59,19 @@ async def run_write(info: Info, call: Awaitable[T]) -> Outcome[T]:
     return Outcome(value=value)
 
 
+async def signed_url(info: Info, key: str, filename: str, content_type: str) -> str:
+    """A file's short-lived download URL for the viewer's location, signed once per request
+    (or subscription event): a file shown twice in one answer has one URL, and the compiled
+    path's holes and the executor sign alike in verify mode."""
+    ctx = info.context
+    urls = ctx.loaders.signed_urls
+    asked = (key, filename, content_type)
+    if asked not in urls:
+        location = ctx.viewer.location_id
+        urls[asked] = await ctx.runtime.files.download_url(key, location, filename, content_type)
+    return urls[asked]
+
+
 def bad_input(message: str) -> GraphQLError:
     """A request that cannot be answered as asked (BAD_USER_INPUT): a top-level error, and
     nothing is read."""

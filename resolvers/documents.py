@@ -9,7 +9,7 @@ from domain import documents as d
 from domain.ports import UploadTarget
 from persistence.documents import document_from_row
 from persistence.tab_pages import PageRequest
-from resolvers.common import Info, Outcome, run_write, tab_page
+from resolvers.common import Info, Outcome, run_write, signed_url, tab_page
 from resolvers.uploads import incoming_files
 
 
@@ -31,10 +31,7 @@ async def by_ids(info: Info, ids: Sequence[str]) -> list[d.Document]:
 
 async def download_url(info: Info, doc: d.Document) -> str:
     """Signed for the viewer's location (the document is theirs: it was read in it)."""
-    ctx = info.context
-    return await ctx.runtime.files.download_url(
-        doc.key, ctx.viewer.location_id, doc.name, doc.content_type
-    )
+    return await signed_url(info, doc.key, doc.name, doc.content_type)
 
 
 async def upload(

@@ -6,7 +6,7 @@ from typing import Any
 
 from domain import pictures as p
 from domain.contact import Contact, ContactPicture, PictureSize
-from resolvers.common import Info, Outcome, run_write
+from resolvers.common import Info, Outcome, run_write, signed_url
 from resolvers.uploads import incoming_files
 
 
@@ -15,9 +15,9 @@ async def url(
 ) -> str:
     """A short-lived signed URL of one size: only for the viewer's own location."""
     pixels = size.pixels if size.pixels in picture.sizes else max(picture.sizes)
-    return await info.context.runtime.files.download_url(
+    return await signed_url(
+        info,
         picture.key(location_id, contact_id, pixels),
-        info.context.viewer.location_id,
         f"{contact_id}-{pixels}.{picture.extension}",
         picture.content_type,
     )

@@ -17,8 +17,12 @@ guards, the cost report in ``extensions``, masking, metrics) is what the executo
 does, since only the execution of the root fields is replaced. Anything that does not
 compile -- a field outside the catalog, an argument the resolver would refuse, a forged
 cursor, too many representations -- runs the whole operation through the executor, which
-answers (and errs) as it always has. All or nothing for now; falling back per subtree is
-the next step.
+answers (and errs) as it always has.
+
+A contact's field outside the catalog is a :class:`~persistence.compiled.shapes.Hole`: the
+statement puts the contact's id there, and :meth:`CompiledRoots._fill` runs the executor's
+own ``execute_fields`` for the holes of every contact at their paths (and for root fields
+that do not compile), so resolvers, dataloaders, errors and their paths are the executor's.
 
 ``CONTACT_GRAPH_COMPILED_READS=verify`` runs both paths, serves the executor's answer and
 logs :class:`CompiledReadMismatch` when the bytes differ.
@@ -27,6 +31,7 @@ logs :class:`CompiledReadMismatch` when the bytes differ.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -46,13 +51,16 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.executor import CollectedErrors
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from opentelemetry.trace import Tracer
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
+from domain.contact import Contact as DomainContact
 from domain.viewer import Viewer
+from persistence import queries
 from persistence.compiled import catalog
 from persistence.compiled import contact as contact_sql
 from persistence.compiled.json_text import JsonText, for_dialect
@@ -72,6 +80,7 @@ from persistence.compiled.shapes import (
     TypeSpec,
 )
 from persistence.compiled.statements import Compiler
+from persistence.mappers import contact_from_rows
 from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest
 from resolvers.common import page_size
@@ -96,6 +105,8 @@ LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "tasks": tasks_request,
 }
 """How each compiled tab list reads its arguments: the resolver's own function."""
+TRACE_HEADER = "apollo-federation-include-trace"
+"""A gateway asking for ``ftv1`` wants every field's timing: the executor answers."""
 PAGE_FLAGS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
 
 
@@ -180,11 +191,12 @@ class Planner:
             if name == "__typename":
                 roots.append(Root(key, name, details, None, (_typename(key, root_type.name),)))
                 continue
+            if name not in catalog.ROOTS:
+                roots.append(Root(key, name, details, None, (), executed=True))
+                continue
             field = root_type.fields[name]
             self.holes = 0
             try:
-                if name not in catalog.ROOTS:
-                    raise NotCompilable(name)
                 if name == "contacts":
                     members = self._connection(catalog.CONTACT, self._named(field), details)
                 else:  # contact, _entities: Contacts (_entities' other members are left out)
@@ -327,9 +339,16 @@ class CompiledReads:
     """The process's plans and how it runs them (one per app, on the Runtime)."""
 
     def __init__(
-        self, mode: Mode, engine: AsyncEngine, max_entities: int, size: int = PLANS
+        self,
+        mode: Mode,
+        engine: AsyncEngine,
+        max_entities: int,
+        tracer: Tracer | None = None,
+        size: int = PLANS,
     ) -> None:
         self.mode = mode
+        self.tracer = tracer
+        """When tracing: a span per compiled read, its statements' spans under it."""
         self.engine = engine
         self.json: JsonText = for_dialect(engine.dialect.name)
         self.max_entities = max_entities
@@ -360,6 +379,9 @@ class CompiledReads:
         try:
             plan: Plan | None = Planner(executor).plan(root_type, fields)
         except NotCompilable:
+            plan = None
+        except Exception:  # a bug of the planner: the executor answers, the bug is logged
+            log.exception("planning a compiled read failed; the executor answers")
             plan = None
         self.plans[key] = (operation, plan)  # the operation kept: its id is not reused
         while len(self.plans) > self.size:
@@ -476,6 +498,21 @@ def _list_requests(
         _list_requests(inner, arguments, out)
 
 
+async def _sources(context: Context, ids: list[str]) -> list[DomainContact] | None:
+    """The contacts whose holes are filled, by their own ids (the statement's rows: a merged
+    contact listed with ``archived`` is itself, not its survivor), primed into the contact
+    loader as the ``contacts`` resolver primes its page; None if one went away meanwhile."""
+    visible = queries.visible_to(context.viewer)
+    async with context.engine.connect() as conn:
+        rows = await queries.contact_rows(conn, list(dict.fromkeys(ids)), visible)
+    if len(rows) != len(set(ids)):
+        return None
+    found = {cid: contact_from_rows(row) for cid, row in rows.items()}
+    for cid, contact in found.items():
+        context.loaders.contact.prime(cid, contact)
+    return [found[cid] for cid in ids]
+
+
 async def _ready(value: Any) -> Any:
     return value
 
@@ -525,12 +562,14 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
         reads = compiled_reads_of(self.context_value)
         context = cast("Context", self.context_value)
         credentials = getattr(context, "credentials", None)
+        request = getattr(context, "request", None)
         if (
             reads is None
             or reads.mode == "off"
             or credentials is None
             or self.operation.operation != OperationType.QUERY
             or new_defer_usages
+            or (request is not None and TRACE_HEADER in request.headers)
         ):
             return super().execute_collected_root_fields(
                 root_type, root_value, grouped_field_set, serially, new_defer_usages
@@ -555,10 +594,16 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
         serially: bool,
     ) -> dict[str, Any]:
         compiled: dict[str, Any] | None = None
+        names = ", ".join(dict.fromkeys(r.name for r in plan.roots if not r.executed))
         try:
-            compiled = await reads.run(plan, self, viewer)
-            if not plan.whole:
-                compiled = await self._fill(plan, compiled, root_type, root_value)
+            with (
+                reads.tracer.start_as_current_span(f"GraphQL Compiled: {names}")
+                if reads.tracer
+                else contextlib.nullcontext()
+            ):
+                compiled = await reads.run(plan, self, viewer)
+                if not plan.whole:
+                    compiled = await self._fill(plan, compiled, root_type, root_value)
         except NotCompilable:
             compiled = None
         except Exception:  # a bug of the compiler: the executor answers, the bug is logged
@@ -596,10 +641,8 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
                 for obj, members, path in _contacts_in(root, data[root.key], root_type):
                     holes = {m.key: m.details for m in members if isinstance(m, Hole)}
                     pending.append((obj, holes, path))
-        ids = [obj[next(iter(holes))] for obj, holes, _ in pending]
-        loaded = await context.loaders.contact.load_many(ids)
-        found = [c for c in loaded if c is not None]
-        if len(found) != len(loaded):
+        found = await _sources(context, [obj[next(iter(holes))] for obj, holes, _ in pending])
+        if found is None:
             return None
         executed = {r.key: r.nodes for r in plan.roots if r.executed}
         runs: list[Any] = []

@@ -154,7 +154,7 @@ def create_app(
             webhooks=webhooks,
             payments=payments,
             compiled_reads=CompiledReads(
-                settings.compiled_reads, read_only(engine), settings.max_entities
+                settings.compiled_reads, read_only(engine), settings.max_entities, watch.tracer
             ),  # one statement per root field, in autocommit like every read
         )
         app.state.observability = watch  # tests read the metrics and spans through this

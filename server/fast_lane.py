@@ -30,6 +30,7 @@ from graphql import DocumentNode, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from schema.compiled_reads import TRACE_HEADER
 from schema.cost import cost_report, operation_cost
 from server.compiled_lane import CompiledLane, CompiledOperation, compiled_operations
 from server.media import GRAPHQL_RESPONSE, JSON, negotiate
@@ -48,7 +49,6 @@ PLAIN_ACCEPT: Final = frozenset({JSON, GRAPHQL_RESPONSE, "application/*", "*/*"}
 """Media types an ``Accept`` may list for the lane to answer (a streaming one declines)."""
 BODY_FIELDS: Final = frozenset({"query", "operationName", "variables", "extensions"})
 GET_FIELDS: Final = frozenset({"query", "operationName"})
-TRACE_HEADER: Final = "apollo-federation-include-trace"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from contextlib import contextmanager, nullcontext
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from opentelemetry.sdk.trace.export import SpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, Tracer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -239,6 +239,11 @@ class Observability:
         if not self.settings.metrics:
             return []
         return [self.metrics.route(self.settings.metrics_token)]
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """For spans of the app's own (a compiled read's), when tracing."""
+        return self.tracing.provider.get_tracer("contact_graph") if self.tracing else None
 
     def lane_watch(self) -> LaneWatch:
         return LaneWatch(self.metrics, self.tracing)

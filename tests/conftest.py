@@ -10,6 +10,7 @@ its own, which no other test can see -- the same rule the product enforces.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
@@ -144,6 +145,23 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+async def served(settings: Settings) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """Apps over the shared database with compiled reads ``off`` (the executor alone) and
+    ``on`` (the statements, holes executed), by mode: each path's statement budget (the
+    shared app's ``verify`` runs both). Each client's ``app`` is its app."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients: dict[str, httpx.AsyncClient] = {}
+        for mode in ("off", "on"):
+            application = create_app(settings.model_copy(update={"compiled_reads": mode}))
+            await stack.enter_async_context(application.router.lifespan_context(application))
+            transport = httpx.ASGITransport(app=application)
+            c = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+            c.app = application  # type: ignore[attr-defined]
+            clients[mode] = await stack.enter_async_context(c)
+        yield clients
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
+import httpx
 from PIL import Image
-from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Tenant
 
 from domain.calendars import Weekday
@@ -222,24 +223,32 @@ async def seed_contacts(t: Tenant, n: int) -> list[str]:
 
 
 async def count(
-    engine: AsyncEngine,
+    served: dict[str, httpx.AsyncClient],
     t: Tenant,
     query: str,
     variables: dict[str, object],
     viewer: Viewer | None = None,
+    mode: str = "off",
 ) -> int:
-    with StatementCounter(engine) as counter:
-        await t.gql(query, variables, viewer)
+    """The statements of one request to the app with compiled reads ``mode``: ``off``, the
+    executor's loaders alone; ``on``, the compiled statements with their holes executed."""
+    client = served[mode]
+    tenant = replace(t, client=client)
+    await tenant.gql("{ __typename }", {}, viewer)  # the location provisioned in this app
+    with StatementCounter(client.app.state.runtime.engine) as counter:  # type: ignore[attr-defined]
+        await tenant.gql(query, variables, viewer)
     return counter.count
 
 
 async def test_whole_record_for_1_and_50_contacts_costs_the_same(
-    tenant: Tenant, engine: AsyncEngine
+    tenant: Tenant, served: dict[str, httpx.AsyncClient]
 ) -> None:
     await seed_contacts(tenant, 50)
-    one = await count(engine, tenant, WHOLE_RECORD, {"first": 1})
-    fifty = await count(engine, tenant, WHOLE_RECORD, {"first": 50})
+    one = await count(served, tenant, WHOLE_RECORD, {"first": 1})
+    fifty = await count(served, tenant, WHOLE_RECORD, {"first": 50})
     assert one == fifty
+    compiled = [await count(served, tenant, WHOLE_RECORD, {"first": n}, mode="on") for n in (1, 50)]
+    assert compiled[0] == compiled[1], compiled  # the statement, its holes batched
     # 13 for the core (page, count, phones, emails, tags, followers, dnd, values, definitions,
     # audit page + count, notes page + count), 13 for tasks, attribution, interactions,
     # workflows, course offers, community groups (each a page + count) and appointments, 10
@@ -253,8 +262,8 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
     # every list filtered (ranges, enum lists, search) and sorted another way: still one
     # page and one count statement per list
     since = {"from": (datetime.now(UTC) - timedelta(days=1)).isoformat()}
-    one = await count(engine, tenant, FILTERED_LISTS, {"first": 1, **since})
-    fifty = await count(engine, tenant, FILTERED_LISTS, {"first": 50, **since})
+    one = await count(served, tenant, FILTERED_LISTS, {"first": 1, **since})
+    fifty = await count(served, tenant, FILTERED_LISTS, {"first": 50, **since})
     assert one == fifty == 16
     data = await tenant.gql(FILTERED_LISTS, {"first": 50, **since})
     assert data["contacts"]["totalCount"] == 50
@@ -274,14 +283,19 @@ async def test_whole_record_for_1_and_50_contacts_costs_the_same(
 
 
 async def test_entities_for_1_and_50_representations_cost_the_same(
-    tenant: Tenant, engine: AsyncEngine
+    tenant: Tenant, served: dict[str, httpx.AsyncClient]
 ) -> None:
     ids = await seed_contacts(tenant, 50)
-    one = await count(engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": ids[0]}]})
+    one = await count(served, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": ids[0]}]})
     fifty = await count(
-        engine, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": i} for i in ids]}
+        served, tenant, ENTITIES, {"reps": [{"__typename": "Contact", "id": i} for i in ids]}
     )
     assert one == fifty == 3  # contacts, tags, phones
+    reps = [{"__typename": "Contact", "id": i} for i in ids]
+    compiled = [
+        await count(served, tenant, ENTITIES, {"reps": r}, mode="on") for r in (reps[:1], reps)
+    ]
+    assert compiled[0] == compiled[1], compiled
 
 
 NAVIGATION_OF_PAGE = """query($first: Int!, $list: ID!) { contacts(first: $first) {
@@ -290,7 +304,7 @@ NAVIGATION_OF_PAGE = """query($first: Int!, $list: ID!) { contacts(first: $first
 
 
 async def test_navigation_for_1_and_20_contacts_of_a_list_costs_the_same(
-    tenant: Tenant, engine: AsyncEngine
+    tenant: Tenant, served: dict[str, httpx.AsyncClient]
 ) -> None:
     for i in range(25):
         await tenant.create_contact(firstName=f"P{i}")
@@ -299,11 +313,16 @@ async def test_navigation_for_1_and_20_contacts_of_a_list_costs_the_same(
     )
     list_id = everyone["smartList"]["id"]
     variables: dict[str, object] = {"list": list_id}
-    one = await count(engine, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 1})
-    twenty = await count(engine, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 20})
+    one = await count(served, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 1})
+    twenty = await count(served, tenant, NAVIGATION_OF_PAGE, {**variables, "first": 20})
     # the page, the list, every asked contact's place (one statement of window functions),
     # the one neighbour off the page (the 2nd, the 21st)
     assert one == twenty == 4
+    compiled = [
+        await count(served, tenant, NAVIGATION_OF_PAGE, {**variables, "first": n}, mode="on")
+        for n in (1, 20)
+    ]
+    assert compiled[0] == compiled[1], compiled
     data = await tenant.gql(NAVIGATION_OF_PAGE, {**variables, "first": 20})
     navs = [e["node"]["navigation"] for e in data["contacts"]["edges"]]
     assert [(n["position"], n["total"]) for n in navs] == [(i + 1, 25) for i in range(20)]
@@ -319,7 +338,7 @@ LISTS_WITH_CONTACTS = """query($first: Int!, $filter: ContactFilter, $orderBy: C
 
 
 async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
-    tenant: Tenant, engine: AsyncEngine
+    tenant: Tenant, served: dict[str, httpx.AsyncClient]
 ) -> None:
     for i in range(10):
         for k in range(3):
@@ -336,8 +355,8 @@ async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
             selection="smartList { id }",
         )
         assert created["userErrors"] == []
-    one = await count(engine, tenant, LISTS_WITH_CONTACTS, {"first": 1})
-    ten = await count(engine, tenant, LISTS_WITH_CONTACTS, {"first": 10})
+    one = await count(served, tenant, LISTS_WITH_CONTACTS, {"first": 1})
+    ten = await count(served, tenant, LISTS_WITH_CONTACTS, {"first": 10})
     # the lists, every list's page (one UNION ALL), every list's count, the tags
     assert one == ten == 4
     data = await tenant.gql(LISTS_WITH_CONTACTS, {"first": 10})
@@ -353,8 +372,8 @@ async def test_contacts_of_1_and_10_smart_lists_cost_the_same(
         "filter": {"name": {"contains": "-1"}},
         "orderBy": {"field": "FIRST_NAME", "direction": "ASC"},
     }
-    one = await count(engine, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 1})
-    ten = await count(engine, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
+    one = await count(served, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 1})
+    ten = await count(served, tenant, LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
     assert one == ten == 4
     data = await tenant.gql(LISTS_WITH_CONTACTS, {**narrowed, "first": 10})
     for edge in data["smartLists"]["edges"]:
@@ -370,7 +389,7 @@ TIMELINES = """query($first: Int!) { contacts(first: $first) { edges { node {
 
 
 async def test_hiding_contacts_in_timelines_costs_one_statement_for_any_number_of_events(
-    tenant: Tenant, engine: AsyncEngine
+    tenant: Tenant, served: dict[str, httpx.AsyncClient]
 ) -> None:
     """The contacts the events of every page name are checked in one batch, for a
     restricted viewer; an admin, who sees every contact, pays nothing for it."""
@@ -391,12 +410,12 @@ async def test_hiding_contacts_in_timelines_costs_one_statement_for_any_number_o
 
     for contact_id in mine:
         await link(contact_id, hidden[0])
-    costs = [await count(engine, tenant, TIMELINES, {"first": n}, dan) for n in (1, 10)]
+    costs = [await count(served, tenant, TIMELINES, {"first": n}, dan) for n in (1, 10)]
     for contact_id in mine:
         for target_id in hidden[1:]:
             await link(contact_id, target_id)
-    costs += [await count(engine, tenant, TIMELINES, {"first": n}, dan) for n in (1, 10)]
-    admin = await count(engine, tenant, TIMELINES, {"first": 10})
+    costs += [await count(served, tenant, TIMELINES, {"first": n}, dan) for n in (1, 10)]
+    admin = await count(served, tenant, TIMELINES, {"first": 10})
     # the contacts, the event pages (timeline and audit log: one batch), the named contacts
     assert costs == [3, 3, 3, 3]
     assert admin == 2

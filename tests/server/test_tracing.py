@@ -27,7 +27,7 @@ from server.logs import RequestContextMiddleware
 from server.observability import Observability
 from server.tracing import FederatedTrace, FieldSpans, _processor
 
-PROBE = "query TraceProbe($id: ID!) { contact(id: $id) { firstName tags phones { number } } }"
+PROBE = "query TraceProbe($id: ID!) { contact(id: $id) { firstName tags customFields { field { key } } } }"
 FTV1 = {"apollo-federation-include-trace": "ftv1"}
 
 
@@ -76,7 +76,7 @@ async def test_a_request_is_one_trace_of_http_graphql_and_sql_spans(
     exporter.clear()
     logs = LogLines()
     body = await probe(tenant, contact["id"])
-    assert body["data"] == {"contact": {"firstName": "Trace", "tags": [], "phones": []}}
+    assert body["data"] == {"contact": {"firstName": "Trace", "tags": [], "customFields": []}}
     assert "errors" not in body
     spans = {s.context.span_id: s for s in exporter.get_finished_spans()}
     assert len({s.context.trace_id for s in spans.values()}) == 1  # one trace
@@ -86,19 +86,24 @@ async def test_a_request_is_one_trace_of_http_graphql_and_sql_spans(
     assert (http.attributes or {})["http.status_code"] == 200
     names = {s.name for s in spans.values()}
     assert {"GraphQL Query: TraceProbe", "GraphQL Parsing", "GraphQL Validation"} <= names
-    assert {"GraphQL Resolving: contact", "GraphQL Resolving: tags"} <= names
+    # contact(id) { firstName } is compiled; customFields is a hole, resolved
+    assert {"GraphQL Compiled: contact", "GraphQL Resolving: customFields"} <= names
     assert "GraphQL Resolving: firstName" not in names  # a plain attribute: no span
     sql = [s for s in spans.values() if (s.attributes or {}).get("db.system") == "sqlite"]
-    assert len(sql) >= 3, names  # the contact, its tags, its phones
+    assert len(sql) >= 3, names  # the statement, the contact, its custom values
     for span in sql:
         chain = ancestors(span, spans)
-        assert chain[0].name.startswith("GraphQL Resolving: ")  # under the resolver...
+        assert chain[0].name.startswith(("GraphQL Resolving: ", "GraphQL Compiled: "))
         assert chain[-1] is http  # ...in the request's trace
-    resolving = next(s for s in spans.values() if s.name == "GraphQL Resolving: contact")
-    assert (resolving.attributes or {})["graphql.param.id"] == contact["id"]
     # the request's log line leads to its trace
     (line,) = [line for line in logs.json() if line["event"] == "graphql operation"]
     assert line["trace_id"] == format(http.context.trace_id, "032x")
+    with_executor = await probe(tenant, contact["id"], **FTV1)  # ftv1: the executor's fields
+    assert with_executor["data"] == body["data"]
+    resolving = next(
+        s for s in exporter.get_finished_spans() if s.name == "GraphQL Resolving: contact"
+    )
+    assert (resolving.attributes or {})["graphql.param.id"] == contact["id"]
 
 
 async def test_the_gateways_trace_is_continued(
@@ -222,7 +227,7 @@ async def test_ftv1_is_included_when_the_gateway_asks(traced: Running) -> None:
     assert isinstance(root, bytes)
     contact_node = children(root)["contact"]
     assert dict(fields(contact_node))[3] == b"Contact"  # its type
-    assert {"tags", "phones"} <= children(contact_node).keys()
+    assert {"tags", "customFields"} <= children(contact_node).keys()
 
 
 async def test_ftv1_masks_unexpected_errors(
