@@ -76,11 +76,14 @@ from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest
 from resolvers.common import page_size
 from resolvers.contact import checked
+from schema.client_portal import community_groups_request, course_offers_request
 from schema.contact import Contact
 from schema.fanout import viewer_scope
+from schema.interactions import interactions_request
 from schema.notes import notes_request
 from schema.query import contacts_query
 from schema.tasks import tasks_request
+from schema.workflows import workflows_request
 
 if TYPE_CHECKING:
     from server.context import Context
@@ -94,6 +97,10 @@ PLANS = 1000
 LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "notes": notes_request,
     "tasks": tasks_request,
+    "interactions": interactions_request,
+    "workflows": workflows_request,
+    "courseOffers": course_offers_request,
+    "communityGroups": community_groups_request,
 }
 """How each compiled tab list reads its arguments: the resolver's own function."""
 PAGE_FLAGS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
