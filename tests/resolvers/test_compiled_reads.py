@@ -176,7 +176,7 @@ INTERACTIONS = (
         "attribution": {"sessionSource": "REFERRAL", "referrer": "https://x.io"},
     },
 )
-OFFERS = (("o-b", "beta"), ("o-a", "Éclair"), ("o-c", "alpha"))
+OFFERS = (("o-b", "beta"), ("o-a", "Ábaco"), ("o-c", "alpha"))
 GROUPS = (("g-2", "Zed"), ("g-1", "ábaco"))
 
 
@@ -326,7 +326,7 @@ async def test_the_actions_tabs_page_filter_and_sort(
         {"id": cid, "order": {"field": "NAME"}},
     )
     offers = [e["node"]["offerName"] for e in names["contact"]["courseOffers"]["edges"]]
-    assert offers == ["alpha", "beta", "Éclair"]  # by collation, not code point
+    assert offers == ["Ábaco", "alpha", "beta"]  # by collation, not code point
     states = await both(
         tenant,
         compiled_client,
