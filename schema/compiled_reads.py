@@ -31,6 +31,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import orjson
@@ -53,6 +55,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from domain.viewer import Viewer
+from persistence.appointments import NOW as APPOINTMENTS_NOW
 from persistence.compiled import catalog
 from persistence.compiled import contact as contact_sql
 from persistence.compiled.json_text import JsonText, for_dialect
@@ -74,8 +77,10 @@ from persistence.compiled.shapes import (
 from persistence.compiled.statements import Compiler
 from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest
+from resolvers.appointments import request_now
 from resolvers.common import page_size
 from resolvers.contact import checked
+from schema.appointments import appointments_request
 from schema.client_portal import community_groups_request, course_offers_request
 from schema.contact import Contact
 from schema.fanout import viewer_scope
@@ -101,8 +106,16 @@ LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "workflows": workflows_request,
     "courseOffers": course_offers_request,
     "communityGroups": community_groups_request,
+    "appointments": partial(appointments_request, boundary=datetime(1970, 1, 1, tzinfo=UTC)),
 }
-"""How each compiled tab list reads its arguments: the resolver's own function."""
+"""How each compiled tab list reads its arguments: the resolver's own function. A value
+that is the request's, not an argument (appointments' "now"), is a placeholder here, so
+one statement serves every request, and is bound at execution (``REQUEST_PARAMETERS``)."""
+REQUEST_PARAMETERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "appointments": lambda context: {APPOINTMENTS_NOW: request_now(context)},
+}
+"""The bind parameters of a list's filter read from the request (by the list's field):
+the same values the request's resolvers read, bound at each execution."""
 PAGE_FLAGS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
 
 
@@ -395,6 +408,8 @@ class CompiledReads:
                 requests: dict[int, PageRequest] = {}
                 _list_requests(root.members, arguments, requests)
                 params: dict[str, Any] = {}
+                for name in _list_names(root.members) & REQUEST_PARAMETERS.keys():
+                    params.update(REQUEST_PARAMETERS[name](executor.context_value))
                 shape: Hashable = ()
                 if root.name == "contact":
                     params["contact_id"] = str(args["id"])
@@ -481,6 +496,14 @@ def _list_requests(
             out[id(m)] = m.request(arguments)
         inner = getattr(m, "members", ())
         _list_requests(inner, arguments, out)
+
+
+def _list_names(members: tuple[Member, ...]) -> set[str]:
+    """The fields of every list in ``members``, however deep."""
+    found = {m.name for m in members if isinstance(m, Paged)}
+    for m in members:
+        found |= _list_names(getattr(m, "members", ()))
+    return found
 
 
 async def _ready(value: Any) -> Any:

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from persistence.compiled import client_portal, contact, interactions, notes, tasks, workflows
+from persistence.compiled import (
+    appointments,
+    client_portal,
+    contact,
+    interactions,
+    notes,
+    tasks,
+    workflows,
+)
 from persistence.compiled.shapes import ListSpec, TypeSpec
 
 TABS = (
@@ -19,6 +27,7 @@ TABS = (
     interactions,
     workflows,
     client_portal,
+    appointments,
 )
 
 CONTACT = TypeSpec(

@@ -9,9 +9,11 @@ Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,7 +28,7 @@ from support import Tenant
 
 from domain.viewer import Viewer
 from persistence.db import StatementCounter
-from persistence.tables import LOCATION, NOTE
+from persistence.tables import APPOINTMENT, CALENDAR, LOCATION, NOTE
 from server.app import create_app
 from server.settings import Settings
 
@@ -51,6 +53,10 @@ WORKFLOW_FIELDS = (
 )
 OFFER_FIELDS = "offer { id __typename } offerName grantedAt grantedBy { id } __typename"
 GROUP_FIELDS = "group { id } groupName assignedAt assignedBy { id __typename } __typename"
+APPOINTMENT_FIELDS = (
+    "id contactId type status title description meetingLocation teamMember { id __typename } "
+    "timeZone startAt endAt createdBy { id } createdAt updatedAt cancelledAt __typename"
+)
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
 
 ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTACT_FIELDS}
@@ -61,6 +67,8 @@ ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTA
   workflows(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {WORKFLOW_FIELDS} }} }} }}
   courseOffers {{ totalCount {PAGE} edges {{ cursor node {{ {OFFER_FIELDS} }} }} }}
   communityGroups(first: 1) {{ totalCount {PAGE} edges {{ cursor node {{ {GROUP_FIELDS} }} }} }}
+  appointments(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {APPOINTMENT_FIELDS} }} }} }}
+  past: appointments(filter: {{when: PAST}}) {{ totalCount edges {{ node {{ id }} }} }}
 }} }}"""
 
 SHAPES = """query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
@@ -82,7 +90,8 @@ LIST = f"""query($n: Int, $after: String, $filter: ContactFilter, $order: Contac
       interactions(first: 1) {{ edges {{ node {{ kind occurredAt }} }} }}
       workflows(filter: {{states: [ACTIVE]}}) {{ totalCount }}
       courseOffers(first: 1) {{ edges {{ cursor node {{ offerName }} }} }}
-      communityGroups {{ totalCount edges {{ node {{ group {{ id }} }} }} }} }} }} }} }}"""
+      communityGroups {{ totalCount edges {{ node {{ group {{ id }} }} }} }}
+      appointments(first: 1) {{ totalCount edges {{ node {{ title startAt }} }} }} }} }} }} }}"""
 
 HOLED_LIST = """query($n: Int) { contacts(first: $n) { edges { node { id firstName tags
   phones { number } tasks(first: 1) { edges { node { isOverdue } } } } } } }"""
@@ -150,7 +159,61 @@ async def record(t: Tenant, engine: AsyncEngine, **fields: Any) -> str:
             selection="task { id }",
         )
     await actions(t, str(c["id"]))
+    await appointments(engine, t.location_id, str(c["id"]))
     return str(c["id"])
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def appointments(engine: AsyncEngine, location_id: str, contact_id: str) -> None:
+    """Past, ongoing and upcoming appointments (far from any test run's "now"), one
+    cancelled, two starting at once; inserted as the booking would store them."""
+    calendar_id, now = str(uuid.uuid4()), datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(CALENDAR).values(
+                id=calendar_id,
+                location_id=location_id,
+                name="Demo",
+                slot_minutes=30,
+                time_zone="Europe/Paris",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        for i, (start, end, status, kind) in enumerate(
+            (
+                ("2020-05-01 09:00:00", "2020-05-01 09:30:00", "CONFIRMED", "MEETING"),
+                ("2020-05-01 09:00:00", "2020-05-01 10:00:00", "CANCELLED", "SERVICE"),
+                ("2021-01-01 08:00:00.5", "2100-01-01 00:00:00", "UNCONFIRMED", "MEETING"),
+                ("2100-03-01 09:00:00", "2100-03-01 09:30:00", "CONFIRMED", "SERVICE"),
+                ("2100-03-01 09:00:00", "2100-03-01 09:45:00", "UNCONFIRMED", "MEETING"),
+            )
+        ):
+            await conn.execute(
+                insert(APPOINTMENT).values(
+                    id=str(uuid.uuid4()),
+                    location_id=location_id,
+                    contact_id=contact_id,
+                    calendar_id=calendar_id,
+                    appointment_type=kind,
+                    status=status,
+                    title=f"visit {i}" if i else NASTY,
+                    description=None if i % 2 else f"about {i}",
+                    meeting_location="https://meet.example/x" if i == 3 else None,
+                    team_member_id=f"u{i % 2}",
+                    attendee_contact_ids=[],
+                    time_zone="Europe/Paris",
+                    start_at=at(start),
+                    end_at=at(end),
+                    created_by="u1" if i % 2 else None,
+                    created_at=now,
+                    updated_at=now,
+                    cancelled_at=now if status == "CANCELLED" else None,
+                )
+            )
 
 
 INTERACTIONS = (
@@ -269,6 +332,7 @@ TABS = {
     "workflows": ("ContactWorkflow", WORKFLOW_FIELDS),
     "courseOffers": ("ContactCourseOffer", OFFER_FIELDS),
     "communityGroups": ("ContactCommunityGroup", GROUP_FIELDS),
+    "appointments": ("ContactAppointment", APPOINTMENT_FIELDS),
 }
 TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("interactions", None, None),
@@ -284,6 +348,11 @@ TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("courseOffers", {"offerIds": ["o-a", "o-c", "nope"]}, {"field": "NAME", "direction": "DESC"}),
     ("communityGroups", None, {"field": "NAME", "direction": "ASC"}),
     ("communityGroups", {"groupIds": []}, None),
+    ("appointments", None, None),
+    ("appointments", {"when": "PAST"}, None),
+    ("appointments", {"when": "PAST", "statuses": ["CONFIRMED"]}, {"direction": "ASC"}),
+    ("appointments", {"search": "VISIT"}, {"field": "CREATED_AT", "direction": "DESC"}),
+    ("appointments", {"startAt": {"from": "2100-01-01T00:00:00Z"}}, {"field": "UPDATED_AT"}),
 ]
 
 
@@ -345,6 +414,33 @@ async def test_the_actions_tabs_page_filter_and_sort(
         ("PAST", "COMPLETED"),
         ("PAST", "STOPPED"),
     }
+
+
+UPCOMING = """query($id: ID!) { contact(id: $id) { appointments { totalCount
+  edges { node { title endAt } } } past: appointments(filter: {when: PAST}) { totalCount } } }"""
+
+
+async def test_appointments_split_at_each_requests_now(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    """The statement is kept across requests, and each one binds its own "now": an
+    appointment that ends between two requests is upcoming, then past."""
+    cid = (await tenant.create_contact(firstName="Soon"))["id"]
+    await appointments(engine, tenant.location_id, cid)
+    ends = datetime.now(UTC) + timedelta(seconds=1.5)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(APPOINTMENT)
+            .where(APPOINTMENT.c.contact_id == cid, APPOINTMENT.c.title == "visit 2")
+            .values(end_at=ends)
+        )
+    await statements_of(compiled_client, tenant.headers(tenant.admin))
+    before = await both(tenant, compiled_client, UPCOMING, {"id": cid}, statements=1)
+    assert before["contact"]["appointments"]["totalCount"] == 3
+    await asyncio.sleep((ends - datetime.now(UTC)).total_seconds() + 0.2)
+    after = await both(tenant, compiled_client, UPCOMING, {"id": cid}, statements=1)
+    assert after["contact"]["appointments"]["totalCount"] == 2
+    assert after["contact"]["past"]["totalCount"] == 3
 
 
 async def test_aliases_fragments_and_directives(
@@ -566,6 +662,17 @@ INTERACTION_LEAVES = [
 WORKFLOW_LEAVES = ["id", "workflow { id }", "state", "endedAt", "endedBy { id }", "endReason"]
 OFFER_LEAVES = ["offer { id }", "offerName", "grantedAt", "grantedBy { id }", "__typename"]
 GROUP_LEAVES = ["group { id }", "groupName", "assignedAt", "assignedBy { id }"]
+APPOINTMENT_LEAVES = [
+    "id",
+    "type",
+    "status",
+    "title",
+    "description",
+    "teamMember { id }",
+    "startAt",
+    "cancelledAt",
+    "createdBy { id }",
+]
 
 
 def selection(draw: st.DrawFn, leaves: list[str]) -> str:
@@ -587,6 +694,7 @@ def documents(draw: st.DrawFn) -> str:
         ("workflows", WORKFLOW_LEAVES),
         ("courseOffers", OFFER_LEAVES),
         ("communityGroups", GROUP_LEAVES),
+        ("appointments", APPOINTMENT_LEAVES),
     ):
         if draw(st.booleans()):
             first = draw(
@@ -608,6 +716,8 @@ def documents(draw: st.DrawFn) -> str:
                 )
             )
             parts.append(f"{tab}{first} {{ {' '.join(conn)} }}")
+    if len(parts) == 1 and set(re.sub(r"a\d+: ", "", parts[0]).split()) == {"__typename"}:
+        parts.append("id")  # a contact of __typename alone is the executor's (no statement)
     if draw(st.booleans()):
         parts = [f"... on Contact {{ {' '.join(parts)} }}"]
     body = " ".join(parts)
