@@ -545,7 +545,9 @@ HOLES = """query($id: ID!, $reps: [_Any!]!) {
   customFields { key }
   contact(id: $id) { id tags firstName phones { number label isPrimary }
     notes(first: 2) { edges { node { body } } }
-    overdue: tasks(first: 2) { edges { node { title isOverdue } } } mergedInto { id } }
+    overdue: tasks(first: 2) { edges { node { title isOverdue } } } mergedInto { id }
+    interactions(first: 2) { edges { node { kind call { outcome } } } }
+    appointments { edges { node { title calendar { name } } } } workflows { totalCount } }
   contacts(first: 5) { totalCount edges { cursor node { id tags fullName
     tasks(first: 1) { edges { node { isOverdue } } } } } }
   _entities(representations: $reps) { ... on Contact { id emails { address } lastName } }
@@ -566,6 +568,9 @@ async def test_fields_that_do_not_compile_are_filled_by_the_executor(
     assert data["contact"]["phones"][0]["label"] == "MOBILE"
     assert data["_entities"][0]["emails"] == [{"address": "b@x.io"}]
     assert data["_entities"][1] is None
+    calls = [e["node"]["call"] for e in data["contact"]["interactions"]["edges"]]
+    assert {"outcome": "ANSWERED"} in calls
+    assert data["contact"]["appointments"]["edges"][0]["node"]["calendar"] == {"name": "Demo"}
     restricted = tenant.viewer("u1", assigned_only=True)
     await both(tenant, compiled_client, HOLES, {"id": first, "reps": reps}, restricted)
 
