@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, select, true, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,12 +75,19 @@ def appointment_from_row(r: RowLike) -> Appointment:
     )
 
 
+NOW = "appointments_now"
+"""The bind parameter of the request's "now" in :func:`appointment_filter`: the loaders bind
+the filter's own ``boundary``; the compiled reads, whose statements outlive a request, bind
+each request's at execution."""
+
+
 def appointment_filter(f: AppointmentFilter | None) -> ColumnElement[bool]:
     """UPCOMING: not over at the request's "now" (ongoing ones included); PAST: over.
     ``search``: case-insensitive text in the title, description or meeting location."""
     if f is None:
         return true()
-    when = A.end_at > f.boundary if f.when is AppointmentWhen.UPCOMING else A.end_at <= f.boundary
+    now = bindparam(NOW, f.boundary, type_=A.end_at.type)
+    when = A.end_at > now if f.when is AppointmentWhen.UPCOMING else A.end_at <= now
     return and_(
         when,
         one_of(A.status, f.statuses),

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain import appointments as a
 from domain.contact import Contact
 from persistence.appointments import appointment_from_row
 from persistence.tab_pages import PageRequest
 from resolvers.common import Info, Outcome, page_request, run_write, tab_page
+
+if TYPE_CHECKING:
+    from server.context import Context
 
 SORT_COLUMNS = {
     a.AppointmentSortField.START_AT: "start_at",
@@ -20,7 +24,13 @@ SORT_COLUMNS = {
 
 def boundary(info: Info) -> datetime:
     """This request's "now", where upcoming and past split (the same for every contact)."""
-    return info.context.loaders.appointments.boundary(info.context.svc.clock.now)
+    return request_now(info.context)
+
+
+def request_now(context: Context) -> datetime:
+    """:func:`boundary` of the request whose context this is (the compiled reads read it
+    so, and the executor's resolvers of the same request then split at the same instant)."""
+    return context.loaders.appointments.boundary(context.svc.clock.now)
 
 
 def request(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self, cast
 
 import strawberry
 
 from domain import appointments as a
 from domain.contact import KEEP
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import appointments as r
 from resolvers import calendars as rc
 from resolvers.common import Info, Outcome
@@ -260,6 +261,22 @@ class ContactAppointmentOrderBy:
     )
 
 
+def appointments_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactAppointmentFilter | None,
+    order_by: ContactAppointmentOrderBy | None,
+    boundary: datetime,
+) -> PageRequest:
+    """`Contact.appointments`' arguments, checked, split at ``boundary`` (the request's
+    "now"); the resolver and the compiled reads read them through this."""
+    appointment_filter = (filter or ContactAppointmentFilter()).to_domain(boundary)
+    order = order_by or ContactAppointmentOrderBy()
+    direction = order.direction
+    descending = None if direction is None else direction == SortDirection.DESC
+    return r.request(first, after, appointment_filter, order.field, descending)
+
+
 @strawberry.type
 class ContactAppointmentsFields:
     """`Contact.appointments`; mixed into Contact (schema/contact.py)."""
@@ -291,15 +308,11 @@ class ContactAppointmentsFields:
         ] = None,
     ) -> ContactAppointmentConnection:
         contact_id = str(self.id)
-        appointment_filter = (filter or ContactAppointmentFilter()).to_domain(r.boundary(info))
-        order = order_by or ContactAppointmentOrderBy()
-        direction = order.direction
-        descending = None if direction is None else direction == SortDirection.DESC
-        request = r.request(first, after, appointment_filter, order.field, descending)
+        request = appointments_request(first, after, filter, order_by, r.boundary(info))
         found, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
-            return await r.count(info, contact_id, appointment_filter)
+            return await r.count(info, contact_id, cast(a.AppointmentFilter, request.filter))
 
         conn = ContactAppointmentConnection.build(
             [ContactAppointment.from_domain(x) for x in found], cursors, has_next, after, count

@@ -4,7 +4,7 @@ grant / revoke, assign / remove."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.federation.schema_directives import Key
@@ -19,6 +19,7 @@ from domain.client_portal import (
 )
 from domain.errors import UserError as DomainUserError
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import client_portal as r
 from resolvers import contact as rc
 from resolvers.common import Info, page_request
@@ -229,6 +230,42 @@ class ContactCommunityGroupOrderBy:
     )
 
 
+def course_offers_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactCourseOfferFilter | None,
+    order_by: ContactCourseOfferOrderBy | None,
+) -> PageRequest:
+    """`Contact.courseOffers`' arguments, checked (the resolver and the compiled reads read
+    them through this)."""
+    order = order_by or ContactCourseOfferOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field,
+        order.direction == SortDirection.DESC,
+        (filter or ContactCourseOfferFilter()).to_domain(),
+    )
+
+
+def community_groups_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactCommunityGroupFilter | None,
+    order_by: ContactCommunityGroupOrderBy | None,
+) -> PageRequest:
+    """`Contact.communityGroups`' arguments, checked (the resolver and the compiled reads
+    read them through this)."""
+    order = order_by or ContactCommunityGroupOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field,
+        order.direction == SortDirection.DESC,
+        (filter or ContactCommunityGroupFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactClientPortalFields:
     """`Contact.courseOffers` and `Contact.communityGroups`; mixed into Contact."""
@@ -253,16 +290,12 @@ class ContactClientPortalFields:
             strawberry.argument(description="Sort; default oldest grant first."),
         ] = None,
     ) -> ContactCourseOfferConnection:
-        order = order_by or ContactCourseOfferOrderBy()
-        portal_filter = (filter or ContactCourseOfferFilter()).to_domain()
-        request = page_request(
-            first, after, order.field, order.direction == SortDirection.DESC, portal_filter
-        )
+        request = course_offers_request(first, after, filter, order_by)
         kind, contact_id = PortalKind.COURSE_OFFER, str(self.id)
         found, cursors, has_next = await r.page(info, kind, contact_id, request)
 
         async def count() -> int:
-            return await r.count(info, kind, contact_id, portal_filter)
+            return await r.count(info, kind, contact_id, cast(PortalFilter, request.filter))
 
         conn = ContactCourseOfferConnection.build(
             [ContactCourseOffer.from_domain(a) for a in found], cursors, has_next, after, count
@@ -287,16 +320,12 @@ class ContactClientPortalFields:
             strawberry.argument(description="Sort; default oldest assignment first."),
         ] = None,
     ) -> ContactCommunityGroupConnection:
-        order = order_by or ContactCommunityGroupOrderBy()
-        portal_filter = (filter or ContactCommunityGroupFilter()).to_domain()
-        request = page_request(
-            first, after, order.field, order.direction == SortDirection.DESC, portal_filter
-        )
+        request = community_groups_request(first, after, filter, order_by)
         kind, contact_id = PortalKind.COMMUNITY_GROUP, str(self.id)
         found, cursors, has_next = await r.page(info, kind, contact_id, request)
 
         async def count() -> int:
-            return await r.count(info, kind, contact_id, portal_filter)
+            return await r.count(info, kind, contact_id, cast(PortalFilter, request.filter))
 
         conn = ContactCommunityGroupConnection.build(
             [ContactCommunityGroup.from_domain(a) for a in found], cursors, has_next, after, count

@@ -36,6 +36,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import orjson
@@ -61,6 +63,7 @@ from strawberry.types.arguments import convert_arguments
 from domain.contact import Contact as DomainContact
 from domain.viewer import Viewer
 from persistence import queries
+from persistence.appointments import NOW as APPOINTMENTS_NOW
 from persistence.compiled import catalog
 from persistence.compiled import contact as contact_sql
 from persistence.compiled.json_text import JsonText, for_dialect
@@ -83,13 +86,18 @@ from persistence.compiled.statements import Compiler
 from persistence.mappers import contact_from_rows
 from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest
+from resolvers.appointments import request_now
 from resolvers.common import page_size
 from resolvers.contact import checked
+from schema.appointments import appointments_request
+from schema.client_portal import community_groups_request, course_offers_request
 from schema.contact import Contact
 from schema.fanout import viewer_scope
+from schema.interactions import interactions_request
 from schema.notes import notes_request
 from schema.query import contacts_query
 from schema.tasks import tasks_request
+from schema.workflows import workflows_request
 
 if TYPE_CHECKING:
     from server.context import Context
@@ -103,8 +111,20 @@ PLANS = 1000
 LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "notes": notes_request,
     "tasks": tasks_request,
+    "interactions": interactions_request,
+    "workflows": workflows_request,
+    "courseOffers": course_offers_request,
+    "communityGroups": community_groups_request,
+    "appointments": partial(appointments_request, boundary=datetime(1970, 1, 1, tzinfo=UTC)),
 }
-"""How each compiled tab list reads its arguments: the resolver's own function."""
+"""How each compiled tab list reads its arguments: the resolver's own function. A value
+that is the request's, not an argument (appointments' "now"), is a placeholder here, so
+one statement serves every request, and is bound at execution (``REQUEST_PARAMETERS``)."""
+REQUEST_PARAMETERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "appointments": lambda context: {APPOINTMENTS_NOW: request_now(context)},
+}
+"""The bind parameters of a list's filter read from the request (by the list's field):
+the same values the request's resolvers read, bound at each execution."""
 TRACE_HEADER = "apollo-federation-include-trace"
 """A gateway asking for ``ftv1`` wants every field's timing: the executor answers."""
 PAGE_FLAGS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
@@ -410,6 +430,8 @@ class CompiledReads:
                 requests: dict[int, PageRequest] = {}
                 _list_requests(root.members, arguments, requests)
                 params: dict[str, Any] = {}
+                for name in _list_names(root.members) & REQUEST_PARAMETERS.keys():
+                    params.update(REQUEST_PARAMETERS[name](executor.context_value))
                 shape: Hashable = ()
                 if root.name == "contact":
                     params["contact_id"] = str(args["id"])
@@ -511,6 +533,14 @@ async def _sources(context: Context, ids: list[str]) -> list[DomainContact] | No
     for cid, contact in found.items():
         context.loaders.contact.prime(cid, contact)
     return [found[cid] for cid in ids]
+
+
+def _list_names(members: tuple[Member, ...]) -> set[str]:
+    """The fields of every list in ``members``, however deep."""
+    found = {m.name for m in members if isinstance(m, Paged)}
+    for m in members:
+        found |= _list_names(getattr(m, "members", ()))
+    return found
 
 
 async def _ready(value: Any) -> Any:

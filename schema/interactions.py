@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
 from domain import attribution as a
 from domain import interactions as d
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import interactions as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ContactActivity, register_activity
@@ -414,6 +415,24 @@ class ContactInteractionOrderBy:
     )
 
 
+def interactions_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactInteractionFilter | None,
+    order_by: ContactInteractionOrderBy | None,
+) -> PageRequest:
+    """`Contact.interactions`' arguments, checked (the resolver and the compiled reads read
+    them through this)."""
+    order = order_by or ContactInteractionOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field.value.lower(),
+        order.direction == SortDirection.DESC,
+        (filter or ContactInteractionFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactInteractionsFields:
     """`Contact.interactions` and `Contact.attribution`; mixed into Contact."""
@@ -444,20 +463,12 @@ class ContactInteractionsFields:
             strawberry.argument(description="Sort; default newest first by `occurredAt`."),
         ] = None,
     ) -> ContactInteractionConnection:
-        order = order_by or ContactInteractionOrderBy()
-        interaction_filter = (filter or ContactInteractionFilter()).to_domain()
-        request = page_request(
-            first,
-            after,
-            order.field.value.lower(),
-            order.direction == SortDirection.DESC,
-            interaction_filter,
-        )
+        request = interactions_request(first, after, filter, order_by)
         found, cursors, has_next = await r.page(info, str(self.id), request)
         contact_id = str(self.id)
 
         async def count() -> int:
-            return await r.count(info, contact_id, interaction_filter)
+            return await r.count(info, contact_id, cast(d.InteractionFilter, request.filter))
 
         conn = ContactInteractionConnection.build(
             [ContactInteraction.from_domain(x) for x in found], cursors, has_next, after, count

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 
 import strawberry
 from strawberry.federation.schema_directives import Key
@@ -11,6 +11,7 @@ from strawberry.federation.types import FieldSet
 
 from domain import workflows as w
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import workflows as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
@@ -170,6 +171,24 @@ class ContactWorkflowOrderBy:
     )
 
 
+def workflows_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactWorkflowFilter | None,
+    order_by: ContactWorkflowOrderBy | None,
+) -> PageRequest:
+    """`Contact.workflows`' arguments, checked (the resolver and the compiled reads read
+    them through this)."""
+    order = order_by or ContactWorkflowOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field,
+        order.direction == SortDirection.DESC,
+        (filter or ContactWorkflowFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactWorkflowsFields:
     """`Contact.workflows`; mixed into Contact (schema/contact.py)."""
@@ -196,16 +215,12 @@ class ContactWorkflowsFields:
             strawberry.argument(description="Sort; default latest change first."),
         ] = None,
     ) -> ContactWorkflowEnrollmentConnection:
-        order = order_by or ContactWorkflowOrderBy()
-        workflow_filter = (filter or ContactWorkflowFilter()).to_domain()
-        request = page_request(
-            first, after, order.field, order.direction == SortDirection.DESC, workflow_filter
-        )
+        request = workflows_request(first, after, filter, order_by)
         contact_id = str(self.id)
         enrollments, cursors, has_next = await r.page(info, contact_id, request)
 
         async def count() -> int:
-            return await r.count(info, contact_id, workflow_filter)
+            return await r.count(info, contact_id, cast(w.WorkflowFilter, request.filter))
 
         conn = ContactWorkflowEnrollmentConnection.build(
             [ContactWorkflowEnrollment.from_domain(e) for e in enrollments],

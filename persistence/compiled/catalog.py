@@ -10,10 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from persistence.compiled import contact, notes, tasks
+from persistence.compiled import (
+    appointments,
+    client_portal,
+    contact,
+    interactions,
+    notes,
+    tasks,
+    workflows,
+)
 from persistence.compiled.shapes import ListSpec, TypeSpec
 
-TABS = (notes, tasks)
+TABS = (
+    notes,
+    tasks,
+    interactions,
+    workflows,
+    client_portal,
+    appointments,
+)
 
 CONTACT = TypeSpec(
     "Contact",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, case
@@ -171,9 +172,36 @@ def enum(column: str, names: Mapping[str, str]) -> FieldSQL:
     return build
 
 
+def enum_of(column: str, cls: type[Enum]) -> FieldSQL:
+    """A column storing a domain enum's values, as the GraphQL names of its members (the
+    names strawberry gives the enum's values)."""
+    return enum(column, {m.value: m.name for m in cls})
+
+
+def null_or_set(column: str, null: Enum, present: Enum) -> FieldSQL:
+    """An enum that is not stored: ``null``'s name while the column is NULL, ``present``'s
+    once it has a value (a task's status, a workflow enrolment's state)."""
+
+    def build(c: Columns, j: JsonText) -> SQL:
+        return case(
+            (c[column].is_(None), constant(f'"{null.name}"')),
+            else_=constant(f'"{present.name}"'),
+        )
+
+    return build
+
+
+def reference(type_name: str, column: str, nullable: bool = False) -> ObjectSpec:
+    """Another subgraph's entity stub (``{id}``) from an id column; null without an id when
+    ``nullable``."""
+    return ObjectSpec(
+        TypeSpec(type_name, {"id": text(column)}), null_when=column if nullable else None
+    )
+
+
 def user(column: str) -> ObjectSpec:
     """A team member (the users subgraph's entity stub): its id, null without one."""
-    return ObjectSpec(TypeSpec("User", {"id": text(column)}), null_when=column)
+    return reference("User", column, nullable=True)
 
 
 # -- objects -----------------------------------------------------------------------------

@@ -3,22 +3,10 @@ reads the service clock)."""
 
 from __future__ import annotations
 
-from sqlalchemy import case
-
 from domain.tasks import TaskStatus
-from persistence.compiled.json_text import JsonText, constant
-from persistence.compiled.shapes import SQL, Columns, ListSpec, TypeSpec, text, timestamp, user
+from persistence.compiled.shapes import ListSpec, TypeSpec, null_or_set, text, timestamp, user
 from persistence.tables import TASK
 from persistence.tasks import task_filter
-
-
-def _status(c: Columns, j: JsonText) -> SQL:
-    """Not stored: open while there is no completion time (as ``task_filter`` reads it)."""
-    return case(
-        (c.completed_at.is_(None), constant(f'"{TaskStatus.OPEN.name}"')),
-        else_=constant(f'"{TaskStatus.COMPLETED.name}"'),
-    )
-
 
 NODE = TypeSpec(
     "ContactTask",
@@ -28,7 +16,8 @@ NODE = TypeSpec(
         "title": text("title"),
         "description": text("description"),
         "dueAt": timestamp("due_at"),
-        "status": _status,
+        # not stored: open while there is no completion time (as ``task_filter`` reads it)
+        "status": null_or_set("completed_at", TaskStatus.OPEN, TaskStatus.COMPLETED),
         "completedAt": timestamp("completed_at"),
         "createdAt": timestamp("created_at"),
         "updatedAt": timestamp("updated_at"),
