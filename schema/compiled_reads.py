@@ -64,6 +64,7 @@ from persistence.compiled.shapes import (
     Nested,
     Node,
     Paged,
+    Records,
     Total,
     TypeSpec,
 )
@@ -222,6 +223,10 @@ class Planner:
                 inner = spec.objects[name].type
                 field_type = self._named(of_type.fields[name])
                 members.append(Nested(key, name, self._object(inner, field_type, sub)))
+            elif name in spec.records:
+                node_spec = spec.records[name].node
+                field_type = self._named(of_type.fields[name])
+                members.append(Records(key, name, self._object(node_spec, field_type, sub)))
             elif name in spec.lists and name in LIST_ARGUMENTS:
                 field = of_type.fields[name]
                 listed = spec.lists[name]
