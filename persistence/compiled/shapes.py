@@ -4,7 +4,9 @@ The planner (``schema/compiled_reads.py``) turns a validated selection into a tr
 members below, each under its response key, in the order graphql-core collects them; the
 builders here and in :mod:`persistence.compiled.connections` turn that tree into one JSON
 text expression. A type is compilable through its :class:`TypeSpec` (one per tab module):
-its leaf fields as SQL over its row, objects made from the same row, and its lists.
+its leaf fields as SQL over its row, objects made from the same row, its connections
+(:class:`ListSpec`) and its record lists (:class:`RecordsSpec`: rows of a child table,
+correlated subqueries of the parent's row).
 """
 
 from __future__ import annotations
