@@ -231,7 +231,7 @@ async def page(
     # The sort key is selected, not recomputed in Python: SQL's lower() is the one that
     # the next page's comparison will use.
     stmt = select(CONTACT, sort.label("sort_key")).where(where_clause(viewer, q))
-    if after:
+    if after is not None:  # "" is a cursor that does not decode: InvalidCursor, as in tabs
         stmt = stmt.where(after_clause(q.order, after))
     stmt = stmt.order_by(*order_by).limit(first + 1)
     rows = [dict(r) for r in (await conn.execute(stmt)).mappings()]

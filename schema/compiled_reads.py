@@ -79,6 +79,7 @@ from persistence.compiled.shapes import (
     Nested,
     Node,
     Paged,
+    Records,
     Total,
     TypeSpec,
 )
@@ -296,6 +297,10 @@ class Planner:
             inner = spec.objects[name].type
             field_type = self._named(of_type.fields[name])
             return Nested(key, name, self._object(inner, field_type, sub))
+        if name in spec.records:
+            node_spec = spec.records[name].node
+            field_type = self._named(of_type.fields[name])
+            return Records(key, name, self._object(node_spec, field_type, sub))
         if name in spec.lists and name in LIST_ARGUMENTS:
             field = of_type.fields[name]
             listed = spec.lists[name]

@@ -2,8 +2,10 @@
 
 A tab becomes compilable by adding a module like :mod:`persistence.compiled.notes` (its
 node's :class:`TypeSpec` and the `Contact` list fields it adds) and naming it in ``TABS``;
-the planner reads everything from here, and a selection with any other field falls back to
-the executor.
+the record's own lists (rows of a child table, no arguments) are
+:mod:`persistence.compiled.record_lists` (phones, emails, their primaries, tags, followers)
+and :mod:`persistence.compiled.dnd`. The planner reads everything from here, and a
+selection with any other field falls back to the executor.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from persistence.compiled import (
     appointments,
     client_portal,
     contact,
+    dnd,
     interactions,
     notes,
+    record_lists,
     tasks,
     workflows,
 )
@@ -32,9 +36,10 @@ TABS = (
 
 CONTACT = TypeSpec(
     "Contact",
-    contact.FIELDS,
-    contact.OBJECTS,
+    {**contact.FIELDS, **record_lists.FIELDS},
+    {**contact.OBJECTS, **dnd.OBJECTS},
     lists={name: spec for tab in TABS for name, spec in tab.LISTS.items()},
+    records=record_lists.RECORDS,
 )
 
 ROOTS = frozenset({"contact", "contacts", "_entities"})
@@ -51,6 +56,8 @@ def types() -> Mapping[str, TypeSpec]:
             visit(obj.type)
         for listed in spec.lists.values():
             visit(listed.node)
+        for records in spec.records.values():
+            visit(records.node)
 
     visit(CONTACT)
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, String, Text, bindparam, case, func, select, true
+from sqlalchemy import Select, String, Text, bindparam, case, func, select
 
 from domain.contact import ContactType
 from domain.contact_query import ContactQuery
@@ -130,12 +130,7 @@ def contacts(
         ident=C.id,
         descending=query.order.descending,
         first=first,
-        # as contact_search.page: an empty cursor filters nothing, yet the executor's
-        # hasPreviousPage is ``after is not None`` -- true() keeps both
-        after=(
-            contact_search.after_clause(query.order, after)
-            if after
-            else (true() if after is not None else None)
-        ),
+        # raises InvalidCursor (the empty one too), as contact_search.page: not compiled
+        after=contact_search.after_clause(query.order, after) if after is not None else None,
     )
     return connection(c.json, rows, members, lambda cols, ms: c.object(spec, cols, ms))

@@ -4,7 +4,9 @@ The planner (``schema/compiled_reads.py``) turns a validated selection into a tr
 members below, each under its response key, in the order graphql-core collects them; the
 builders here and in :mod:`persistence.compiled.connections` turn that tree into one JSON
 text expression. A type is compilable through its :class:`TypeSpec` (one per tab module):
-its leaf fields as SQL over its row, objects made from the same row, and its lists.
+its leaf fields as SQL over its row, objects made from the same row, its connections
+(:class:`ListSpec`) and its record lists (:class:`RecordsSpec`: rows of a child table,
+correlated subqueries of the parent's row).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, case
+from sqlalchemy import ColumnElement, Select, Subquery, Table, case, func, select
 
-from persistence.compiled.json_text import JsonText, constant
+from persistence.compiled.json_text import NULL, JsonText, constant
 from persistence.tab_pages import BY_COLUMN, FilterCompiler, Keyset, PageRequest
 
 SQL = ColumnElement[Any]
@@ -46,6 +48,23 @@ class ListSpec:
     parent_column: str = "contact_id"
 
 
+ChildRows = Callable[[Columns], Select[Any]]
+"""The rows of a child table that belong to the parent row (its columns given)."""
+
+
+@dataclass(frozen=True)
+class RecordsSpec:
+    """Objects read from a child table of the parent's row, as the loaders read them
+    (``persistence.queries``): every row in ``order`` (``phones``), or the first in that
+    order that ``where`` keeps (``primaryPhone``; null without one)."""
+
+    node: TypeSpec
+    rows: ChildRows
+    order: tuple[str, ...] = ("position",)
+    where: Callable[[Columns], SQL] | None = None
+    single: bool = False
+
+
 @dataclass(frozen=True)
 class TypeSpec:
     """The compilable fields of one GraphQL object type."""
@@ -54,6 +73,7 @@ class TypeSpec:
     fields: Mapping[str, FieldSQL]
     objects: Mapping[str, ObjectSpec] = field(default_factory=dict)
     lists: Mapping[str, ListSpec] = field(default_factory=dict)
+    records: Mapping[str, RecordsSpec] = field(default_factory=dict)
 
 
 # -- the selection tree -------------------------------------------------------------------
@@ -75,6 +95,15 @@ class Constant:
 
 @dataclass(frozen=True)
 class Nested:
+    key: str
+    name: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class Records:
+    """Objects from a child table (a :class:`RecordsSpec`): a list, or one picked."""
+
     key: str
     name: str
     members: tuple[Member, ...]
@@ -136,7 +165,9 @@ class Hole:
     details: Any
 
 
-Member = Leaf | Constant | Nested | Paged | Total | Info | Edges | Cursor | Node | Flag | Hole
+Member = (
+    Leaf | Constant | Nested | Records | Paged | Total | Info | Edges | Cursor | Node | Flag | Hole
+)
 
 # -- leaf fields ---------------------------------------------------------------------------
 
@@ -160,6 +191,11 @@ def date(column: str) -> FieldSQL:
 def is_set(column: str) -> FieldSQL:
     """True when the column is not NULL (``archived``)."""
     return lambda c, j: j.boolean(c[column].is_not(None))
+
+
+def flag(column: str) -> FieldSQL:
+    """A boolean column (``isPrimary``)."""
+    return lambda c, j: j.boolean(c[column])
 
 
 def enum(column: str, names: Mapping[str, str]) -> FieldSQL:
@@ -204,6 +240,48 @@ def user(column: str) -> ObjectSpec:
     return reference("User", column, nullable=True)
 
 
+# -- rows of a child table -----------------------------------------------------------------
+
+
+def child_rows(table: Table, parent_column: str = "contact_id") -> ChildRows:
+    """The parent contact's rows of ``table``; correlated to the parent's row however deep
+    it is nested (as a connection's page is)."""
+
+    def rows(parent: Columns) -> Select[Any]:
+        return select(table).where(table.c[parent_column] == parent.id).correlate_except(table)
+
+    return rows
+
+
+def _ordered(
+    rows: Select[Any],
+    order: tuple[str, ...],
+    where: Callable[[Columns], SQL] | None = None,
+    single: bool = False,
+) -> Subquery:
+    """The rows kept, in ``order`` (SQLite's ``group_concat`` keeps a subquery's order)."""
+    if where is not None:
+        rows = rows.where(where(rows.selected_columns))
+    rows = rows.order_by(*(rows.selected_columns[o] for o in order))
+    return (rows.limit(1) if single else rows).subquery("records")
+
+
+def scalars(table: Table, column: str, order: tuple[str, ...] = ("position",)) -> FieldSQL:
+    """A list of one column's values of the contact's child rows (``tags``), in ``order``."""
+
+    def build(c: Columns, j: JsonText) -> SQL:
+        found = _ordered(child_rows(table)(c), order)
+        return _listed(found, j.quote(found.c[column]), order, j)
+
+    return build
+
+
+def _listed(found: Subquery, element: SQL, order: tuple[str, ...], j: JsonText) -> SQL:
+    """The JSON array of ``element`` over the rows ``found``, in ``order``."""
+    listed = select(j.array(element, [found.c[o] for o in order])).select_from(found)
+    return listed.scalar_subquery()
+
+
 # -- objects -----------------------------------------------------------------------------
 
 RenderList = Callable[[ListSpec, Paged, Columns], SQL]
@@ -225,6 +303,8 @@ def object_json(
             if inner.null_when is not None:
                 built = j.nullable(cols[inner.null_when].is_(None), built)
             values.append((m.key, built))
+        elif isinstance(m, Records):
+            values.append((m.key, records_json(spec.records[m.name], m, cols, j, lists)))
         elif isinstance(m, Paged):
             values.append((m.key, lists(spec.lists[m.name], m, cols)))
         elif isinstance(m, Hole):
@@ -232,3 +312,15 @@ def object_json(
         else:  # the planner puts connection members only under a connection
             raise TypeError(f"{m!r} is not a member of {spec.name}")
     return j.obj(values)
+
+
+def records_json(
+    spec: RecordsSpec, m: Records, parent: Columns, j: JsonText, lists: RenderList
+) -> SQL:
+    """The JSON of a :class:`RecordsSpec` under the parent row: a correlated subquery."""
+    found = _ordered(spec.rows(parent), spec.order, spec.where, spec.single)
+    element = object_json(spec.node, found.c, m.members, j, lists)
+    if spec.single:
+        picked = select(element).select_from(found).scalar_subquery()
+        return func.coalesce(picked, constant(NULL))
+    return _listed(found, element, spec.order, j)

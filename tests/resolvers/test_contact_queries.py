@@ -259,6 +259,21 @@ async def test_bad_paging_arguments_are_request_errors(people: Tenant) -> None:
         await people.gql(LIST, {"first": 1, "after": "bm90IGEgY3Vyc29y"})
 
 
+async def test_an_empty_cursor_is_a_bad_cursor_as_in_every_tab(people: Tenant) -> None:
+    """`after: ""` is a cursor this server never made: `contacts` refuses it as a tab does
+    (it used to read it as "no cursor" yet answer hasPreviousPage true)."""
+    some = await people.gql(LIST, {"first": 1})
+    contact_id = some["contacts"]["edges"][0]["node"]["id"]
+    tab = "query($id: ID!, $a: String) { contact(id: $id) { notes(after: $a) { totalCount } } }"
+    errors = []
+    for query, variables in ((LIST, {"after": ""}), (tab, {"id": contact_id, "a": ""})):
+        body = await people.raw(query, variables, people.admin)
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        errors.append(error["message"])
+    assert errors == ["invalid cursor: ''"] * 2
+
+
 async def test_audit_log_pages_newest_first(tenant: Tenant) -> None:
     c = await tenant.create_contact(firstName="Log")
     for tag in ("a", "b", "c"):

@@ -414,7 +414,7 @@ async def test_compiled_operations_are_answered_as_the_normal_path_answers(
         "a field that does not compile": Case(
             False,
             {
-                "query": "query($id: ID!) { contact(id: $id) { id phones { number } } }",
+                "query": "query($id: ID!) { contact(id: $id) { id picture { source } } }",
                 "variables": {"id": owned},
             },
             headers=admin,

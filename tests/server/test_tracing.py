@@ -27,7 +27,10 @@ from server.logs import RequestContextMiddleware
 from server.observability import Observability
 from server.tracing import FederatedTrace, FieldSpans, _processor
 
-PROBE = "query TraceProbe($id: ID!) { contact(id: $id) { firstName tags customFields { field { key } } } }"
+PROBE = (
+    "query TraceProbe($id: ID!) { contact(id: $id) {"
+    " firstName tags customFields { field { key } } } }"
+)
 FTV1 = {"apollo-federation-include-trace": "ftv1"}
 
 
