@@ -211,9 +211,11 @@ async def test_unexpected_errors_are_masked_and_logged(
         raise RuntimeError("secret database detail")
 
     c = await tenant.create_contact(firstName="Boom")
-    monkeypatch.setattr(resolvers, "tags", broken)
+    monkeypatch.setattr(resolvers, "custom_values", broken)  # a resolved field
     body = await tenant.raw(
-        "query($id: ID!) { contact(id: $id) { firstName tags } }", {"id": c["id"]}, tenant.admin
+        "query($id: ID!) { contact(id: $id) { firstName customFields { field { key } } } }",
+        {"id": c["id"]},
+        tenant.admin,
     )
     assert body["data"] == {"contact": None}
     (error,) = body["errors"]

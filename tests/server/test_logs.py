@@ -93,10 +93,12 @@ async def test_a_masked_error_carries_the_id_of_its_log_line(
 
     tenant = production.tenant()
     contact = await tenant.create_contact(firstName="Boom")
-    monkeypatch.setattr(resolvers, "tags", broken)
+    monkeypatch.setattr(resolvers, "custom_values", broken)  # a resolved field
     logs = LogLines()
     response = await post(
-        tenant, "query Tagged($id: ID!) { contact(id: $id) { tags } }", {"id": contact["id"]}
+        tenant,
+        "query Tagged($id: ID!) { contact(id: $id) { customFields { field { key } } } }",
+        {"id": contact["id"]},
     )
     (error,) = response.json()["errors"]
     assert error["message"] == "Unexpected error; it has been logged."

@@ -28,7 +28,9 @@ from persistence.db import StatementCounter
 from server.auth import issue_token
 from server.metrics import OperationLabels
 
-PROBE = "query MetricsProbe($id: ID!) { contact(id: $id) { firstName tags } }"
+PROBE = (
+    "query MetricsProbe($id: ID!) { contact(id: $id) { firstName customFields { field { key } } } }"
+)
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -71,7 +73,7 @@ async def test_requests_are_counted_by_operation_and_outcome(
     async def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(resolvers, "tags", broken)
+    monkeypatch.setattr(resolvers, "custom_values", broken)  # a resolved field
     assert (await tenant.raw(PROBE, variables, tenant.admin))["errors"]
     after = await scrape(watched.client)
 
