@@ -12,10 +12,23 @@ the planner or the statements refuse when they run (a forged cursor, an argument
 resolvers refuse, a failing statement) declines too: the normal path answers it, and logs
 what it logs. Only with ``CONTACT_GRAPH_COMPILED_READS=on``: ``verify`` and ``off`` serve
 the executor's answer.
+
+A hot request costs little more than its statement: what depends only on the operation and
+the variables' values -- the guards' verdict and cost report, the coerced variables, the plan
+and the arguments read from them -- is kept per operation by the variables' JSON
+(:class:`Ready`); the request's viewer picks the statements (``CompiledReads.statements_of``:
+kept by viewer scope, the token checked on every request by ``get_context``). On PostgreSQL a
+statement runs on the pooled connection's asyncpg connection as SQLAlchemy compiled it once
+(``CompiledReads.driver_sql``, asyncpg's prepared statement cache), its time reported to the
+metrics as the engine's are -- unless anything else listens to the engine's statements (a
+statement counter, tracing's SQL spans): then it runs through the engine, as on SQLite.
 """
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +46,13 @@ from graphql.execution.collect_fields import collect_fields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from persistence.compiled import catalog
-from schema.compiled_reads import CompiledReads
+from schema.compiled_reads import Bound, CompiledReads, DriverSQL
 from schema.cost import cost_report, count_values, operation_cost
 from schema.input_guard import input_error
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
     from domain.viewer import Viewer
     from schema.build import ContactGraphSchema
     from server.context import Context
@@ -45,16 +60,33 @@ if TYPE_CHECKING:
 ROOT_NAMES = catalog.ROOTS | {"__typename"}
 
 
+READY_PER_OPERATION = 64
+"""Variable values whose admission and arguments one operation keeps (LRU)."""
+
+
+@dataclass
+class Ready:
+    """What one operation with one request's variable values gets before it runs, which
+    depends on nothing else: the guards let it through with this cost ``report``; once a
+    request has run it, its plan with the arguments read (``bound``). The viewer is not
+    in it: each request's comes in when its statements are picked."""
+
+    report: dict[str, Any]
+    bound: Bound | None = None
+
+
 @dataclass
 class CompiledOperation:
     """One (document, operationName) the planner may accept: the document, the operation's
     name (as execution reports it) and whether a plan depends on the variables (only
-    Boolean ones, of ``@include`` / ``@skip``, change its shape)."""
+    Boolean ones, of ``@include`` / ``@skip``, change its shape); what it is ready with,
+    by the variables' JSON (as the request sent them, re-serialised)."""
 
     document: DocumentNode
     name: str | None
     boolean_variables: bool
     refused: bool = field(default=False)
+    ready: OrderedDict[bytes, Ready] = field(default_factory=OrderedDict, repr=False)
 
 
 def compiled_operations(
@@ -100,11 +132,38 @@ class CompiledLane:
         reads: CompiledReads,
         max_cost: int,
         max_variable_values: int,
+        on_statement: Callable[[float], None] | None = None,
     ) -> None:
         self.schema = schema
         self.reads = reads
         self.max_cost = max_cost
         self.max_variable_values = max_variable_values
+        self.on_statement = on_statement
+        """Given, the statements may run on the driver's connection (:meth:`_direct`),
+        reported to it as the engine's statements are to the metrics."""
+        self._watched = _statement_listeners(reads.engine)
+
+    def ready(
+        self, query: str, entry: CompiledOperation, variables: dict[str, Any] | None
+    ) -> Ready | None:
+        """The operation with these variables, admitted (kept: the same values are
+        admitted alike); None: the normal path answers."""
+        try:
+            key = orjson.dumps(variables)
+        except TypeError:  # not JSON orjson writes (an integer over 64 bits): not kept
+            report = self.admitted(query, entry, variables)
+            return None if report is None else Ready(report)
+        held = entry.ready.get(key)
+        if held is not None:
+            entry.ready.move_to_end(key)
+            return held
+        report = self.admitted(query, entry, variables)
+        if report is None:
+            return None
+        ready = entry.ready[key] = Ready(report)
+        while len(entry.ready) > READY_PER_OPERATION:
+            entry.ready.popitem(last=False)
+        return ready
 
     def admitted(
         self, query: str, entry: CompiledOperation, variables: dict[str, Any] | None
@@ -126,7 +185,7 @@ class CompiledLane:
         entry: CompiledOperation,
         variables: dict[str, Any] | None,
         context: Context,
-        report: dict[str, Any],
+        ready: Ready,
     ) -> bytes | None:
         """The response body, or None (the operation did not compile, or its statements
         did not run)."""
@@ -134,23 +193,22 @@ class CompiledLane:
         if credentials is None:
             return None
         try:
-            data = await self._data(entry, variables, context, credentials.viewer)
+            bound = ready.bound or self._bind(entry, variables, context)
+            if bound is None:
+                return None
+            ready.bound = bound
+            data = await self._data(bound, credentials.viewer)
         except Exception:  # NotCompilable, a failing statement: the normal path answers
             return None
-        if data is None:
-            return None
+        report = ready.report
         extensions = {"extensions": report} if report else {}
         return orjson.dumps({"data": data, **extensions})
 
-    async def _data(
-        self,
-        entry: CompiledOperation,
-        variables: dict[str, Any] | None,
-        context: Context,
-        viewer: Viewer,
-    ) -> dict[str, Any] | None:
-        """The response's data from the compiled statements, None when the planner declines
-        (NotCompilable when the statements do)."""
+    def _bind(
+        self, entry: CompiledOperation, variables: dict[str, Any] | None, context: Context
+    ) -> Bound | None:
+        """The plan with the request's arguments read, None when the planner declines
+        (NotCompilable when the arguments are refused)."""
         schema = self.schema
         graphql_schema = schema._schema
         executor_class = schema.execution_context_class
@@ -181,4 +239,46 @@ class CompiledLane:
             if not entry.boolean_variables:  # refused for any variables
                 entry.refused = True
             return None
-        return await self.reads.run(plan, built, viewer)
+        return self.reads.bind(plan, built)
+
+    async def _data(self, bound: Bound, viewer: Viewer) -> dict[str, Any]:
+        """The response's data from the viewer's statements, run on one connection."""
+        reads = self.reads
+        statements = reads.statements_of(bound, viewer)
+        direct = self.on_statement is not None and _statement_listeners(reads.engine) == (
+            self._watched
+        )
+        data: dict[str, Any] = {}
+        async with reads.engine.connect() as conn:
+            for key, stmt, params in statements:
+                if isinstance(stmt, str):
+                    data[key] = orjson.Fragment(stmt)
+                    continue
+                sql = reads.driver_sql(stmt) if direct else None
+                if sql is not None:
+                    found = await self._direct(conn, sql, params)
+                else:
+                    found = (await conn.execute(stmt, params)).scalar()
+                data[key] = orjson.Fragment("null" if found is None else found)
+        reads.answered += 1
+        return data
+
+    async def _direct(self, conn: AsyncConnection, sql: DriverSQL, params: dict[str, Any]) -> Any:
+        """One statement on the pooled connection's asyncpg connection (its prepared
+        statement cache), without SQLAlchemy's execution: what the engine's own
+        statements cost the metrics, reported as they are (only when nothing else watches
+        the engine's statements: a statement counter, tracing's SQL spans)."""
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        started = time.perf_counter()
+        found = await driver.fetchval(sql.sql, *sql.args(params))
+        assert self.on_statement is not None
+        self.on_statement(time.perf_counter() - started)
+        return found
+
+
+def _statement_listeners(engine: AsyncEngine) -> tuple[object, ...]:
+    """Who hears of the engine's statements (SQLAlchemy's cursor-execute events)."""
+    dispatch = engine.sync_engine.dispatch
+    return (*dispatch.before_cursor_execute, *dispatch.after_cursor_execute)
