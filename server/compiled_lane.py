@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import orjson
 from graphql import (
     DocumentNode,
@@ -43,6 +44,7 @@ from graphql import (
     type_from_ast,
 )
 from graphql.execution.collect_fields import collect_fields
+from sqlalchemy.util import greenlet_spawn
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from persistence.compiled import catalog
@@ -51,7 +53,8 @@ from schema.cost import cost_report, count_values, operation_cost
 from schema.input_guard import input_error
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy import Select
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from domain.viewer import Viewer
     from schema.build import ContactGraphSchema
@@ -245,37 +248,69 @@ class CompiledLane:
         """The response's data from the viewer's statements, run on one connection."""
         reads = self.reads
         statements = reads.statements_of(bound, viewer)
-        direct = self.on_statement is not None and _statement_listeners(reads.engine) == (
-            self._watched
-        )
         data: dict[str, Any] = {}
-        async with reads.engine.connect() as conn:
-            for key, stmt, params in statements:
-                if isinstance(stmt, str):
-                    data[key] = orjson.Fragment(stmt)
-                    continue
-                sql = reads.driver_sql(stmt) if direct else None
-                if sql is not None:
-                    found = await self._direct(conn, sql, params)
-                else:
+        direct = self._direct_statements(statements)
+        if direct is not None:
+            await self._run_direct(direct, data)
+        else:
+            async with reads.engine.connect() as conn:
+                for key, stmt, params in statements:
+                    if isinstance(stmt, str):
+                        data[key] = orjson.Fragment(stmt)
+                        continue
                     found = (await conn.execute(stmt, params)).scalar()
-                data[key] = orjson.Fragment("null" if found is None else found)
+                    data[key] = orjson.Fragment("null" if found is None else found)
         reads.answered += 1
         return data
 
-    async def _direct(self, conn: AsyncConnection, sql: DriverSQL, params: dict[str, Any]) -> Any:
-        """One statement on the pooled connection's asyncpg connection (its prepared
-        statement cache), without SQLAlchemy's execution: what the engine's own
-        statements cost the metrics, reported as they are (only when nothing else watches
-        the engine's statements: a statement counter, tracing's SQL spans)."""
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        started = time.perf_counter()
-        found = await driver.fetchval(sql.sql, *sql.args(params))
-        assert self.on_statement is not None
-        self.on_statement(time.perf_counter() - started)
-        return found
+    def _direct_statements(
+        self, statements: list[tuple[str, Select[Any] | str, dict[str, Any]]]
+    ) -> list[tuple[str, DriverSQL | str, dict[str, Any]]] | None:
+        """The statements as the driver runs them, when they all may (PostgreSQL, nothing
+        but the metrics listening to the engine's statements); else None."""
+        if self.on_statement is None or _statement_listeners(self.reads.engine) != self._watched:
+            return None
+        out: list[tuple[str, DriverSQL | str, dict[str, Any]]] = []
+        for key, stmt, params in statements:
+            if isinstance(stmt, str):
+                out.append((key, stmt, params))
+                continue
+            sql = self.reads.driver_sql(stmt)
+            if sql is None:
+                return None
+            out.append((key, sql, params))
+        return out
+
+    async def _run_direct(
+        self, statements: list[tuple[str, DriverSQL | str, dict[str, Any]]], data: dict[str, Any]
+    ) -> None:
+        """The statements on one pooled asyncpg connection (its prepared statement cache),
+        without SQLAlchemy's connection and execution: autocommit, as the read engine's
+        (asyncpg runs a statement outside a transaction alone); each statement's time
+        reported to the metrics as the engine reports its own. A connection that fails
+        (not an error PostgreSQL reports) is invalidated, as the engine would: the pool
+        opens another."""
+        on_statement = self.on_statement
+        assert on_statement is not None
+        pooled = await self.reads.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None
+            for key, sql, params in statements:
+                if isinstance(sql, str):
+                    data[key] = orjson.Fragment(sql)
+                    continue
+                started = time.perf_counter()
+                found = await driver.fetchval(sql.sql, *sql.args(params))
+                on_statement(time.perf_counter() - started)
+                data[key] = orjson.Fragment("null" if found is None else found)
+        except asyncpg.PostgresError:
+            raise
+        except BaseException:
+            await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)  # back to the pool (reset: nothing begun)
 
 
 def _statement_listeners(engine: AsyncEngine) -> tuple[object, ...]:
