@@ -4,28 +4,34 @@ ASGI in-process on a fresh PostgreSQL database loaded as `bench/peer.py` loads i
 request run ``--requests`` times one after the other under cProfile (or just timed).
 
     .venv/bin/python bench/lane_profile.py [--requests 2000] [--query one|many] [--no-profile]
+        [--distinct 500]
 
 Prints the mean microseconds per request (wall, and this process's CPU: on a shared machine
-the CPU is the steadier figure, PostgreSQL's own work not in it) and cProfile's top functions by cumulative and
-own time (cProfile inflates code of many small Python calls: compare runs, not absolutes).
+the CPU is the steadier figure, PostgreSQL's own work not in it) and cProfile's top functions
+by cumulative and own time (cProfile inflates code of many small Python calls: compare
+runs, not absolutes).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import pstats
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 from peer import QUERIES, load_rows, payload
 from run import DEFAULT_POSTGRES_URL, postgres_database, server_settings
+from sqlalchemy.engine import make_url
 
 from persistence.migrate import upgrade_async
 from server.app import create_app
@@ -77,6 +83,18 @@ async def call(app: Any, body: bytes, token: str) -> tuple[int, bytes]:
     return status, b"".join(out)
 
 
+@contextlib.asynccontextmanager
+async def asyncpg_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    u = make_url(url)
+    conn = await asyncpg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database
+    )
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="contact-graph-lane-profile-") as tmp:
         async with postgres_database(args.postgres_url) as db:
@@ -86,7 +104,15 @@ async def main(args: argparse.Namespace) -> None:
             token = issue_token(ADMIN, settings)
             app = create_app(settings)
             query = QUERIES[0 if args.query == "one" else 1].contact_graph
-            body = orjson.dumps(payload(query, {"id": contact_id, "location": DEMO_LOCATION_ID}))
+            ids = [contact_id]
+            if args.distinct > 1:
+                async with asyncpg_connection(db.url) as conn:
+                    rows = await conn.fetch("SELECT id FROM contact LIMIT $1", args.distinct)
+                ids = [row["id"] for row in rows]
+            bodies = [
+                orjson.dumps(payload(query, {"id": i, "location": DEMO_LOCATION_ID})) for i in ids
+            ]
+            body = bodies[0]
             async with app.router.lifespan_context(app):
                 for _ in range(50):  # learn the document, warm every cache
                     status, answer = await call(app, body, token)
@@ -98,8 +124,8 @@ async def main(args: argparse.Namespace) -> None:
                 started, cpu = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
-                for _ in range(args.requests):
-                    await call(app, body, token)
+                for n in range(args.requests):
+                    await call(app, bodies[n % len(bodies)], token)
                 if profiler:
                     profiler.disable()
                     if args.dump:
@@ -125,6 +151,12 @@ if __name__ == "__main__":
     parser.add_argument("--contacts", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--query", choices=("one", "many"), default="one")
+    parser.add_argument(
+        "--distinct",
+        type=int,
+        default=1,
+        help="one: cycle through this many contacts' ids (variable values the lane has not kept)",
+    )
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--dump", help="also write the profile to this file (pstats)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
