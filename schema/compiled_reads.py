@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import orjson
@@ -149,6 +149,20 @@ class DriverSQL:
 
     def args(self, params: dict[str, Any]) -> list[Any]:
         return [value if name is None else params[name] for name, value in self.slots]
+
+
+def with_contact_ids(bound: Bound, ids: dict[str, str]) -> Bound:
+    """``bound`` with other contacts asked for by its root ``contact`` fields (``ids`` by
+    response key, as :meth:`CompiledReads.bind` reads them: an ``ID``'s text)."""
+    return Bound(
+        bound.plan,
+        tuple(
+            replace(b, params={"contact_id": ids[b.root.key]})
+            if b.root.name == "contact" and b.root.key in ids
+            else b
+            for b in bound.roots
+        ),
+    )
 
 
 REQUEST_PARAMS = frozenset({"contact_id", "ids"})

@@ -16,12 +16,14 @@ the executor's answer.
 A hot request costs little more than its statement: what depends only on the operation and
 the variables' values -- the guards' verdict and cost report, the coerced variables, the plan
 and the arguments read from them -- is kept per operation by the variables' JSON
-(:class:`Ready`); the request's viewer picks the statements (``CompiledReads.statements_of``:
-kept by viewer scope, the token checked on every request by ``get_context``). On PostgreSQL a
-statement runs on the pooled connection's asyncpg connection as SQLAlchemy compiled it once
-(``CompiledReads.driver_sql``, asyncpg's prepared statement cache), its time reported to the
-metrics as the engine's are -- unless anything else listens to the engine's statements (a
-statement counter, tracing's SQL spans): then it runs through the engine, as on SQLite.
+(:class:`Ready`; a root contact's id, read by nothing else, left out of it and put in the
+statement's parameters per request); the request's viewer picks the statements
+(``CompiledReads.statements_of``: kept by viewer scope, the token checked on every request
+by ``get_context``). On PostgreSQL a statement runs on a pooled asyncpg connection as
+SQLAlchemy compiled it once (``CompiledReads.driver_sql``; asyncpg's prepared statement
+cache), its time reported to the metrics as the engine's are -- unless anything else listens
+to the engine's statements (a statement counter, tracing's SQL spans): then it runs through
+the engine, as on SQLite.
 """
 
 from __future__ import annotations
@@ -35,20 +37,26 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import orjson
 from graphql import (
+    SKIP,
     DocumentNode,
     FieldNode,
     GraphQLList,
     GraphQLNonNull,
+    NamedTypeNode,
+    NonNullTypeNode,
     OperationDefinitionNode,
     OperationType,
+    VariableNode,
+    Visitor,
     type_from_ast,
+    visit,
 )
 from graphql.execution.collect_fields import collect_fields
 from sqlalchemy.util import greenlet_spawn
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from persistence.compiled import catalog
-from schema.compiled_reads import Bound, CompiledReads, DriverSQL
+from schema.compiled_reads import Bound, CompiledReads, DriverSQL, with_contact_ids
 from schema.cost import cost_report, count_values, operation_cost
 from schema.input_guard import input_error
 
@@ -90,6 +98,10 @@ class CompiledOperation:
     boolean_variables: bool
     refused: bool = field(default=False)
     ready: OrderedDict[bytes, Ready] = field(default_factory=OrderedDict, repr=False)
+    ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The variables read only as a root ``contact``'s ``id`` (by the response keys of
+    those fields): their string values change nothing but that statement's parameter,
+    so one :class:`Ready` serves them all (:meth:`CompiledLane.ready`)."""
 
 
 def compiled_operations(
@@ -108,6 +120,7 @@ def compiled_operations(
             continue
         name = operation.name.value if operation.name else None
         entry = CompiledOperation(document, name, _boolean_variables(operation, schema))
+        entry.ids = _contact_ids(document, operation)
         if name is not None:
             found[name] = entry
         if len(operations) == 1:
@@ -124,6 +137,58 @@ def _boolean_variables(operation: OperationDefinitionNode, schema: ContactGraphS
         if getattr(declared, "name", None) == "Boolean":
             return True
     return False
+
+
+class _Variables(Visitor):
+    """Every use of a variable (not its definition)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uses: list[VariableNode] = []
+
+    def enter_variable_definition(self, *_: object) -> object:
+        return SKIP
+
+    def enter_variable(self, node: VariableNode, *_: object) -> None:
+        self.uses.append(node)
+
+
+def _contact_ids(
+    document: DocumentNode, operation: OperationDefinitionNode
+) -> dict[str, tuple[str, ...]]:
+    """The operation's variables of type ``ID`` (no default) whose every use in the document
+    is the ``id`` argument of a root ``contact`` field, with those fields' response keys."""
+    declared = set()
+    for definition in operation.variable_definitions or ():
+        declared_type = definition.type
+        if isinstance(declared_type, NonNullTypeNode):
+            declared_type = declared_type.type
+        if (
+            isinstance(declared_type, NamedTypeNode)
+            and declared_type.name.value == "ID"
+            and definition.default_value is None
+        ):
+            declared.add(definition.variable.name.value)
+    if not declared:
+        return {}
+    as_id: dict[int, str] = {}  # a use (by node) -> the root field's response key
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode) and selection.name.value == "contact":
+            for argument in selection.arguments or ():
+                if argument.name.value == "id" and isinstance(argument.value, VariableNode):
+                    as_id[id(argument.value)] = (selection.alias or selection.name).value
+    uses = _Variables()
+    visit(document, uses)
+    keys: dict[str, list[str]] = {}
+    for use in uses.uses:
+        name = use.name.value
+        if name not in declared:
+            continue
+        if id(use) not in as_id:
+            declared.discard(name)
+        else:
+            keys.setdefault(name, []).append(as_id[id(use)])
+    return {name: tuple(dict.fromkeys(keys[name])) for name in declared if name in keys}
 
 
 class CompiledLane:
@@ -148,25 +213,44 @@ class CompiledLane:
 
     def ready(
         self, query: str, entry: CompiledOperation, variables: dict[str, Any] | None
-    ) -> Ready | None:
+    ) -> tuple[Ready, dict[str, str]] | None:
         """The operation with these variables, admitted (kept: the same values are
-        admitted alike); None: the normal path answers."""
+        admitted alike), and the contact ids its root fields take from them (by response
+        key); None: the normal path answers.
+
+        A variable of :attr:`CompiledOperation.ids` holding a string is kept as the
+        placeholder ``null`` (under a key of its own kind, which no request's JSON is):
+        any string coerces to an ``ID``, counts as one value and costs nothing, so all but
+        the input guard's check of its text -- run for every request -- is the same."""
+        ids: dict[str, str] = {}
+        shown = variables
+        if entry.ids and variables is not None:
+            shown = dict(variables)
+            for name, keys in entry.ids.items():
+                value = variables.get(name)
+                if isinstance(value, str):
+                    shown[name] = None
+                    ids.update(dict.fromkeys(keys, value))
         try:
-            key = orjson.dumps(variables)
+            key = orjson.dumps(shown)
         except TypeError:  # not JSON orjson writes (an integer over 64 bits): not kept
             report = self.admitted(query, entry, variables)
-            return None if report is None else Ready(report)
+            return None if report is None else (Ready(report), {})
+        if ids:
+            key = b"\0" + key
+            if input_error(query, entry.document, variables) is not None:
+                return None
         held = entry.ready.get(key)
         if held is not None:
             entry.ready.move_to_end(key)
-            return held
+            return held, ids
         report = self.admitted(query, entry, variables)
         if report is None:
             return None
         ready = entry.ready[key] = Ready(report)
         while len(entry.ready) > READY_PER_OPERATION:
             entry.ready.popitem(last=False)
-        return ready
+        return ready, ids
 
     def admitted(
         self, query: str, entry: CompiledOperation, variables: dict[str, Any] | None
@@ -189,9 +273,10 @@ class CompiledLane:
         variables: dict[str, Any] | None,
         context: Context,
         ready: Ready,
+        ids: dict[str, str],
     ) -> bytes | None:
         """The response body, or None (the operation did not compile, or its statements
-        did not run)."""
+        did not run). ``ids``: the contacts asked for this time (:meth:`ready`)."""
         credentials = context.credentials
         if credentials is None:
             return None
@@ -200,6 +285,8 @@ class CompiledLane:
             if bound is None:
                 return None
             ready.bound = bound
+            if ids:
+                bound = with_contact_ids(bound, ids)
             data = await self._data(bound, credentials.viewer)
         except Exception:  # NotCompilable, a failing statement: the normal path answers
             return None

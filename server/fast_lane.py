@@ -167,15 +167,16 @@ class FastLane:
         lane = self.compiled
         if lane is None:
             return None
-        ready = lane.ready(asked.query, entry, asked.variables)
-        if ready is None:
+        found = lane.ready(asked.query, entry, asked.variables)
+        if found is None:
             return None
+        ready, ids = found
         context = await view.get_context(request, None)
         if not context.authenticated:
             return None
         response: Response | None = None
         with watch.answering(entry.name, asked.query, True) as answering:
-            body = await lane.run(entry, asked.variables, context, ready)
+            body = await lane.run(entry, asked.variables, context, ready, ids)
             if body is None:
                 answering.decline()
             else:

@@ -179,3 +179,35 @@ async def test_a_compiled_answer_counts_its_statement(apps: Apps) -> None:
     with StatementCounter(apps.on.app.state.runtime.engine) as counted:
         await post(apps.on, named, headers)
     assert counted.count == 1
+
+
+async def test_an_id_read_elsewhere_too_is_kept_per_value(apps: Apps) -> None:
+    """A root contact's id variable read by nothing else is taken from each request; one
+    also read inside the selection (a task filter here) makes the answer its own."""
+    t = apps.on.tenant()
+    headers = t.headers(t.admin)
+    ids = []
+    for name, tasks in (("Once", 1), ("Twice", 2)):
+        contact = await t.create_contact(firstName=name)
+        for n in range(tasks):
+            added = await t.mutate(
+                "contactTaskAdd",
+                {
+                    "contactId": contact["id"],
+                    "title": f"t{n}",
+                    "assigneeId": contact["id"],
+                    "dueAt": "2030-01-01T00:00:00Z",
+                },
+                selection="task { id assignee { id } }",
+            )
+            assert added["userErrors"] == [], added
+        ids.append(contact["id"])
+    both = (
+        "query Both($who: ID!) { contact(id: $who) { id "
+        "tasks(filter: {assigneeIds: [$who]}) { totalCount } } }"
+    )
+    await learned(apps, {"query": both, "variables": {"who": ids[0]}}, headers)
+    for cid, count in ((ids[0], 1), (ids[1], 2), (ids[0], 1)):
+        body = {"query": both, "variables": {"who": cid}}
+        data = (await same(apps, body, headers, lane=True))["data"]
+        assert (data["contact"]["id"], data["contact"]["tasks"]["totalCount"]) == (cid, count)
