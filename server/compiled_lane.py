@@ -52,7 +52,7 @@ from graphql import (
     visit,
 )
 from graphql.execution.collect_fields import collect_fields
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from persistence.compiled import catalog
@@ -379,25 +379,30 @@ class CompiledLane:
         opens another."""
         on_statement = self.on_statement
         assert on_statement is not None
-        pooled = await self.reads.engine.raw_connection()
-        try:
-            driver = pooled.driver_connection
-            assert driver is not None
-            for key, sql, params in statements:
-                if isinstance(sql, str):
-                    data[key] = orjson.Fragment(sql)
-                    continue
-                started = time.perf_counter()
-                found = await driver.fetchval(sql.sql, *sql.args(params))
-                on_statement(time.perf_counter() - started)
-                data[key] = orjson.Fragment("null" if found is None else found)
-        except asyncpg.PostgresError:
-            raise
-        except BaseException:
-            await greenlet_spawn(pooled.invalidate)
-            raise
-        finally:
-            await greenlet_spawn(pooled.close)  # back to the pool (reset: nothing begun)
+        sync_engine = self.reads.engine.sync_engine
+
+        def run() -> None:  # in one greenlet: the pool's checkout and checkin, as the engine's
+            pooled = sync_engine.raw_connection()
+            try:
+                driver = pooled.driver_connection
+                assert driver is not None
+                for key, sql, params in statements:
+                    if isinstance(sql, str):
+                        data[key] = orjson.Fragment(sql)
+                        continue
+                    started = time.perf_counter()
+                    found = await_only(driver.fetchval(sql.sql, *sql.args(params)))
+                    on_statement(time.perf_counter() - started)
+                    data[key] = orjson.Fragment("null" if found is None else found)
+            except asyncpg.PostgresError:
+                raise
+            except BaseException:
+                pooled.invalidate()
+                raise
+            finally:
+                pooled.close()  # back to the pool (its reset: nothing was begun)
+
+        await greenlet_spawn(run)
 
 
 def _statement_listeners(engine: AsyncEngine) -> tuple[object, ...]:
