@@ -128,6 +128,28 @@ class BoundRoot:
     params: dict[str, Any] = field(default_factory=dict)
     shape: Hashable = ()
     requests: dict[int, PageRequest] = field(default_factory=dict)
+    arguments: Hashable = field(init=False, repr=False, compare=False)
+    """The shape and the page requests, hashed once: part of the statement's key."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arguments", _Hashed((self.shape, *self.requests.values())))
+
+
+class _Hashed:
+    """A key whose hash is computed once (a kept request's arguments are looked up again
+    with every request: the same object, found by identity)."""
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value: tuple[Hashable, ...]) -> None:
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, _Hashed) and self.value == other.value)
 
 
 @dataclass(frozen=True)
@@ -461,10 +483,9 @@ class CompiledReads:
                 if b.constant is not None:
                     out.append((root.key, b.constant, {}))
                     continue
-                key = (id(plan), root.key, scope, b.shape, tuple(b.requests.values()))
-                out.append(
-                    (root.key, self._statement(key, plan, root, viewer, b.requests), b.params)
-                )
+                key = (id(plan), root.key, scope, b.arguments)
+                stmt = self._statement(key, plan, root, viewer, b.requests, b.shape)
+                out.append((root.key, stmt, b.params))
         except (GraphQLError, InvalidCursor) as exc:
             raise NotCompilable(str(exc)) from exc
         return out
@@ -491,6 +512,7 @@ class CompiledReads:
         root: Root,
         viewer: Viewer,
         requests: dict[int, PageRequest],
+        shape: Hashable = (),
     ) -> Select[Any]:
         held = self.built.get(key)
         if held is not None and held[0] is plan:
@@ -503,7 +525,7 @@ class CompiledReads:
         elif root.name == "_entities":
             stmt = contact_sql.entities(c, spec, viewer, root.members)
         else:
-            query, first, after = cast(tuple[Any, int, str | None], key[3])  # type: ignore[index]
+            query, first, after = cast(tuple[Any, int, str | None], shape)
             stmt = contact_sql.contacts(c, spec, viewer, query, first, after, root.members)
         self.built[key] = (plan, stmt)
         while len(self.built) > self.size:

@@ -223,13 +223,14 @@ class CompiledLane:
         any string coerces to an ``ID``, counts as one value and costs nothing, so all but
         the input guard's check of its text -- run for every request -- is the same."""
         ids: dict[str, str] = {}
+        texts: dict[str, str] = {}  # those variables' values
         shown = variables
         if entry.ids and variables is not None:
             shown = dict(variables)
             for name, keys in entry.ids.items():
                 value = variables.get(name)
                 if isinstance(value, str):
-                    shown[name] = None
+                    shown[name], texts[name] = None, value
                     ids.update(dict.fromkeys(keys, value))
         try:
             key = orjson.dumps(shown)
@@ -238,7 +239,7 @@ class CompiledLane:
             return None if report is None else (Ready(report), {})
         if ids:
             key = b"\0" + key
-            if input_error(query, entry.document, variables) is not None:
+            if input_error(query, entry.document, texts) is not None:  # the rest: as kept
                 return None
         held = entry.ready.get(key)
         if held is not None:
