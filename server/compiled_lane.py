@@ -71,8 +71,11 @@ if TYPE_CHECKING:
 ROOT_NAMES = catalog.ROOTS | {"__typename"}
 
 
-READY_PER_OPERATION = 64
+READY_PER_OPERATION = 16
 """Variable values whose admission and arguments one operation keeps (LRU)."""
+READY_KEY_BYTES = 1024
+"""Longer variables' JSON is not kept (each request's is admitted and read anew): with the
+fast lane's operations, the memory kept stays under ~16 MB whatever the requests."""
 
 
 @dataclass
@@ -235,6 +238,9 @@ class CompiledLane:
         try:
             key = orjson.dumps(shown)
         except TypeError:  # not JSON orjson writes (an integer over 64 bits): not kept
+            report = self.admitted(query, entry, variables)
+            return None if report is None else (Ready(report), {})
+        if len(key) > READY_KEY_BYTES:
             report = self.admitted(query, entry, variables)
             return None if report is None else (Ready(report), {})
         if ids:

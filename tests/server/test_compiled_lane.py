@@ -211,3 +211,22 @@ async def test_an_id_read_elsewhere_too_is_kept_per_value(apps: Apps) -> None:
         body = {"query": both, "variables": {"who": cid}}
         data = (await same(apps, body, headers, lane=True))["data"]
         assert (data["contact"]["id"], data["contact"]["tasks"]["totalCount"]) == (cid, count)
+
+
+async def test_long_variables_are_read_anew_each_time(apps: Apps) -> None:
+    """Variables whose JSON is too long to keep: each request's own representations."""
+    t = apps.on.tenant()
+    a, b = await seeded(t, "LongA"), await seeded(t, "LongB")
+    headers = t.headers(t.admin)
+    padding = [{"__typename": "Contact", "id": f"missing-{'x' * 150}-{n}"} for n in range(8)]
+
+    def reps(cid: str) -> dict[str, Any]:
+        return {
+            "query": ENTITIES,
+            "variables": {"reps": [{"__typename": "Contact", "id": cid}, *padding]},
+        }
+
+    await learned(apps, reps(a), headers)
+    for cid, name in ((a, "LongA"), (b, "LongB"), (a, "LongA")):
+        data = (await same(apps, reps(cid), headers, lane=True))["data"]
+        assert data["_entities"][0]["firstName"] == name
