@@ -35,7 +35,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -54,7 +54,7 @@ from graphql.execution.executor import CollectedErrors
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from opentelemetry.trace import Tracer
-from sqlalchemy import Select
+from sqlalchemy import Dialect, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -162,6 +162,109 @@ class Plan:
     def whole(self) -> bool:
         """Every field compiled: the answer is the statements' JSON alone."""
         return not any(r.executed or r.holes for r in self.roots)
+
+
+@dataclass(frozen=True)
+class BoundRoot:
+    """One root field's arguments, read: a constant's JSON, or its statement's parameters
+    (the ids asked for), the shape of a list's query and each tab list's page request."""
+
+    root: Root
+    constant: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    shape: Hashable = ()
+    requests: dict[int, PageRequest] = field(default_factory=dict)
+    per_request: frozenset[str] = frozenset()
+    """Its lists whose filters take values of each request (``REQUEST_PARAMETERS``): read
+    by :meth:`CompiledReads.statements_of`, never kept with the binding."""
+    arguments: Hashable = field(init=False, repr=False, compare=False)
+    """The shape and the page requests, hashed once: part of the statement's key."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arguments", _Hashed((self.shape, *self.requests.values())))
+
+
+class _Hashed:
+    """A key whose hash is computed once (a kept request's arguments are looked up again
+    with every request: the same object, found by identity)."""
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value: tuple[Hashable, ...]) -> None:
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, _Hashed) and self.value == other.value)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A plan with one request's arguments read (:meth:`CompiledReads.bind`)."""
+
+    plan: Plan
+    roots: tuple[BoundRoot, ...]
+
+
+@dataclass(frozen=True)
+class DriverSQL:
+    """A statement as SQLAlchemy compiles it for asyncpg: the SQL text and, for each
+    positional parameter, the name of a request's parameter (``params``) or its value."""
+
+    sql: str
+    slots: tuple[tuple[str | None, Any], ...]
+    """(name, None) for a request's parameter, (None, value) for a built-in one."""
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [value if name is None else params[name] for name, value in self.slots]
+
+
+def with_contact_ids(bound: Bound, ids: dict[str, str]) -> Bound:
+    """``bound`` with other contacts asked for by its root ``contact`` fields (``ids`` by
+    response key, as :meth:`CompiledReads.bind` reads them: an ``ID``'s text)."""
+    return Bound(
+        bound.plan,
+        tuple(
+            replace(b, params={"contact_id": ids[b.root.key]})
+            if b.root.name == "contact" and b.root.key in ids
+            else b
+            for b in bound.roots
+        ),
+    )
+
+
+REQUEST_PARAMS = frozenset({"contact_id", "ids"})
+"""The parameters :meth:`CompiledReads.bind` reads from a request (the rest are built in)."""
+
+
+def driver_sql(stmt: Select[Any], dialect: Dialect) -> DriverSQL | None:
+    """``stmt`` compiled by ``dialect`` as its execution would compile it, when it runs
+    unchanged on asyncpg's connection: positional parameters, none that SQLAlchemy expands
+    at execution or converts with a bind processor; else None."""
+    if dialect.driver != "asyncpg":
+        return None
+    compiled = stmt.compile(dialect=dialect)
+    names = compiled.positiontup
+    if (
+        names is None
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+        or compiled._bind_processors
+    ):
+        return None
+    params = compiled.params
+    slots: list[tuple[str | None, Any]] = []
+    for name in names:
+        if name in REQUEST_PARAMS:
+            slots.append((name, None))
+        elif params.get(name) is None:  # a parameter given no value: not one of ours
+            return None
+        else:
+            slots.append((None, params[name]))
+    return DriverSQL(compiled.string, tuple(slots))
 
 
 class Arguments:
@@ -380,6 +483,7 @@ class CompiledReads:
         self.size = size
         self.plans: OrderedDict[Hashable, tuple[object, Plan | None]] = OrderedDict()
         self.built: OrderedDict[Hashable, tuple[Plan, Select[Any]]] = OrderedDict()
+        self.compiled: OrderedDict[int, tuple[Select[Any], DriverSQL | None]] = OrderedDict()
         self.answered = 0
         """Operations answered by compiled SQL, holes filled or not (tests read it)."""
 
@@ -422,21 +526,28 @@ class CompiledReads:
         A statement is built once per (plan, root field, viewer scope, every list's
         arguments) and kept: the contact ids asked for are its parameters, so a hot query
         costs no statement building, only SQLAlchemy's cached compilation."""
+        return self.statements_of(self.bind(plan, executor), viewer, executor.context_value)
+
+    def bind(self, plan: Plan, executor: StrawberryGraphQLCoreExecutionContext) -> Bound:
+        """What ``plan``'s statements take from this request's arguments (the executor's
+        coerced variables), checked as the resolvers check them, or NotCompilable. It
+        depends on nothing but the operation and its variables: the fast lane keeps it
+        per variable values (server/compiled_lane.py); the viewer comes in
+        :meth:`statements_of`."""
         arguments = Arguments(executor)
-        out: list[tuple[str, Select[Any] | str, dict[str, Any]]] = []
+        roots: list[BoundRoot] = []
         try:
             for root in plan.roots:
                 if root.executed:
                     continue
                 if root.field is None:  # __typename
-                    out.append((root.key, cast(Constant, root.members[0]).json, {}))
+                    roots.append(BoundRoot(root, cast(Constant, root.members[0]).json))
                     continue
                 args = arguments.of(root.field, root.nodes)
                 requests: dict[int, PageRequest] = {}
                 _list_requests(root.members, arguments, requests)
                 params: dict[str, Any] = {}
-                for name in _list_names(root.members) & REQUEST_PARAMETERS.keys():
-                    params.update(REQUEST_PARAMETERS[name](executor.context_value))
+                per_request = frozenset(_list_names(root.members) & REQUEST_PARAMETERS.keys())
                 shape: Hashable = ()
                 if root.name == "contact":
                     params["contact_id"] = str(args["id"])
@@ -448,11 +559,50 @@ class CompiledReads:
                     query = contacts_query(args["filter"], args["order_by"], settings.phone_region)
                     checked(query)
                     shape = (query, page_size(args["first"]), args["after"])
-                key = (id(plan), root.key, viewer_scope(viewer), shape, tuple(requests.values()))
-                out.append((root.key, self._statement(key, plan, root, viewer, requests), params))
+                roots.append(BoundRoot(root, None, params, shape, requests, per_request))
+        except (GraphQLError, InvalidCursor) as exc:
+            raise NotCompilable(str(exc)) from exc
+        return Bound(plan, tuple(roots))
+
+    def statements_of(
+        self, bound: Bound, viewer: Viewer, context: Any
+    ) -> list[tuple[str, Select[Any] | str, dict[str, Any]]]:
+        """:meth:`statements` for arguments already bound, with this viewer's scope and this
+        request's values (``context``: appointments' "now")."""
+        plan, scope = bound.plan, viewer_scope(viewer)
+        out: list[tuple[str, Select[Any] | str, dict[str, Any]]] = []
+        try:
+            for b in bound.roots:
+                root = b.root
+                if b.constant is not None:
+                    out.append((root.key, b.constant, {}))
+                    continue
+                key = (id(plan), root.key, scope, b.arguments)
+                stmt = self._statement(key, plan, root, viewer, b.requests, b.shape)
+                params = b.params
+                if b.per_request:
+                    params = dict(params)
+                    for name in b.per_request:
+                        params.update(REQUEST_PARAMETERS[name](context))
+                out.append((root.key, stmt, params))
         except (GraphQLError, InvalidCursor) as exc:
             raise NotCompilable(str(exc)) from exc
         return out
+
+    def driver_sql(self, stmt: Select[Any]) -> DriverSQL | None:
+        """``stmt`` (one :meth:`_statement` keeps) compiled once for PostgreSQL's driver:
+        what SQLAlchemy would send, to be run on the driver's connection without its
+        per-execution work; None where that would not be the same statement (SQLite, a
+        parameter SQLAlchemy converts or expands)."""
+        held = self.compiled.get(id(stmt))
+        if held is not None and held[0] is stmt:
+            self.compiled.move_to_end(id(stmt))
+            return held[1]
+        found = driver_sql(stmt, self.engine.dialect)
+        self.compiled[id(stmt)] = (stmt, found)  # the statement kept: its id is not reused
+        while len(self.compiled) > self.size:
+            self.compiled.popitem(last=False)
+        return found
 
     def _statement(
         self,
@@ -461,6 +611,7 @@ class CompiledReads:
         root: Root,
         viewer: Viewer,
         requests: dict[int, PageRequest],
+        shape: Hashable = (),
     ) -> Select[Any]:
         held = self.built.get(key)
         if held is not None and held[0] is plan:
@@ -473,7 +624,7 @@ class CompiledReads:
         elif root.name == "_entities":
             stmt = contact_sql.entities(c, spec, viewer, root.members)
         else:
-            query, first, after = cast(tuple[Any, int, str | None], key[3])  # type: ignore[index]
+            query, first, after = cast(tuple[Any, int, str | None], shape)
             stmt = contact_sql.contacts(c, spec, viewer, query, first, after, root.members)
         self.built[key] = (plan, stmt)
         while len(self.built) > self.size:

@@ -22,6 +22,7 @@ the request's viewer, and declines whatever it or the planner would not answer a
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -80,12 +81,13 @@ class FastLane:
         max_cost: int,
         compiled_reads: CompiledReads | None = None,
         max_variable_values: int = 0,
+        on_statement: Callable[[float], None] | None = None,
     ) -> None:
         self.capacity = capacity
         self.schema = schema
         self.max_cost = max_cost
         self.compiled = (
-            CompiledLane(schema, compiled_reads, max_cost, max_variable_values)
+            CompiledLane(schema, compiled_reads, max_cost, max_variable_values, on_statement)
             if compiled_reads is not None and compiled_reads.mode == "on"
             else None
         )
@@ -165,15 +167,16 @@ class FastLane:
         lane = self.compiled
         if lane is None:
             return None
-        report = lane.admitted(asked.query, entry, asked.variables)
-        if report is None:
+        found = lane.ready(asked.query, entry, asked.variables)
+        if found is None:
             return None
+        ready, ids = found
         context = await view.get_context(request, None)
         if not context.authenticated:
             return None
         response: Response | None = None
         with watch.answering(entry.name, asked.query, True) as answering:
-            body = await lane.run(entry, asked.variables, context, report)
+            body = await lane.run(entry, asked.variables, context, ready, ids)
             if body is None:
                 answering.decline()
             else:

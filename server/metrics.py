@@ -198,7 +198,8 @@ class Metrics:
 
     # -- the engine ----------------------------------------------------------------------
 
-    def _statement(self, seconds: float) -> None:
+    def statement(self, seconds: float) -> None:
+        """One SQL statement run by the engine (or by the fast lane on its connection)."""
         self.statements.inc()
         self.statement_seconds.observe(seconds)
         tally = _TALLY.get()
@@ -208,7 +209,7 @@ class Metrics:
 
     def watch_engine(self, engine: AsyncEngine) -> Callable[[], None]:
         """Count the engine's statements and watch its pool; returns the undo."""
-        stop_statements = watch_statements(engine, self._statement)
+        stop_statements = watch_statements(engine, self.statement)
         sync_engine = engine.sync_engine
 
         def pool() -> object:

@@ -159,6 +159,12 @@ class LaneWatch:
         self.metrics = metrics
         self.tracer = tracing.provider.get_tracer("contact_graph.fast_lane") if tracing else None
 
+    def direct_statements(self) -> Callable[[float], None] | None:
+        """Where a statement the lane runs on the driver's connection is reported, as the
+        engine reports its own (``Metrics.statement``); None when tracing, whose SQL
+        spans come from the engine: then the lane's statements go through the engine."""
+        return self.metrics.statement if self.tracer is None else None
+
     @contextmanager
     def answering(self, name: str | None, query: str, authenticated: bool) -> Iterator[Answering]:
         """Watches one answer; the lane may still ``decline()`` inside (a compiled read

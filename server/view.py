@@ -80,6 +80,7 @@ class ContactGraphView(MultipartUploads, GraphQL[Context, None]):
             runtime.settings.max_query_cost,
             runtime.compiled_reads,
             runtime.settings.max_variable_values,
+            lane_watch.direct_statements() if lane_watch else None,
         )
         self.request_adapter_class = upload_request_adapter(
             runtime.settings, bounded_body_adapter(runtime.settings.max_body_bytes)
