@@ -26,7 +26,7 @@ from schema.associations import (
 )
 from schema.calendars import Calendar, CalendarsMutation, CalendarsQuery
 from schema.client_portal import ClientPortalMutation
-from schema.compiled_reads import CompiledRoots
+from schema.compiled.roots import CompiledRoots
 from schema.contact import Contact
 from schema.contact_change import ContactChangeMutation
 from schema.cost import CostLimit, CostMemo

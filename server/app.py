@@ -24,7 +24,7 @@ from adapters.broker import RedisBroker, create_broker
 from persistence.db import create_engine, read_only
 from persistence.locations import LocationProvisioner
 from schema.build import ContactGraphSchema, ExtensionFactory, Limits, build_schema
-from schema.compiled_reads import CompiledReads
+from schema.compiled.reads import CompiledReads
 from server.auth import VerifiedTokens
 from server.files import file_routes, file_store_for
 from server.gateway import payment_gateway_for

@@ -6,7 +6,7 @@ What the normal path does before the root fields run, the lane does alike, or de
 that path answers (and reports) it: the storable-input guard, the variables' size and the
 cost limit; the variables coerced by graphql-core itself (``Executor.build`` calls
 ``get_variable_values``: any coercion error declines); the root fields collected by its
-``collect_fields``; the plan and the statements from :class:`schema.compiled_reads.CompiledReads`
+``collect_fields``; the plan and the statements from :class:`schema.compiled.reads.CompiledReads`
 with the request's viewer, whose scope and location are in the statements' WHERE. What
 the planner or the statements refuse when they run (a forged cursor, an argument the
 resolvers refuse, a failing statement) declines too: the normal path answers it, and logs
@@ -56,7 +56,8 @@ from sqlalchemy.util import await_only, greenlet_spawn
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from persistence.compiled import catalog
-from schema.compiled_reads import Bound, CompiledReads, DriverSQL, with_contact_ids
+from schema.compiled.binding import Bound, DriverSQL, with_contact_ids
+from schema.compiled.reads import CompiledReads
 from schema.cost import cost_report, count_values, operation_cost
 from schema.input_guard import input_error
 

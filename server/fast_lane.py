@@ -31,7 +31,7 @@ from graphql import DocumentNode, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from schema.compiled_reads import TRACE_HEADER
+from schema.compiled.roots import TRACE_HEADER
 from schema.cost import cost_report, operation_cost
 from server.compiled_lane import CompiledLane, CompiledOperation, compiled_operations
 from server.media import GRAPHQL_RESPONSE, JSON, negotiate
@@ -39,7 +39,7 @@ from server.typename_only import typename_answers
 
 if TYPE_CHECKING:
     from schema.build import ContactGraphSchema
-    from schema.compiled_reads import CompiledReads
+    from schema.compiled.reads import CompiledReads
     from server.observability import LaneWatch
     from server.view import ContactGraphView
 

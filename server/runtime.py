@@ -19,7 +19,7 @@ from server.settings import Settings
 
 if TYPE_CHECKING:
     from schema.build import ContactGraphSchema
-    from schema.compiled_reads import CompiledReads
+    from schema.compiled.reads import CompiledReads
     from server.webhook_worker import WebhookWorker
 
 

@@ -1,6 +1,6 @@
 """What a compiled selection is made of, and the SQL shape of an object built from one row.
 
-The planner (``schema/compiled_reads.py``) turns a validated selection into a tree of the
+The planner (``schema/compiled/plans.py``) turns a validated selection into a tree of the
 members below, each under its response key, in the order graphql-core collects them; the
 builders here and in :mod:`persistence.compiled.connections` turn that tree into one JSON
 text expression. A type is compilable through its :class:`TypeSpec` (one per tab module):
@@ -159,7 +159,7 @@ class Edges:
 class Hole:
     """A field of a contact the catalog does not compile: the statement puts the object's
     ``id`` at its key, and the executor's resolvers replace it with the field's value
-    (``schema.compiled_reads``). ``details`` is graphql-core's field group to execute."""
+    (``schema.compiled.roots``). ``details`` is graphql-core's field group to execute."""
 
     key: str
     details: Any
