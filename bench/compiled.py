@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from run import (
     HOST,
+    QUERY_FILE,
     RESULTS,
     ROOT,
     SERVING,
@@ -60,6 +61,18 @@ QUERIES = {
     ),
 }
 MODES = ("off", "on")
+WHOLE_RECORD = {
+    f"whole record of {n} contact{'s' if n > 1 else ''} (bench/whole_record.graphql)": n
+    for n in (1, 50)
+}
+"""With ``--whole-record``: every tab's first 20, compiled with its holes vs the executor."""
+
+
+def queries(args: argparse.Namespace) -> dict[str, str]:
+    if not args.whole_record:
+        return QUERIES
+    text = QUERY_FILE.read_text()
+    return {name: text for name in WHOLE_RECORD}
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -72,7 +85,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             postgres_database(args.postgres_url) if args.postgres else sqlite_database(folder)
         )
         async with database as db:
-            seeded, _ = await seed_database(db.url, folder / "files", args.items)
+            seeded, shared = await seed_database(db.url, folder / "files", args.items)
+            asked = queries(args)
             settings = server_settings(db.url, folder)
             from persistence.db import create_engine
 
@@ -88,7 +102,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 for mode in MODES
             }
             rounds: dict[tuple[str, str], list[LoadResult]] = {
-                (q, m): [] for q in QUERIES for m in MODES
+                (q, m): [] for q in asked for m in MODES
             }
             async with (
                 uvicorn_server("off", target, envs["off"], folder, "/health") as off,
@@ -96,8 +110,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             ):
                 ports = {"off": off.port, "on": on.port}
                 payloads = {
-                    q: {"query": text, "variables": {"id": contact_id}}
-                    for q, text in QUERIES.items()
+                    q: {"query": text, "variables": variables(args, q, contact_id, shared)}
+                    for q, text in asked.items()
                 }
                 for name, payload in payloads.items():  # both answer the same bytes
                     bodies = []
@@ -127,13 +141,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                             for (q, m), r in rounds.items()
                         )
                     )
-    queries = []
-    for name in QUERIES:
+    measured = []
+    for name, text in asked.items():
         off_runs, on_runs = rounds[(name, "off")], rounds[(name, "on")]
-        queries.append(
+        measured.append(
             {
                 "name": name,
-                "query": QUERIES[name],
+                "query": text,
                 "off_req_s": statistics.median(r.requests_per_second for r in off_runs),
                 "on_req_s": statistics.median(r.requests_per_second for r in on_runs),
                 "off_p99_ms": statistics.median(r.p99_ms for r in off_runs),
@@ -160,8 +174,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "seeded": seeded,
         "load": asdict(plan)
         | {"rounds": args.rounds, "statistic": "medians of the rounds; ratio: median of ratios"},
-        "queries": queries,
+        "queries": measured,
     }
+
+
+def variables(args: argparse.Namespace, name: str, contact_id: str, shared: Any) -> dict[str, Any]:
+    if args.whole_record:
+        return {"first": WHOLE_RECORD[name], "smartListId": shared.smart_list_id}
+    return {"id": contact_id}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per load")
     parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured seconds first")
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument(
+        "--whole-record",
+        action="store_true",
+        help="the whole record (bench/whole_record.graphql) of 1 and 50 contacts instead",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, write no file")
     args = parser.parse_args(argv)
     result = asyncio.run(bench(args))
@@ -189,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.no_write:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = RESULTS / f"{stamp}-compiled-{result['database']}.json"
+        kind = "compiled-whole" if args.whole_record else "compiled"
+        path = RESULTS / f"{stamp}-{kind}-{result['database']}.json"
         path.write_text(text + "\n")
         print(f"wrote {path}", file=sys.stderr)
     return 0
