@@ -126,7 +126,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                             raise SystemExit(f"{name} ({mode}): {response.text[:500]}")
                         bodies.append(response.content)
                     if bodies[0] != bodies[1]:
-                        raise SystemExit(f"{name}: the two modes answer differently")
+                        at = next(
+                            (i for i, (x, y) in enumerate(zip(*bodies, strict=False)) if x != y),
+                            min(map(len, bodies)),
+                        )
+                        around = [b[max(0, at - 300) : at + 200] for b in bodies]
+                        raise SystemExit(f"{name}: the two modes answer differently: {around}")
                 log(f"load: {plan}, {args.rounds} rounds")
                 for number in range(1, args.rounds + 1):
                     for name, payload in payloads.items():

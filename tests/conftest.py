@@ -155,7 +155,9 @@ async def served(settings: Settings) -> AsyncIterator[dict[str, httpx.AsyncClien
     async with contextlib.AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         for mode in ("off", "on"):
-            application = create_app(settings.model_copy(update={"compiled_reads": mode}))
+            # small pools: PostgreSQL's 100 connections are shared by every worker's apps
+            small = {"compiled_reads": mode, "db_pool_size": 4, "db_pool_overflow": 4}
+            application = create_app(settings.model_copy(update=small))
             await stack.enter_async_context(application.router.lifespan_context(application))
             transport = httpx.ASGITransport(app=application)
             c = httpx.AsyncClient(transport=transport, base_url="http://testserver")
