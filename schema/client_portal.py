@@ -19,10 +19,9 @@ from domain.client_portal import (
 )
 from domain.errors import UserError as DomainUserError
 from domain.events import ContactEvent, EventKind
-from persistence.tab_pages import PageRequest
 from resolvers import client_portal as r
 from resolvers import contact as rc
-from resolvers.common import Info, page_request
+from resolvers.common import Info
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.common import (
     AfterArg,
@@ -32,6 +31,7 @@ from schema.common import (
     SortDirection,
     UserError,
     distinct,
+    tab_request,
 )
 from schema.enums import graphql_enum
 from schema.user import User
@@ -230,40 +230,12 @@ class ContactCommunityGroupOrderBy:
     )
 
 
-def course_offers_request(
-    first: int | None,
-    after: str | None,
-    filter: ContactCourseOfferFilter | None,
-    order_by: ContactCourseOfferOrderBy | None,
-) -> PageRequest:
-    """`Contact.courseOffers`' arguments, checked (the resolver and the compiled reads read
-    them through this)."""
-    order = order_by or ContactCourseOfferOrderBy()
-    return page_request(
-        first,
-        after,
-        order.field,
-        order.direction == SortDirection.DESC,
-        (filter or ContactCourseOfferFilter()).to_domain(),
-    )
+course_offers_request = tab_request(ContactCourseOfferOrderBy, ContactCourseOfferFilter, sort=str)
 
 
-def community_groups_request(
-    first: int | None,
-    after: str | None,
-    filter: ContactCommunityGroupFilter | None,
-    order_by: ContactCommunityGroupOrderBy | None,
-) -> PageRequest:
-    """`Contact.communityGroups`' arguments, checked (the resolver and the compiled reads
-    read them through this)."""
-    order = order_by or ContactCommunityGroupOrderBy()
-    return page_request(
-        first,
-        after,
-        order.field,
-        order.direction == SortDirection.DESC,
-        (filter or ContactCommunityGroupFilter()).to_domain(),
-    )
+community_groups_request = tab_request(
+    ContactCommunityGroupOrderBy, ContactCommunityGroupFilter, sort=str
+)
 
 
 @strawberry.type

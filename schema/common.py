@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from domain.errors import DomainError
 from domain.errors import UserError as DomainUserError
 from domain.values import TimeRange
-from resolvers.common import bad_input
+from persistence.tab_pages import PageRequest
+from resolvers.common import bad_input, page_request
 from schema.enums import ErrorCode, graphql_enum
 
 
@@ -154,3 +155,25 @@ class Connection(Generic[NodeT]):
             end_cursor=cursors[-1] if cursors else None,
         )
         return cls(edges=edges, page_info=info, _count=count)
+
+
+def tab_request(
+    order_type: Callable[[], Any],
+    filter_type: Callable[[], Any],
+    sort: Callable[[Any], str] = lambda field: str(field.value).lower(),
+) -> Callable[[int | None, str | None, Any, Any], PageRequest]:
+    """A tab list's argument function: ``first``, ``after``, its filter and order (the
+    defaults when not given) as one checked :class:`PageRequest`. The resolver and the
+    compiled reads (schema/compiled/lists.py) read a tab's arguments through it."""
+
+    def request(first: int | None, after: str | None, filter: Any, order_by: Any) -> PageRequest:
+        order = order_by or order_type()
+        return page_request(
+            first,
+            after,
+            sort(order.field),
+            order.direction == SortDirection.DESC,
+            (filter or filter_type()).to_domain(),
+        )
+
+    return request

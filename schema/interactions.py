@@ -11,9 +11,8 @@ import strawberry
 from domain import attribution as a
 from domain import interactions as d
 from domain.events import ContactEvent, EventKind
-from persistence.tab_pages import PageRequest
 from resolvers import interactions as r
-from resolvers.common import Info, Outcome, page_request
+from resolvers.common import Info, Outcome
 from schema.activity import ContactActivity, register_activity
 from schema.common import (
     AfterArg,
@@ -23,6 +22,7 @@ from schema.common import (
     InputArg,
     SortDirection,
     UserError,
+    tab_request,
     time_range,
 )
 from schema.enums import graphql_enum
@@ -415,22 +415,7 @@ class ContactInteractionOrderBy:
     )
 
 
-def interactions_request(
-    first: int | None,
-    after: str | None,
-    filter: ContactInteractionFilter | None,
-    order_by: ContactInteractionOrderBy | None,
-) -> PageRequest:
-    """`Contact.interactions`' arguments, checked (the resolver and the compiled reads read
-    them through this)."""
-    order = order_by or ContactInteractionOrderBy()
-    return page_request(
-        first,
-        after,
-        order.field.value.lower(),
-        order.direction == SortDirection.DESC,
-        (filter or ContactInteractionFilter()).to_domain(),
-    )
+interactions_request = tab_request(ContactInteractionOrderBy, ContactInteractionFilter)
 
 
 @strawberry.type

@@ -9,11 +9,18 @@ import strawberry
 
 from domain import notes as n
 from domain.events import ContactEvent, EventKind
-from persistence.tab_pages import PageRequest
 from resolvers import notes as r
-from resolvers.common import Info, Outcome, page_request
+from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
-from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError
+from schema.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    InputArg,
+    SortDirection,
+    UserError,
+    tab_request,
+)
 from schema.enums import graphql_enum
 from schema.user import User
 
@@ -107,22 +114,7 @@ class ContactNoteOrderBy:
     )
 
 
-def notes_request(
-    first: int | None,
-    after: str | None,
-    filter: ContactNoteFilter | None,
-    order_by: ContactNoteOrderBy | None,
-) -> PageRequest:
-    """`Contact.notes`' arguments, checked (the resolver and the compiled reads read them
-    through this)."""
-    order = order_by or ContactNoteOrderBy()
-    return page_request(
-        first,
-        after,
-        order.field.value.lower(),
-        order.direction == SortDirection.DESC,
-        (filter or ContactNoteFilter()).to_domain(),
-    )
+notes_request = tab_request(ContactNoteOrderBy, ContactNoteFilter)
 
 
 @strawberry.type

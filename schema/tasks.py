@@ -10,9 +10,8 @@ import strawberry
 from domain import tasks as t
 from domain.contact import KEEP
 from domain.events import ContactEvent, EventKind
-from persistence.tab_pages import PageRequest
 from resolvers import tasks as r
-from resolvers.common import Info, Outcome, page_request
+from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.audit import ContactFieldChange
 from schema.common import (
@@ -23,6 +22,7 @@ from schema.common import (
     InputArg,
     SortDirection,
     UserError,
+    tab_request,
     time_range,
 )
 from schema.enums import graphql_enum
@@ -182,22 +182,7 @@ class ContactTaskOrderBy:
     )
 
 
-def tasks_request(
-    first: int | None,
-    after: str | None,
-    filter: ContactTaskFilter | None,
-    order_by: ContactTaskOrderBy | None,
-) -> PageRequest:
-    """`Contact.tasks`' arguments, checked (the resolver and the compiled reads read them
-    through this)."""
-    order = order_by or ContactTaskOrderBy()
-    return page_request(
-        first,
-        after,
-        order.field.value.lower(),
-        order.direction == SortDirection.DESC,
-        (filter or ContactTaskFilter()).to_domain(),
-    )
+tasks_request = tab_request(ContactTaskOrderBy, ContactTaskFilter)
 
 
 @strawberry.type

@@ -11,9 +11,8 @@ from strawberry.federation.types import FieldSet
 
 from domain import workflows as w
 from domain.events import ContactEvent, EventKind
-from persistence.tab_pages import PageRequest
 from resolvers import workflows as r
-from resolvers.common import Info, Outcome, page_request
+from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.common import (
     AfterArg,
@@ -23,6 +22,7 @@ from schema.common import (
     SortDirection,
     UserError,
     distinct,
+    tab_request,
 )
 from schema.enums import graphql_enum
 from schema.user import User
@@ -171,22 +171,7 @@ class ContactWorkflowOrderBy:
     )
 
 
-def workflows_request(
-    first: int | None,
-    after: str | None,
-    filter: ContactWorkflowFilter | None,
-    order_by: ContactWorkflowOrderBy | None,
-) -> PageRequest:
-    """`Contact.workflows`' arguments, checked (the resolver and the compiled reads read
-    them through this)."""
-    order = order_by or ContactWorkflowOrderBy()
-    return page_request(
-        first,
-        after,
-        order.field,
-        order.direction == SortDirection.DESC,
-        (filter or ContactWorkflowFilter()).to_domain(),
-    )
+workflows_request = tab_request(ContactWorkflowOrderBy, ContactWorkflowFilter, sort=str)
 
 
 @strawberry.type
