@@ -12,31 +12,29 @@ from persistence.compiled.shapes import (
     RecordsSpec,
     TypeSpec,
     child_rows,
-    enum,
+    enum_of,
     flag,
     scalars,
     text,
 )
 from persistence.tables import EMAIL, FOLLOWER, PHONE, TAG
 
-PHONE_NODE = TypeSpec(
-    "ContactPhone",
-    {
-        "id": text("id"),
-        "number": text("number"),
-        "label": enum("label", {label.value: label.name for label in PhoneLabel}),
-        "isPrimary": flag("is_primary"),
-    },
-)
-EMAIL_NODE = TypeSpec(
-    "ContactEmail",
-    {
-        "id": text("id"),
-        "address": text("address"),
-        "label": enum("label", {label.value: label.name for label in EmailLabel}),
-        "isPrimary": flag("is_primary"),
-    },
-)
+
+def _point(type_name: str, value: str, labels: type[PhoneLabel] | type[EmailLabel]) -> TypeSpec:
+    """A phone or an email (``ContactPhone.from_domain`` / ``ContactEmail.from_domain``)."""
+    return TypeSpec(
+        type_name,
+        {
+            "id": text("id"),
+            value: text(value),
+            "label": enum_of("label", labels),
+            "isPrimary": flag("is_primary"),
+        },
+    )
+
+
+PHONE_NODE = _point("ContactPhone", "number", PhoneLabel)
+EMAIL_NODE = _point("ContactEmail", "address", EmailLabel)
 FOLLOWER_NODE = TypeSpec("User", {"id": text("user_id")})
 
 FIELDS: dict[str, FieldSQL] = {"tags": scalars(TAG, "tag")}
