@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from persistence.compiled import (
     appointments,
+    attribution,
     client_portal,
     contact,
     dnd,
@@ -37,7 +38,7 @@ TABS = (
 CONTACT = TypeSpec(
     "Contact",
     {**contact.FIELDS, **record_lists.FIELDS},
-    {**contact.OBJECTS, **dnd.OBJECTS},
+    {**contact.OBJECTS, **dnd.OBJECTS, **attribution.OBJECTS},
     lists={name: spec for tab in TABS for name, spec in tab.LISTS.items()},
     records=record_lists.RECORDS,
 )

@@ -77,6 +77,7 @@ ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTA
   communityGroups(first: 1) {{ totalCount {PAGE} edges {{ cursor node {{ {GROUP_FIELDS} }} }} }}
   appointments(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {APPOINTMENT_FIELDS} }} }} }}
   past: appointments(filter: {{when: PAST}}) {{ totalCount edges {{ node {{ id }} }} }}
+  attribution {{ resetAt firstInteraction {{ {INTERACTION_FIELDS} }} latestInteraction {{ id }} }}
 }} }}"""
 
 SHAPES = """query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
@@ -99,7 +100,8 @@ LIST = f"""query($n: Int, $after: String, $filter: ContactFilter, $order: Contac
       workflows(filter: {{states: [ACTIVE]}}) {{ totalCount }}
       courseOffers(first: 1) {{ edges {{ cursor node {{ offerName }} }} }}
       communityGroups {{ totalCount edges {{ node {{ group {{ id }} }} }} }}
-      appointments(first: 1) {{ totalCount edges {{ node {{ title startAt }} }} }} }} }} }} }}"""
+      appointments(first: 1) {{ totalCount edges {{ node {{ title startAt }} }} }}
+      attribution {{ latestInteraction {{ kind occurredAt }} }} }} }} }} }}"""
 
 HOLED_LIST = """query($n: Int) { contacts(first: $n) { edges { node { id firstName tags
   phones { number } tasks(first: 1) { edges { node { isOverdue } } } } } } }"""
@@ -461,6 +463,50 @@ async def test_the_actions_tabs_page_filter_and_sort(
     }
 
 
+ATTRIBUTION = f"""query($id: ID!) {{
+  contact(id: $id) {{ id attribution {{ __typename resetAt
+    firstInteraction {{ {INTERACTION_FIELDS} }} latest: latestInteraction {{ id occurredAt }} }} }}
+  contacts(first: 5) {{ edges {{ node {{ id attribution {{ resetAt
+    firstInteraction {{ externalId kind }} latestInteraction {{ {INTERACTION_FIELDS} }} }} }} }} }}
+}}"""
+
+
+async def test_attribution_first_latest_and_reset(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    """First and latest interaction (a later-reported older one moves neither), none without
+    interactions, both null after a reset and then the next one recorded."""
+    recorded = (await tenant.create_contact(firstName="R"))["id"]
+    await actions(tenant, recorded)
+    bare = (await tenant.create_contact(firstName="B"))["id"]
+    reset = (await tenant.create_contact(firstName="S"))["id"]
+    await actions(tenant, reset)
+    done = await tenant.mutate(
+        "contactAttributionReset", {"contactId": reset}, selection="contact { id }"
+    )
+    assert done["userErrors"] == [], done
+    cleared = (await tenant.create_contact(firstName="C"))["id"]
+    await actions(tenant, cleared)
+    await tenant.mutate(
+        "contactAttributionReset", {"contactId": cleared}, selection="contact { id }"
+    )
+    await tenant.mutate(
+        "contactInteractionRecord",
+        {"contactId": cleared, **INTERACTIONS[2], "externalId": f"{cleared}-after"},
+        selection="interaction { id }",
+    )
+    await statements_of(compiled_client, tenant.headers(tenant.admin))  # the location provisioned
+    for cid in (recorded, bare, reset, cleared):
+        data = await both(tenant, compiled_client, ATTRIBUTION, {"id": cid}, statements=2)
+    seen = {e["node"]["id"]: e["node"]["attribution"] for e in data["contacts"]["edges"]}
+    assert seen[recorded]["firstInteraction"]["externalId"] == f"{recorded}-0"
+    assert seen[recorded]["latestInteraction"]["externalId"] == f"{recorded}-1"
+    assert seen[bare] == {"resetAt": None, "firstInteraction": None, "latestInteraction": None}
+    assert seen[reset]["resetAt"]
+    assert seen[reset]["firstInteraction"] is None
+    assert seen[cleared]["firstInteraction"]["externalId"] == f"{cleared}-after"
+
+
 UPCOMING = """query($id: ID!) { contact(id: $id) { appointments { totalCount
   edges { node { title endAt } } } past: appointments(filter: {when: PAST}) { totalCount } } }"""
 
@@ -702,6 +748,8 @@ LEAVES = [
     "followers { id }",
     "dnd { allChannels { channel enabled blocked changedAt } }",
     "dnd { channels { channel blocked changedBy { id } __typename } __typename }",
+    "attribution { resetAt firstInteraction { id kind occurredAt utmTerm } }",
+    "attribution { __typename latestInteraction { id sessionSource recordedBy { id } } }",
 ]
 NOTE_LEAVES = ["id", "body", "createdAt", "updatedAt", "author { id }", "__typename"]
 TASK_LEAVES = ["id", "title", "status", "dueAt", "completedAt", "assignee { id }", "description"]
