@@ -95,7 +95,9 @@ from schema.client_portal import community_groups_request, course_offers_request
 from schema.contact import Contact
 from schema.fanout import viewer_scope
 from schema.interactions import interactions_request
+from schema.invoices import invoices_request
 from schema.notes import notes_request
+from schema.payments import payment_methods_request, payments_request, subscriptions_request
 from schema.query import contacts_query
 from schema.tasks import tasks_request
 from schema.workflows import workflows_request
@@ -117,6 +119,10 @@ LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "courseOffers": course_offers_request,
     "communityGroups": community_groups_request,
     "appointments": partial(appointments_request, boundary=datetime(1970, 1, 1, tzinfo=UTC)),
+    "paymentMethods": payment_methods_request,
+    "payments": payments_request,
+    "subscriptions": subscriptions_request,
+    "invoices": invoices_request,
 }
 """How each compiled tab list reads its arguments: the resolver's own function. A value
 that is the request's, not an argument (appointments' "now"), is a placeholder here, so

@@ -20,6 +20,7 @@ from persistence.compiled import (
     dnd,
     interactions,
     notes,
+    payments,
     record_lists,
     tasks,
     workflows,
@@ -33,6 +34,7 @@ TABS = (
     workflows,
     client_portal,
     appointments,
+    payments,
 )
 
 CONTACT = TypeSpec(

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, Table, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, Table, Text, case, func, select
+from sqlalchemy import cast as sql_cast
 
 from persistence.compiled.json_text import NULL, JsonText, constant
 from persistence.tab_pages import BY_COLUMN, FilterCompiler, Keyset, PageRequest
@@ -233,6 +234,18 @@ def reference(type_name: str, column: str, nullable: bool = False) -> ObjectSpec
     return ObjectSpec(
         TypeSpec(type_name, {"id": text(column)}), null_when=column if nullable else None
     )
+
+
+def big_int(column: str) -> FieldSQL:
+    """A ``BigInt`` (an amount in minor units): the scalar serializes it as a string of
+    digits (``str``), so it is the column's text, quoted."""
+    return lambda c, j: j.quote(sql_cast(c[column], Text))
+
+
+def money(amount: str, currency: str) -> ObjectSpec:
+    """A ``Money`` (``schema.payments.money``): the amount in minor units and the currency
+    code, from two columns of the row."""
+    return ObjectSpec(TypeSpec("Money", {"amount": big_int(amount), "currency": text(currency)}))
 
 
 def user(column: str) -> ObjectSpec:
