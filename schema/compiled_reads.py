@@ -93,6 +93,7 @@ from resolvers.contact import checked
 from schema.appointments import appointments_request
 from schema.client_portal import community_groups_request, course_offers_request
 from schema.contact import Contact
+from schema.documents import documents_request
 from schema.fanout import viewer_scope
 from schema.interactions import interactions_request
 from schema.invoices import invoices_request
@@ -123,6 +124,7 @@ LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "payments": payments_request,
     "subscriptions": subscriptions_request,
     "invoices": invoices_request,
+    "documents": documents_request,
 }
 """How each compiled tab list reads its arguments: the resolver's own function. A value
 that is the request's, not an argument (appointments' "now"), is a placeholder here, so

@@ -18,6 +18,7 @@ from persistence.compiled import (
     client_portal,
     contact,
     dnd,
+    documents,
     interactions,
     notes,
     payments,
@@ -35,6 +36,7 @@ TABS = (
     client_portal,
     appointments,
     payments,
+    documents,
 )
 
 CONTACT = TypeSpec(

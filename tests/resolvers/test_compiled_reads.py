@@ -31,6 +31,7 @@ from persistence.db import StatementCounter
 from persistence.tables import (
     APPOINTMENT,
     CALENDAR,
+    DOCUMENT,
     INVOICE,
     LOCATION,
     NOTE,
@@ -90,6 +91,10 @@ INVOICE_FIELDS = (
     "id contactId status currency dueDate memo sentVia sentTo sentAt paidAt paymentId "
     "voidedAt createdBy { id } createdAt updatedAt __typename"
 )
+DOCUMENT_FIELDS = (
+    "id contactId name size contentType sha256 folder subFolder source sourceReference "
+    "addedBy { id } createdAt updatedAt __typename"
+)
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
 
 ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTACT_FIELDS}
@@ -107,6 +112,7 @@ ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTA
   payments(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {PAYMENT_FIELDS} }} }} }}
   subscriptions {{ totalCount {PAGE} edges {{ cursor node {{ {SUBSCRIPTION_FIELDS} }} }} }}
   invoices(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {INVOICE_FIELDS} }} }} }}
+  documents(first: 3) {{ totalCount {PAGE} edges {{ cursor node {{ {DOCUMENT_FIELDS} }} }} }}
 }} }}"""
 
 SHAPES = """query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
@@ -132,7 +138,8 @@ LIST = f"""query($n: Int, $after: String, $filter: ContactFilter, $order: Contac
       appointments(first: 1) {{ totalCount edges {{ node {{ title startAt }} }} }}
       attribution {{ latestInteraction {{ kind occurredAt }} }}
       payments(first: 1) {{ totalCount edges {{ node {{ amount {{ amount }} status }} }} }}
-      invoices(filter: {{statuses: [SENT]}}) {{ totalCount }} }} }} }} }}"""
+      invoices(filter: {{statuses: [SENT]}}) {{ totalCount }}
+      documents(first: 1) {{ edges {{ node {{ name subFolder }} }} }} }} }} }} }}"""
 
 HOLED_LIST = """query($n: Int) { contacts(first: $n) { edges { node { id firstName tags
   phones { number } tasks(first: 1) { edges { node { isOverdue } } } } } } }"""
@@ -202,6 +209,7 @@ async def record(t: Tenant, engine: AsyncEngine, **fields: Any) -> str:
     await actions(t, str(c["id"]))
     await appointments(engine, t.location_id, str(c["id"]))
     await payments(engine, t.location_id, str(c["id"]))
+    await stored_documents(engine, t.location_id, str(c["id"]))
     return str(c["id"])
 
 
@@ -346,6 +354,41 @@ async def payments(engine: AsyncEngine, location_id: str, contact_id: str) -> No
                     created_by="u1",
                     created_at=now if i else whole,
                     updated_at=now,
+                )
+            )
+
+
+DOCUMENTS = (
+    ("b.pdf", "UPLOAD", "INTERNAL", None),
+    ("Ábaco.docx", "CUSTOM_FIELD", "INTERNAL", "cf-1"),
+    ("a.png", "CUSTOM_FIELD", "SENT", "cf-2"),
+    (NASTY, "SENT", "SENT", "contract-1"),
+    ("form.pdf", "FORM", "RECEIVED", "sub-1"),
+    ("survey.csv", "SURVEY", "INTERNAL", "sub-2"),
+)
+"""Each source in and out of its home folder (the sub-folder shows only at home)."""
+
+
+async def stored_documents(engine: AsyncEngine, location_id: str, contact_id: str) -> None:
+    """The documents tab, inserted as uploads store them: ties on the time and size."""
+    now = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    async with engine.begin() as conn:
+        for i, (name, source, folder, reference) in enumerate(DOCUMENTS):
+            await conn.execute(
+                insert(DOCUMENT).values(
+                    id=str(uuid.uuid4()),
+                    location_id=location_id,
+                    contact_id=contact_id,
+                    name=name,
+                    content_type="application/pdf",
+                    size=1000 * (i % 3),
+                    sha256=f"{i:064x}",
+                    folder=folder,
+                    source=source,
+                    source_ref=reference,
+                    added_by="u1" if i % 2 else None,
+                    created_at=now if i < 3 else now + timedelta(hours=i),
+                    updated_at=datetime(2026, 3, 4, tzinfo=UTC) if i == 4 else now,
                 )
             )
 
@@ -507,6 +550,7 @@ TABS = {
     "payments": ("ContactPayment", PAYMENT_FIELDS),
     "subscriptions": ("ContactSubscription", SUBSCRIPTION_FIELDS),
     "invoices": ("ContactInvoice", INVOICE_FIELDS),
+    "documents": ("ContactDocument", DOCUMENT_FIELDS),
 }
 TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("interactions", None, None),
@@ -535,6 +579,11 @@ TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("subscriptions", {"statuses": ["CANCELED"]}, None),
     ("invoices", None, None),
     ("invoices", {"statuses": ["SENT", "PAID"]}, {"field": "TOTAL", "direction": "ASC"}),
+    ("documents", None, None),
+    ("documents", None, {"field": "NAME", "direction": "ASC"}),
+    ("documents", {"folders": ["INTERNAL", "SENT"]}, {"field": "SIZE"}),
+    ("documents", {"sources": ["CUSTOM_FIELD"], "search": "A"}, {"field": "UPDATED_AT"}),
+    ("documents", {"folders": []}, None),
 ]
 CARDS = f"""query($id: ID!, $n: Int, $after: String, $order: ContactPaymentMethodOrderBy) {{
   contact(id: $id) {{ id paymentMethods(first: $n, after: $after, orderBy: $order) {{
@@ -951,6 +1000,7 @@ PAYMENT_LEAVES = [
 ]
 SUBSCRIPTION_LEAVES = ["id", "status", "billStartDate", "nextBillAt", "canceledAt"]
 INVOICE_LEAVES = ["id", "status", "dueDate", "memo", "sentVia", "paidAt", "createdBy { id }"]
+DOCUMENT_LEAVES = ["id", "name", "size", "folder", "subFolder", "source", "addedBy { id }"]
 APPOINTMENT_LEAVES = [
     "id",
     "type",
@@ -988,6 +1038,7 @@ def documents(draw: st.DrawFn) -> str:
         ("payments", PAYMENT_LEAVES),
         ("subscriptions", SUBSCRIPTION_LEAVES),
         ("invoices", INVOICE_LEAVES),
+        ("documents", DOCUMENT_LEAVES),
     ):
         if draw(st.booleans()):
             first = draw(
