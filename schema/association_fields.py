@@ -18,6 +18,7 @@ from domain.associations import (
     OpportunitySortField,
     OpportunityStatus,
 )
+from persistence.tab_pages import PageRequest
 from resolvers.common import Info, page_request
 from schema.common import AfterArg, FirstArg, SortDirection, distinct
 from schema.enums import graphql_enum
@@ -110,6 +111,24 @@ class ContactOpportunityOrderBy:
     )
 
 
+def opportunities_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactOpportunityFilter | None,
+    order_by: ContactOpportunityOrderBy | None,
+) -> PageRequest:
+    """`Contact.opportunities`' arguments, checked (the resolver and the compiled reads read
+    them through this)."""
+    order = order_by or ContactOpportunityOrderBy()
+    return page_request(
+        first,
+        after,
+        order.field,
+        order.direction == SortDirection.DESC,
+        (filter or ContactOpportunityFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactAssociationsFields:
     """`Contact.associations` and `Contact.opportunities`."""
@@ -168,11 +187,10 @@ class ContactAssociationsFields:
     ) -> Annotated[ContactOpportunityConnection, strawberry.lazy(".associations")]:
         from schema.associations import ContactOpportunityConnection
 
-        order = order_by or ContactOpportunityOrderBy()
-        opportunity_filter = (filter or ContactOpportunityFilter()).to_domain()
-        request = page_request(
-            first, after, order.field, order.direction == SortDirection.DESC, opportunity_filter
-        )
+        request = opportunities_request(first, after, filter, order_by)
         return await ContactOpportunityConnection.for_contact(
-            info, str(self.id), request, opportunity_filter
+            info,
+            str(self.id),
+            request,
+            request.filter,  # type: ignore[arg-type]
         )

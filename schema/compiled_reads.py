@@ -91,6 +91,7 @@ from resolvers.appointments import request_now
 from resolvers.common import page_size
 from resolvers.contact import checked
 from schema.appointments import appointments_request
+from schema.association_fields import opportunities_request
 from schema.client_portal import community_groups_request, course_offers_request
 from schema.contact import Contact
 from schema.documents import documents_request
@@ -125,6 +126,7 @@ LIST_ARGUMENTS: dict[str, Callable[..., PageRequest]] = {
     "subscriptions": subscriptions_request,
     "invoices": invoices_request,
     "documents": documents_request,
+    "opportunities": opportunities_request,
 }
 """How each compiled tab list reads its arguments: the resolver's own function. A value
 that is the request's, not an argument (appointments' "now"), is a placeholder here, so

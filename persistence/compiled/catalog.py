@@ -21,6 +21,7 @@ from persistence.compiled import (
     documents,
     interactions,
     notes,
+    opportunities,
     payments,
     record_lists,
     tasks,
@@ -37,6 +38,7 @@ TABS = (
     appointments,
     payments,
     documents,
+    opportunities,
 )
 
 CONTACT = TypeSpec(

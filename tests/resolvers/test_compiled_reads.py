@@ -95,6 +95,10 @@ DOCUMENT_FIELDS = (
     "id contactId name size contentType sha256 folder subFolder source sourceReference "
     "addedBy { id } createdAt updatedAt __typename"
 )
+OPPORTUNITY_FIELDS = (
+    "id name pipelineId stage status monetaryValue { amount currency __typename } createdAt "
+    "updatedAt __typename"
+)
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
 
 ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTACT_FIELDS}
@@ -113,6 +117,7 @@ ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTA
   subscriptions {{ totalCount {PAGE} edges {{ cursor node {{ {SUBSCRIPTION_FIELDS} }} }} }}
   invoices(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {INVOICE_FIELDS} }} }} }}
   documents(first: 3) {{ totalCount {PAGE} edges {{ cursor node {{ {DOCUMENT_FIELDS} }} }} }}
+  opportunities(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {OPPORTUNITY_FIELDS} }} }} }}
 }} }}"""
 
 SHAPES = """query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
@@ -139,7 +144,9 @@ LIST = f"""query($n: Int, $after: String, $filter: ContactFilter, $order: Contac
       attribution {{ latestInteraction {{ kind occurredAt }} }}
       payments(first: 1) {{ totalCount edges {{ node {{ amount {{ amount }} status }} }} }}
       invoices(filter: {{statuses: [SENT]}}) {{ totalCount }}
-      documents(first: 1) {{ edges {{ node {{ name subFolder }} }} }} }} }} }} }}"""
+      documents(first: 1) {{ edges {{ node {{ name subFolder }} }} }}
+      opportunities {{ totalCount edges {{ node {{ name monetaryValue {{ amount }} }} }} }}
+      }} }} }} }}"""
 
 HOLED_LIST = """query($n: Int) { contacts(first: $n) { edges { node { id firstName tags
   phones { number } tasks(first: 1) { edges { node { isOverdue } } } } } } }"""
@@ -416,6 +423,11 @@ INTERACTIONS = (
         "attribution": {"sessionSource": "REFERRAL", "referrer": "https://x.io"},
     },
 )
+OPPORTUNITIES = (
+    ("beta", "OPEN", {"amount": str(2**40 + 7), "currency": "usd"}),
+    ("Ábaco", "WON", None),
+    (NASTY, "OPEN", {"amount": 0, "currency": "EUR"}),
+)
 OFFERS = (("o-b", "beta"), ("o-a", "Ábaco"), ("o-c", "alpha"))
 GROUPS = (("g-2", "Zed"), ("g-1", "ábaco"))
 
@@ -443,6 +455,20 @@ async def actions(t: Tenant, contact_id: str) -> None:
                 {"contactId": contact_id, "workflowId": workflow_id},
                 selection="enrollment { id }",
             )
+    for name, status, value in OPPORTUNITIES:
+        done = await t.mutate(
+            "contactOpportunityCreate",
+            {
+                "contactId": contact_id,
+                "name": name,
+                "pipelineId": "sales",
+                "stage": "proposal",
+                "status": status,
+                **({"monetaryValue": value} if value else {}),
+            },
+            selection="opportunity { id }",
+        )
+        assert done["userErrors"] == [], done
     for offer_id, name in OFFERS:
         await t.mutate(
             "contactCourseOfferGrant",
@@ -551,6 +577,7 @@ TABS = {
     "subscriptions": ("ContactSubscription", SUBSCRIPTION_FIELDS),
     "invoices": ("ContactInvoice", INVOICE_FIELDS),
     "documents": ("ContactDocument", DOCUMENT_FIELDS),
+    "opportunities": ("ContactOpportunity", OPPORTUNITY_FIELDS),
 }
 TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("interactions", None, None),
@@ -584,6 +611,9 @@ TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("documents", {"folders": ["INTERNAL", "SENT"]}, {"field": "SIZE"}),
     ("documents", {"sources": ["CUSTOM_FIELD"], "search": "A"}, {"field": "UPDATED_AT"}),
     ("documents", {"folders": []}, None),
+    ("opportunities", None, None),
+    ("opportunities", None, {"field": "NAME", "direction": "ASC"}),
+    ("opportunities", {"statuses": ["OPEN"]}, {"field": "UPDATED_AT", "direction": "ASC"}),
 ]
 CARDS = f"""query($id: ID!, $n: Int, $after: String, $order: ContactPaymentMethodOrderBy) {{
   contact(id: $id) {{ id paymentMethods(first: $n, after: $after, orderBy: $order) {{
@@ -1001,6 +1031,7 @@ PAYMENT_LEAVES = [
 SUBSCRIPTION_LEAVES = ["id", "status", "billStartDate", "nextBillAt", "canceledAt"]
 INVOICE_LEAVES = ["id", "status", "dueDate", "memo", "sentVia", "paidAt", "createdBy { id }"]
 DOCUMENT_LEAVES = ["id", "name", "size", "folder", "subFolder", "source", "addedBy { id }"]
+OPPORTUNITY_LEAVES = ["id", "name", "status", "monetaryValue { amount currency }", "createdAt"]
 APPOINTMENT_LEAVES = [
     "id",
     "type",
@@ -1039,6 +1070,7 @@ def documents(draw: st.DrawFn) -> str:
         ("subscriptions", SUBSCRIPTION_LEAVES),
         ("invoices", INVOICE_LEAVES),
         ("documents", DOCUMENT_LEAVES),
+        ("opportunities", OPPORTUNITY_LEAVES),
     ):
         if draw(st.booleans()):
             first = draw(
