@@ -888,7 +888,11 @@ HOLES = """query($id: ID!, $reps: [_Any!]!) {
     notes(first: 2) { edges { node { body } } }
     overdue: tasks(first: 2) { edges { node { title isOverdue } } } mergedInto { id }
     interactions(first: 2) { edges { node { kind call { outcome } } } }
-    appointments { edges { node { title calendar { name } } } } workflows { totalCount } }
+    appointments { edges { node { title calendar { name } } } } workflows { totalCount }
+    subscriptions(first: 1) { edges { node { status items { name amount { amount } } } } }
+    invoices(first: 2) { edges { node { status total { amount currency } } } }
+    opportunities(first: 1) { edges { node { name contacts { totalCount } } } }
+    attribution { firstInteraction { kind websiteVisit { pageUrl } } } }
   contacts(first: 5) { totalCount edges { cursor node { id tags fullName
     tasks(first: 1) { edges { node { isOverdue } } } } } }
   _entities(representations: $reps) { ... on Contact { id emails { address } lastName } }
@@ -912,6 +916,9 @@ async def test_fields_that_do_not_compile_are_filled_by_the_executor(
     calls = [e["node"]["call"] for e in data["contact"]["interactions"]["edges"]]
     assert {"outcome": "ANSWERED"} in calls
     assert data["contact"]["appointments"]["edges"][0]["node"]["calendar"] == {"name": "Demo"}
+    items = data["contact"]["subscriptions"]["edges"][0]["node"]["items"]
+    assert items == [{"name": "Plan", "amount": {"amount": "900"}}]
+    assert data["contact"]["opportunities"]["edges"][0]["node"]["contacts"] == {"totalCount": 1}
     restricted = tenant.viewer("u1", assigned_only=True)
     await both(tenant, compiled_client, HOLES, {"id": first, "reps": reps}, restricted)
 
