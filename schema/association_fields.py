@@ -19,7 +19,7 @@ from domain.associations import (
     OpportunityStatus,
 )
 from resolvers.common import Info, page_request
-from schema.common import AfterArg, FirstArg, SortDirection, distinct
+from schema.common import AfterArg, FirstArg, SortDirection, distinct, tab_request
 from schema.enums import graphql_enum
 
 if TYPE_CHECKING:
@@ -110,6 +110,9 @@ class ContactOpportunityOrderBy:
     )
 
 
+opportunities_request = tab_request(ContactOpportunityOrderBy, ContactOpportunityFilter, sort=str)
+
+
 @strawberry.type
 class ContactAssociationsFields:
     """`Contact.associations` and `Contact.opportunities`."""
@@ -168,11 +171,10 @@ class ContactAssociationsFields:
     ) -> Annotated[ContactOpportunityConnection, strawberry.lazy(".associations")]:
         from schema.associations import ContactOpportunityConnection
 
-        order = order_by or ContactOpportunityOrderBy()
-        opportunity_filter = (filter or ContactOpportunityFilter()).to_domain()
-        request = page_request(
-            first, after, order.field, order.direction == SortDirection.DESC, opportunity_filter
-        )
+        request = opportunities_request(first, after, filter, order_by)
         return await ContactOpportunityConnection.for_contact(
-            info, str(self.id), request, opportunity_filter
+            info,
+            str(self.id),
+            request,
+            request.filter,  # type: ignore[arg-type]
         )

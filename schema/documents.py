@@ -12,7 +12,7 @@ from strawberry.file_uploads import Upload
 from domain import documents as d
 from domain.events import ContactEvent, EventKind
 from resolvers import documents as r
-from resolvers.common import Info, Outcome, page_request
+from resolvers.common import Info, Outcome
 from schema.activity import ActivityAction, ContactActivity, register_activity
 from schema.common import (
     AfterArg,
@@ -22,6 +22,7 @@ from schema.common import (
     SortDirection,
     UserError,
     distinct,
+    tab_request,
 )
 from schema.enums import graphql_enum
 from schema.user import User
@@ -208,6 +209,9 @@ class ContactDocumentOrderBy:
     )
 
 
+documents_request = tab_request(ContactDocumentOrderBy, ContactDocumentFilter, sort=str)
+
+
 @strawberry.type
 class ContactDocumentsFields:
     """`Contact.documents`; mixed into Contact (schema/contact.py)."""
@@ -231,16 +235,12 @@ class ContactDocumentsFields:
             strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactDocumentConnection:
-        order = order_by or ContactDocumentOrderBy()
-        document_filter = (filter or ContactDocumentFilter()).to_domain()
-        request = page_request(
-            first, after, order.field.value, order.direction == SortDirection.DESC, document_filter
-        )
+        request = documents_request(first, after, filter, order_by)
         docs, cursors, has_next = await r.page(info, str(self.id), request)
         contact_id = str(self.id)
 
         async def count() -> int:
-            return await r.count(info, contact_id, document_filter)
+            return await r.count(info, contact_id, request.filter)  # type: ignore[arg-type]
 
         conn = ContactDocumentConnection.build(
             [ContactDocument.from_domain(x) for x in docs], cursors, has_next, after, count

@@ -11,13 +11,14 @@ import strawberry
 from domain import invoices as i
 from domain.events import ContactEvent, EventKind
 from domain.money import percent_text
+from persistence.tab_pages import PageRequest
 from resolvers import payments as r
 from resolvers.common import Info, Outcome
 from schema.activity import ContactActivity, register_activity
 from schema.common import AfterArg, Connection, FirstArg, InputArg, SortDirection, UserError
 from schema.custom_fields import Money
 from schema.enums import graphql_enum
-from schema.payments import ContactChargePayload, list_page, money
+from schema.payments import ContactChargePayload, list_page, list_request, money
 from schema.scalars import BigInt
 from schema.user import User
 
@@ -228,6 +229,22 @@ class ContactInvoiceOrderBy:
     )
 
 
+def invoices_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactInvoiceFilter | None,
+    order_by: ContactInvoiceOrderBy | None,
+) -> PageRequest:
+    """`Contact.invoices`' arguments (the resolver and the compiled reads read them
+    through this)."""
+    return list_request(
+        first,
+        after,
+        order_by or ContactInvoiceOrderBy(),
+        (filter or ContactInvoiceFilter()).to_domain(),
+    )
+
+
 @strawberry.type
 class ContactInvoicesFields:
     """`Contact.invoices`; mixed into Contact."""
@@ -249,15 +266,11 @@ class ContactInvoicesFields:
             strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactInvoiceConnection:
-        order = order_by or ContactInvoiceOrderBy()
         return await list_page(  # type: ignore[no-any-return]
             info,
             "invoices",
             str(self.id),
-            first,
-            after,
-            order,
-            (filter or ContactInvoiceFilter()).to_domain(),
+            invoices_request(first, after, filter, order_by),
             ContactInvoice.from_domain,
             ContactInvoiceConnection,
         )

@@ -12,6 +12,7 @@ from domain import payments as p
 from domain import subscriptions as s
 from domain.errors import ErrorCode
 from domain.events import ContactEvent, EventKind
+from persistence.tab_pages import PageRequest
 from resolvers import payments as r
 from resolvers.common import Info, Outcome, page_request
 from schema.activity import ActivityAction, ContactActivity, register_activity
@@ -381,31 +382,70 @@ class ContactSubscriptionOrderBy:
     )
 
 
-async def list_page(
-    info: Info,
-    name: str,
-    contact_id: str,
-    first: int | None,
-    after: str | None,
-    order: Any,
-    list_filter: object,
-    convert: Any,
-    connection: Any,
-) -> Any:
-    """One of the tab's lists as a connection (the four lists differ only in their types)."""
-    request = page_request(
+def list_request(
+    first: int | None, after: str | None, order: Any, list_filter: object
+) -> PageRequest:
+    """One of the tab's lists' arguments, checked (the four lists differ only in their
+    types)."""
+    return page_request(
         first,
         after,
         order.field.value.lower(),
         order.direction == SortDirection.DESC,
         list_filter,
     )
+
+
+def payment_methods_request(
+    first: int | None, after: str | None, order_by: ContactPaymentMethodOrderBy | None
+) -> PageRequest:
+    """`Contact.paymentMethods`' arguments (the resolver and the compiled reads read them
+    through this)."""
+    return list_request(first, after, order_by or ContactPaymentMethodOrderBy(), None)
+
+
+def payments_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactPaymentFilter | None,
+    order_by: ContactPaymentOrderBy | None,
+) -> PageRequest:
+    """`Contact.payments`' arguments (the resolver and the compiled reads read them
+    through this)."""
+    return list_request(
+        first,
+        after,
+        order_by or ContactPaymentOrderBy(),
+        (filter or ContactPaymentFilter()).to_domain(),
+    )
+
+
+def subscriptions_request(
+    first: int | None,
+    after: str | None,
+    filter: ContactSubscriptionFilter | None,
+    order_by: ContactSubscriptionOrderBy | None,
+) -> PageRequest:
+    """`Contact.subscriptions`' arguments (the resolver and the compiled reads read them
+    through this)."""
+    return list_request(
+        first,
+        after,
+        order_by or ContactSubscriptionOrderBy(),
+        (filter or ContactSubscriptionFilter()).to_domain(),
+    )
+
+
+async def list_page(
+    info: Info, name: str, contact_id: str, request: PageRequest, convert: Any, connection: Any
+) -> Any:
+    """One of the tab's lists as a connection."""
     items, cursors, has_next = await r.page(info, name, contact_id, request)
 
     async def count() -> int:
-        return await r.count(info, name, contact_id, list_filter)
+        return await r.count(info, name, contact_id, request.filter)
 
-    return connection.build([convert(x) for x in items], cursors, has_next, after, count)
+    return connection.build([convert(x) for x in items], cursors, has_next, request.after, count)
 
 
 @strawberry.type
@@ -425,15 +465,11 @@ class ContactPaymentsFields:
             strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactPaymentMethodConnection:
-        order = order_by or ContactPaymentMethodOrderBy()
         return await list_page(  # type: ignore[no-any-return]
             info,
             "payment_methods",
             str(self.id),
-            first,
-            after,
-            order,
-            None,
+            payment_methods_request(first, after, order_by),
             ContactPaymentMethod.from_domain,
             ContactPaymentMethodConnection,
         )
@@ -453,15 +489,11 @@ class ContactPaymentsFields:
             strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactPaymentConnection:
-        order = order_by or ContactPaymentOrderBy()
         return await list_page(  # type: ignore[no-any-return]
             info,
             "payments",
             str(self.id),
-            first,
-            after,
-            order,
-            (filter or ContactPaymentFilter()).to_domain(),
+            payments_request(first, after, filter, order_by),
             ContactPayment.from_domain,
             ContactPaymentConnection,
         )
@@ -481,15 +513,11 @@ class ContactPaymentsFields:
             strawberry.argument(description="Sort; default newest first."),
         ] = None,
     ) -> ContactSubscriptionConnection:
-        order = order_by or ContactSubscriptionOrderBy()
         return await list_page(  # type: ignore[no-any-return]
             info,
             "subscriptions",
             str(self.id),
-            first,
-            after,
-            order,
-            (filter or ContactSubscriptionFilter()).to_domain(),
+            subscriptions_request(first, after, filter, order_by),
             ContactSubscription.from_domain,
             ContactSubscriptionConnection,
         )

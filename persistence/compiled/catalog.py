@@ -14,11 +14,15 @@ from collections.abc import Mapping
 
 from persistence.compiled import (
     appointments,
+    attribution,
     client_portal,
     contact,
     dnd,
+    documents,
     interactions,
     notes,
+    opportunities,
+    payments,
     record_lists,
     tasks,
     workflows,
@@ -32,12 +36,15 @@ TABS = (
     workflows,
     client_portal,
     appointments,
+    payments,
+    documents,
+    opportunities,
 )
 
 CONTACT = TypeSpec(
     "Contact",
     {**contact.FIELDS, **record_lists.FIELDS},
-    {**contact.OBJECTS, **dnd.OBJECTS},
+    {**contact.OBJECTS, **dnd.OBJECTS, **attribution.OBJECTS},
     lists={name: spec for tab in TABS for name, spec in tab.LISTS.items()},
     records=record_lists.RECORDS,
 )

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, Table, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, Table, Text, case, func, or_, select
+from sqlalchemy import cast as sql_cast
 
 from persistence.compiled.json_text import NULL, JsonText, constant
 from persistence.tab_pages import BY_COLUMN, FilterCompiler, Keyset, PageRequest
@@ -33,8 +34,9 @@ class ObjectSpec:
     """An object built from its parent's row (an address, a team member's id)."""
 
     type: TypeSpec
-    null_when: str | None = None
-    """The column whose NULL makes the object null; None: never null."""
+    null_when: str | tuple[str, ...] | None = None
+    """The column (or columns, any of them) whose NULL makes the object null; None: never
+    null."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,22 @@ def reference(type_name: str, column: str, nullable: bool = False) -> ObjectSpec
     )
 
 
+def big_int(column: str) -> FieldSQL:
+    """A ``BigInt`` (an amount in minor units): the scalar serializes it as a string of
+    digits (``str``), so it is the column's text, quoted."""
+    return lambda c, j: j.quote(sql_cast(c[column], Text))
+
+
+def money(amount: str, currency: str, nullable: bool = False) -> ObjectSpec:
+    """A ``Money`` (``schema.payments.money``): the amount in minor units and the currency
+    code, from two columns of the row; when ``nullable``, null unless both are set (an
+    opportunity's value)."""
+    return ObjectSpec(
+        TypeSpec("Money", {"amount": big_int(amount), "currency": text(currency)}),
+        null_when=(amount, currency) if nullable else None,
+    )
+
+
 def user(column: str) -> ObjectSpec:
     """A team member (the users subgraph's entity stub): its id, null without one."""
     return reference("User", column, nullable=True)
@@ -301,7 +319,8 @@ def object_json(
             inner = spec.objects[m.name]
             built = object_json(inner.type, cols, m.members, j, lists)
             if inner.null_when is not None:
-                built = j.nullable(cols[inner.null_when].is_(None), built)
+                names = (inner.null_when,) if isinstance(inner.null_when, str) else inner.null_when
+                built = j.nullable(or_(*(cols[n].is_(None) for n in names)), built)
             values.append((m.key, built))
         elif isinstance(m, Records):
             values.append((m.key, records_json(spec.records[m.name], m, cols, j, lists)))

@@ -28,7 +28,17 @@ from support import Tenant
 
 from domain.viewer import Viewer
 from persistence.db import StatementCounter
-from persistence.tables import APPOINTMENT, CALENDAR, LOCATION, NOTE
+from persistence.tables import (
+    APPOINTMENT,
+    CALENDAR,
+    DOCUMENT,
+    INVOICE,
+    LOCATION,
+    NOTE,
+    PAYMENT,
+    PAYMENT_METHOD,
+    SUBSCRIPTION,
+)
 from server.app import create_app
 from server.settings import Settings
 
@@ -65,6 +75,30 @@ APPOINTMENT_FIELDS = (
     "id contactId type status title description meetingLocation teamMember { id __typename } "
     "timeZone startAt endAt createdBy { id } createdAt updatedAt cancelledAt __typename"
 )
+CARD_FIELDS = (
+    "id contactId brand last4 expMonth expYear label providerId addedBy { id } createdAt __typename"
+)
+PAYMENT_FIELDS = (
+    "id contactId amount { amount currency __typename } description status paymentMethodId "
+    "card failureCode failureMessage invoiceId idempotencyKey chargedBy { id } createdAt "
+    "updatedAt __typename"
+)
+SUBSCRIPTION_FIELDS = (
+    "id contactId status paymentMethodId billStartDate nextBillAt canceledAt createdBy { id } "
+    "createdAt __typename"
+)
+INVOICE_FIELDS = (
+    "id contactId status currency dueDate memo sentVia sentTo sentAt paidAt paymentId "
+    "voidedAt createdBy { id } createdAt updatedAt __typename"
+)
+DOCUMENT_FIELDS = (
+    "id contactId name size contentType sha256 folder subFolder source sourceReference "
+    "addedBy { id } createdAt updatedAt __typename"
+)
+OPPORTUNITY_FIELDS = (
+    "id name pipelineId stage status monetaryValue { amount currency __typename } createdAt "
+    "updatedAt __typename"
+)
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
 
 ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTACT_FIELDS}
@@ -77,6 +111,13 @@ ONE = f"""query($id: ID!, $n: Int, $after: String) {{ contact(id: $id) {{ {CONTA
   communityGroups(first: 1) {{ totalCount {PAGE} edges {{ cursor node {{ {GROUP_FIELDS} }} }} }}
   appointments(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {APPOINTMENT_FIELDS} }} }} }}
   past: appointments(filter: {{when: PAST}}) {{ totalCount edges {{ node {{ id }} }} }}
+  attribution {{ resetAt firstInteraction {{ {INTERACTION_FIELDS} }} latestInteraction {{ id }} }}
+  paymentMethods(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {CARD_FIELDS} }} }} }}
+  payments(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {PAYMENT_FIELDS} }} }} }}
+  subscriptions {{ totalCount {PAGE} edges {{ cursor node {{ {SUBSCRIPTION_FIELDS} }} }} }}
+  invoices(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {INVOICE_FIELDS} }} }} }}
+  documents(first: 3) {{ totalCount {PAGE} edges {{ cursor node {{ {DOCUMENT_FIELDS} }} }} }}
+  opportunities(first: 2) {{ totalCount {PAGE} edges {{ cursor node {{ {OPPORTUNITY_FIELDS} }} }} }}
 }} }}"""
 
 SHAPES = """query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
@@ -99,7 +140,13 @@ LIST = f"""query($n: Int, $after: String, $filter: ContactFilter, $order: Contac
       workflows(filter: {{states: [ACTIVE]}}) {{ totalCount }}
       courseOffers(first: 1) {{ edges {{ cursor node {{ offerName }} }} }}
       communityGroups {{ totalCount edges {{ node {{ group {{ id }} }} }} }}
-      appointments(first: 1) {{ totalCount edges {{ node {{ title startAt }} }} }} }} }} }} }}"""
+      appointments(first: 1) {{ totalCount edges {{ node {{ title startAt }} }} }}
+      attribution {{ latestInteraction {{ kind occurredAt }} }}
+      payments(first: 1) {{ totalCount edges {{ node {{ amount {{ amount }} status }} }} }}
+      invoices(filter: {{statuses: [SENT]}}) {{ totalCount }}
+      documents(first: 1) {{ edges {{ node {{ name subFolder }} }} }}
+      opportunities {{ totalCount edges {{ node {{ name monetaryValue {{ amount }} }} }} }}
+      }} }} }} }}"""
 
 HOLED_LIST = """query($n: Int) { contacts(first: $n) { edges { node { id firstName tags
   phones { number } tasks(first: 1) { edges { node { isOverdue } } } } } } }"""
@@ -168,6 +215,8 @@ async def record(t: Tenant, engine: AsyncEngine, **fields: Any) -> str:
         )
     await actions(t, str(c["id"]))
     await appointments(engine, t.location_id, str(c["id"]))
+    await payments(engine, t.location_id, str(c["id"]))
+    await stored_documents(engine, t.location_id, str(c["id"]))
     return str(c["id"])
 
 
@@ -224,6 +273,133 @@ async def appointments(engine: AsyncEngine, location_id: str, contact_id: str) -
             )
 
 
+async def payments(engine: AsyncEngine, location_id: str, contact_id: str) -> None:
+    """The Payments tab's four lists, inserted as the payment flows store them: ties on
+    the sort, an amount past 32 bits, nulls, each status and channel."""
+    now = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+    whole = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    common = {"location_id": location_id, "contact_id": contact_id}
+    cards = [str(uuid.uuid4()) for _ in range(3)]
+    async with engine.begin() as conn:
+        for i, card in enumerate(cards):
+            await conn.execute(
+                insert(PAYMENT_METHOD).values(
+                    id=card,
+                    **common,
+                    provider_id=f"pm_{contact_id}_{i}",
+                    brand="visa" if i else "amex",
+                    last4=f"424{i}",
+                    exp_month=i + 1,
+                    exp_year=2030 + i,
+                    label=NASTY if i == 1 else None,
+                    created_by="u1" if i else None,
+                    created_at=now if i < 2 else whole,
+                    updated_at=now,
+                )
+            )
+        for i, (amount, status) in enumerate(
+            ((1999, "SUCCEEDED"), (2**40 + 1, "FAILED"), (1999, "REQUIRES_ACTION"), (5, "PENDING"))
+        ):
+            await conn.execute(
+                insert(PAYMENT).values(
+                    id=str(uuid.uuid4()),
+                    **common,
+                    idempotency_key=f"{contact_id}-charge-{i}",
+                    amount=amount,
+                    currency="EUR" if i % 2 else "USD",
+                    description=NASTY if i == 0 else f"charge {i}",
+                    payment_method_id=cards[i % 3] if i != 3 else None,
+                    card="Visa •••• 4241" if i != 3 else None,
+                    status=status,
+                    provider_id=f"pi_{i}" if i else None,
+                    failure_code="card_declined" if status == "FAILED" else None,
+                    failure_message="Your card was declined." if status == "FAILED" else None,
+                    invoice_id=None,
+                    created_by="u1" if i % 2 else None,
+                    created_at=now if i < 2 else whole + timedelta(days=i),
+                    updated_at=now,
+                )
+            )
+        for i, status in enumerate(("ACTIVE", "CANCELED", "SCHEDULED")):
+            await conn.execute(
+                insert(SUBSCRIPTION).values(
+                    id=str(uuid.uuid4()),
+                    **common,
+                    idempotency_key=f"{contact_id}-sub-{i}",
+                    currency="USD",
+                    items=[{"name": "Plan", "amount": 900, "interval": "MONTH", "quantity": 1}],
+                    payment_method_id=cards[0],
+                    bill_start=None if i == 0 else datetime(2026, 6, i).date(),
+                    status=status,
+                    next_bill_at=None if status == "CANCELED" else now,
+                    canceled_at=whole if status == "CANCELED" else None,
+                    created_by="u2" if i else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        for i, (status, via) in enumerate((("DRAFT", None), ("SENT", "EMAIL"), ("PAID", "SMS"))):
+            await conn.execute(
+                insert(INVOICE).values(
+                    id=str(uuid.uuid4()),
+                    **common,
+                    currency="USD",
+                    lines=[{"description": "Work", "quantity": 2, "unit_amount": 1000}],
+                    discounts=[],
+                    taxes=[],
+                    total=2000 + i,
+                    bill_to={"name": NASTY},
+                    due_date=datetime(2026, 7, 1 + i).date() if i else None,
+                    memo=NASTY if i == 1 else None,
+                    status=status,
+                    sent_via=via,
+                    sent_to="a@x.io" if via else None,
+                    sent_at=now if via else None,
+                    paid_at=whole if status == "PAID" else None,
+                    payment_id=None,
+                    voided_at=None,
+                    created_by="u1",
+                    created_at=now if i else whole,
+                    updated_at=now,
+                )
+            )
+
+
+DOCUMENTS = (
+    ("b.pdf", "UPLOAD", "INTERNAL", None),
+    ("Ábaco.docx", "CUSTOM_FIELD", "INTERNAL", "cf-1"),
+    ("a.png", "CUSTOM_FIELD", "SENT", "cf-2"),
+    (NASTY, "SENT", "SENT", "contract-1"),
+    ("form.pdf", "FORM", "RECEIVED", "sub-1"),
+    ("survey.csv", "SURVEY", "INTERNAL", "sub-2"),
+)
+"""Each source in and out of its home folder (the sub-folder shows only at home)."""
+
+
+async def stored_documents(engine: AsyncEngine, location_id: str, contact_id: str) -> None:
+    """The documents tab, inserted as uploads store them: ties on the time and size."""
+    now = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    async with engine.begin() as conn:
+        for i, (name, source, folder, reference) in enumerate(DOCUMENTS):
+            await conn.execute(
+                insert(DOCUMENT).values(
+                    id=str(uuid.uuid4()),
+                    location_id=location_id,
+                    contact_id=contact_id,
+                    name=name,
+                    content_type="application/pdf",
+                    size=1000 * (i % 3),
+                    sha256=f"{i:064x}",
+                    folder=folder,
+                    source=source,
+                    source_ref=reference,
+                    added_by="u1" if i % 2 else None,
+                    created_at=now if i < 3 else now + timedelta(hours=i),
+                    updated_at=datetime(2026, 3, 4, tzinfo=UTC) if i == 4 else now,
+                )
+            )
+
+
 INTERACTIONS = (
     {
         "externalId": "visit",
@@ -246,6 +422,11 @@ INTERACTIONS = (
         "sms": {"direction": "OUTBOUND", "excerpt": "hi"},
         "attribution": {"sessionSource": "REFERRAL", "referrer": "https://x.io"},
     },
+)
+OPPORTUNITIES = (
+    ("beta", "OPEN", {"amount": str(2**40 + 7), "currency": "usd"}),
+    ("Ábaco", "WON", None),
+    (NASTY, "OPEN", {"amount": 0, "currency": "EUR"}),
 )
 OFFERS = (("o-b", "beta"), ("o-a", "Ábaco"), ("o-c", "alpha"))
 GROUPS = (("g-2", "Zed"), ("g-1", "ábaco"))
@@ -274,6 +455,20 @@ async def actions(t: Tenant, contact_id: str) -> None:
                 {"contactId": contact_id, "workflowId": workflow_id},
                 selection="enrollment { id }",
             )
+    for name, status, value in OPPORTUNITIES:
+        done = await t.mutate(
+            "contactOpportunityCreate",
+            {
+                "contactId": contact_id,
+                "name": name,
+                "pipelineId": "sales",
+                "stage": "proposal",
+                "status": status,
+                **({"monetaryValue": value} if value else {}),
+            },
+            selection="opportunity { id }",
+        )
+        assert done["userErrors"] == [], done
     for offer_id, name in OFFERS:
         await t.mutate(
             "contactCourseOfferGrant",
@@ -378,6 +573,11 @@ TABS = {
     "courseOffers": ("ContactCourseOffer", OFFER_FIELDS),
     "communityGroups": ("ContactCommunityGroup", GROUP_FIELDS),
     "appointments": ("ContactAppointment", APPOINTMENT_FIELDS),
+    "payments": ("ContactPayment", PAYMENT_FIELDS),
+    "subscriptions": ("ContactSubscription", SUBSCRIPTION_FIELDS),
+    "invoices": ("ContactInvoice", INVOICE_FIELDS),
+    "documents": ("ContactDocument", DOCUMENT_FIELDS),
+    "opportunities": ("ContactOpportunity", OPPORTUNITY_FIELDS),
 }
 TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("interactions", None, None),
@@ -398,7 +598,61 @@ TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("appointments", {"when": "PAST", "statuses": ["CONFIRMED"]}, {"direction": "ASC"}),
     ("appointments", {"search": "VISIT"}, {"field": "CREATED_AT", "direction": "DESC"}),
     ("appointments", {"startAt": {"from": "2100-01-01T00:00:00Z"}}, {"field": "UPDATED_AT"}),
+    ("payments", None, None),
+    ("payments", None, {"field": "AMOUNT", "direction": "ASC"}),
+    ("payments", {"statuses": ["FAILED", "SUCCEEDED", "REQUIRES_ACTION"]}, {"field": "AMOUNT"}),
+    ("payments", {"statuses": []}, None),
+    ("subscriptions", None, {"direction": "ASC"}),
+    ("subscriptions", {"statuses": ["CANCELED"]}, None),
+    ("invoices", None, None),
+    ("invoices", {"statuses": ["SENT", "PAID"]}, {"field": "TOTAL", "direction": "ASC"}),
+    ("documents", None, None),
+    ("documents", None, {"field": "NAME", "direction": "ASC"}),
+    ("documents", {"folders": ["INTERNAL", "SENT"]}, {"field": "SIZE"}),
+    ("documents", {"sources": ["CUSTOM_FIELD"], "search": "A"}, {"field": "UPDATED_AT"}),
+    ("documents", {"folders": []}, None),
+    ("opportunities", None, None),
+    ("opportunities", None, {"field": "NAME", "direction": "ASC"}),
+    ("opportunities", {"statuses": ["OPEN"]}, {"field": "UPDATED_AT", "direction": "ASC"}),
 ]
+CARDS = f"""query($id: ID!, $n: Int, $after: String, $order: ContactPaymentMethodOrderBy) {{
+  contact(id: $id) {{ id paymentMethods(first: $n, after: $after, orderBy: $order) {{
+    totalCount {PAGE} edges {{ cursor node {{ {CARD_FIELDS} }} }} }} }} }}"""
+
+
+async def test_the_payments_tab_pages_filters_and_sorts(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    """Cards on file, in both orders, every page, cursors from one path paging the other
+    (the payments, subscriptions and invoices are TAB_CASES)."""
+    cid = (await tenant.create_contact(firstName="Payer"))["id"]
+    await payments(engine, tenant.location_id, cid)
+    await statements_of(compiled_client, tenant.headers(tenant.admin))  # location provisioned
+    for order in (None, {"direction": "ASC"}):
+        variables: dict[str, Any] = {"id": cid, "n": 1, "order": order}
+        seen: list[Any] = []
+        while True:
+            data = await both(tenant, compiled_client, CARDS, variables, statements=1)
+            listed = data["contact"]["paymentMethods"]
+            seen += [e["node"] for e in listed["edges"]]
+            if not listed["pageInfo"]["hasNextPage"]:
+                break
+            variables["after"] = listed["pageInfo"]["endCursor"]
+        assert len(seen) == listed["totalCount"] == 3
+    amounts = await both(
+        tenant,
+        compiled_client,
+        TAB.format(
+            filter="ContactPaymentFilter",
+            order="ContactPaymentOrderBy",
+            tab="payments",
+            page=PAGE,
+            fields=PAYMENT_FIELDS,
+        ),
+        {"id": cid, "order": {"field": "AMOUNT"}},
+    )
+    edges = amounts["contact"]["payments"]["edges"]
+    assert [e["node"]["amount"]["amount"] for e in edges] == [str(2**40 + 1), "1999", "1999", "5"]
 
 
 async def test_the_actions_tabs_page_filter_and_sort(
@@ -459,6 +713,50 @@ async def test_the_actions_tabs_page_filter_and_sort(
         ("PAST", "COMPLETED"),
         ("PAST", "STOPPED"),
     }
+
+
+ATTRIBUTION = f"""query($id: ID!) {{
+  contact(id: $id) {{ id attribution {{ __typename resetAt
+    firstInteraction {{ {INTERACTION_FIELDS} }} latest: latestInteraction {{ id occurredAt }} }} }}
+  contacts(first: 5) {{ edges {{ node {{ id attribution {{ resetAt
+    firstInteraction {{ externalId kind }} latestInteraction {{ {INTERACTION_FIELDS} }} }} }} }} }}
+}}"""
+
+
+async def test_attribution_first_latest_and_reset(
+    tenant: Tenant, engine: AsyncEngine, compiled_client: httpx.AsyncClient
+) -> None:
+    """First and latest interaction (a later-reported older one moves neither), none without
+    interactions, both null after a reset and then the next one recorded."""
+    recorded = (await tenant.create_contact(firstName="R"))["id"]
+    await actions(tenant, recorded)
+    bare = (await tenant.create_contact(firstName="B"))["id"]
+    reset = (await tenant.create_contact(firstName="S"))["id"]
+    await actions(tenant, reset)
+    done = await tenant.mutate(
+        "contactAttributionReset", {"contactId": reset}, selection="contact { id }"
+    )
+    assert done["userErrors"] == [], done
+    cleared = (await tenant.create_contact(firstName="C"))["id"]
+    await actions(tenant, cleared)
+    await tenant.mutate(
+        "contactAttributionReset", {"contactId": cleared}, selection="contact { id }"
+    )
+    await tenant.mutate(
+        "contactInteractionRecord",
+        {"contactId": cleared, **INTERACTIONS[2], "externalId": f"{cleared}-after"},
+        selection="interaction { id }",
+    )
+    await statements_of(compiled_client, tenant.headers(tenant.admin))  # the location provisioned
+    for cid in (recorded, bare, reset, cleared):
+        data = await both(tenant, compiled_client, ATTRIBUTION, {"id": cid}, statements=2)
+    seen = {e["node"]["id"]: e["node"]["attribution"] for e in data["contacts"]["edges"]}
+    assert seen[recorded]["firstInteraction"]["externalId"] == f"{recorded}-0"
+    assert seen[recorded]["latestInteraction"]["externalId"] == f"{recorded}-1"
+    assert seen[bare] == {"resetAt": None, "firstInteraction": None, "latestInteraction": None}
+    assert seen[reset]["resetAt"]
+    assert seen[reset]["firstInteraction"] is None
+    assert seen[cleared]["firstInteraction"]["externalId"] == f"{cleared}-after"
 
 
 UPCOMING = """query($id: ID!) { contact(id: $id) { appointments { totalCount
@@ -590,7 +888,11 @@ HOLES = """query($id: ID!, $reps: [_Any!]!) {
     notes(first: 2) { edges { node { body } } }
     overdue: tasks(first: 2) { edges { node { title isOverdue } } } mergedInto { id }
     interactions(first: 2) { edges { node { kind call { outcome } } } }
-    appointments { edges { node { title calendar { name } } } } workflows { totalCount } }
+    appointments { edges { node { title calendar { name } } } } workflows { totalCount }
+    subscriptions(first: 1) { edges { node { status items { name amount { amount } } } } }
+    invoices(first: 2) { edges { node { status total { amount currency } } } }
+    opportunities(first: 1) { edges { node { name contacts { totalCount } } } }
+    attribution { firstInteraction { kind websiteVisit { pageUrl } } } }
   contacts(first: 5) { totalCount edges { cursor node { id tags fullName
     tasks(first: 1) { edges { node { isOverdue } } } } } }
   _entities(representations: $reps) { ... on Contact { id emails { address } lastName } }
@@ -614,6 +916,9 @@ async def test_fields_that_do_not_compile_are_filled_by_the_executor(
     calls = [e["node"]["call"] for e in data["contact"]["interactions"]["edges"]]
     assert {"outcome": "ANSWERED"} in calls
     assert data["contact"]["appointments"]["edges"][0]["node"]["calendar"] == {"name": "Demo"}
+    items = data["contact"]["subscriptions"]["edges"][0]["node"]["items"]
+    assert items == [{"name": "Plan", "amount": {"amount": "900"}}]
+    assert data["contact"]["opportunities"]["edges"][0]["node"]["contacts"] == {"totalCount": 1}
     restricted = tenant.viewer("u1", assigned_only=True)
     await both(tenant, compiled_client, HOLES, {"id": first, "reps": reps}, restricted)
 
@@ -702,6 +1007,8 @@ LEAVES = [
     "followers { id }",
     "dnd { allChannels { channel enabled blocked changedAt } }",
     "dnd { channels { channel blocked changedBy { id } __typename } __typename }",
+    "attribution { resetAt firstInteraction { id kind occurredAt utmTerm } }",
+    "attribution { __typename latestInteraction { id sessionSource recordedBy { id } } }",
 ]
 NOTE_LEAVES = ["id", "body", "createdAt", "updatedAt", "author { id }", "__typename"]
 TASK_LEAVES = ["id", "title", "status", "dueAt", "completedAt", "assignee { id }", "description"]
@@ -718,6 +1025,20 @@ INTERACTION_LEAVES = [
 WORKFLOW_LEAVES = ["id", "workflow { id }", "state", "endedAt", "endedBy { id }", "endReason"]
 OFFER_LEAVES = ["offer { id }", "offerName", "grantedAt", "grantedBy { id }", "__typename"]
 GROUP_LEAVES = ["group { id }", "groupName", "assignedAt", "assignedBy { id }"]
+CARD_LEAVES = ["id", "brand", "last4", "expMonth", "label", "addedBy { id }", "createdAt"]
+PAYMENT_LEAVES = [
+    "id",
+    "amount { amount currency }",
+    "status",
+    "paymentMethodId",
+    "failureCode",
+    "chargedBy { id }",
+    "createdAt",
+]
+SUBSCRIPTION_LEAVES = ["id", "status", "billStartDate", "nextBillAt", "canceledAt"]
+INVOICE_LEAVES = ["id", "status", "dueDate", "memo", "sentVia", "paidAt", "createdBy { id }"]
+DOCUMENT_LEAVES = ["id", "name", "size", "folder", "subFolder", "source", "addedBy { id }"]
+OPPORTUNITY_LEAVES = ["id", "name", "status", "monetaryValue { amount currency }", "createdAt"]
 APPOINTMENT_LEAVES = [
     "id",
     "type",
@@ -751,6 +1072,12 @@ def documents(draw: st.DrawFn) -> str:
         ("courseOffers", OFFER_LEAVES),
         ("communityGroups", GROUP_LEAVES),
         ("appointments", APPOINTMENT_LEAVES),
+        ("paymentMethods", CARD_LEAVES),
+        ("payments", PAYMENT_LEAVES),
+        ("subscriptions", SUBSCRIPTION_LEAVES),
+        ("invoices", INVOICE_LEAVES),
+        ("documents", DOCUMENT_LEAVES),
+        ("opportunities", OPPORTUNITY_LEAVES),
     ):
         if draw(st.booleans()):
             first = draw(
