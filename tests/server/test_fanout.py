@@ -203,9 +203,47 @@ async def test_subscribers_whose_sockets_die_mid_fan_out_do_not_stop_the_others(
         await eventually(
             lambda: subscribed(app, contact["id"], len(living)), "the dead sockets left the broker"
         )
+        direct = LIVE.direct
         await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["three"]})
         for _, client in living:
             assert [i["tagsAdded"] for i in await client.items(1)] == [["three"]]
+        # written from the broker's delivery, the dead sockets no obstacle
+        assert LIVE.direct - direct == len(living)
+
+
+async def test_events_taking_either_way_reach_each_subscriber_in_order(app: Running) -> None:
+    """A restricted viewer's event that needs a visibility re-check goes through the
+    subscriber's own task; the events after it, written from the broker's delivery for
+    everyone else, reach that viewer after it, never before, each frame with its own id."""
+    tenant = app.tenant()
+    contact = await tenant.create_contact(firstName="Watched", ownerId="user-dan")
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    who = [Watcher(tenant.admin, op_id="a"), Watcher(dan, op_id="d"), Watcher(dan, op_id="e")]
+    async with serving(app.app) as address, watchers(app, address, who, contact["id"]) as subs:
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["first"]})
+        for _, client in subs:
+            assert [i["tagsAdded"] for i in await client.items(1)] == [["first"]]
+        direct = LIVE.direct
+        await tenant.mutate(
+            "contactFollowersAdd", {"contactId": contact["id"], "userIds": ["user-eve"]}
+        )
+        for tag in ("second", "third"):
+            await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": [tag]})
+        for (ws, _), w in zip(subs, who, strict=True):
+            frames = [await raw_next(ws) for _ in range(3)]
+            items = [
+                orjson.loads(payload_of(f, w.protocol, w.op_id))["data"]["contactActivity"]
+                for f in frames
+            ]
+            assert [i["__typename"] for i in items] == [
+                "ContactFollowersActivity",
+                "ContactTagsActivity",
+                "ContactTagsActivity",
+            ]
+            assert [i["tagsAdded"] for i in items[1:]] == [["second"], ["third"]]
+        # the followers' event went Dan's own way, twice; the admin's three were direct (Dan's
+        # tags too, unless his task was still busy with the re-check when they came)
+        assert 3 <= LIVE.direct - direct <= 3 * len(who) - 2
 
 
 async def test_viewers_who_may_see_different_things_never_share_a_payload(
