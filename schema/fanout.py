@@ -195,10 +195,10 @@ class LiveSink:
         errors, a socket that cannot take the frame now. The first subscriber of a key
         starts the execution; when it completes at once, as a selection of plain fields
         does, every other subscriber of the key gets its frame in the same loop."""
-        if not self._ready or self.write_now is None:
+        executor, key, write_now = self.executor, self._key, self.write_now
+        if not self._ready or write_now is None or executor is None or key is None:
             return False
-        executor = cast(SharedEvents, self.executor)
-        full_key = (*cast(Key, self._key), id(item))
+        full_key = (*key, id(item))
         entry = LIVE.lookup(full_key, item)
         if entry is None or entry.operation is not executor.operation:
             run = executor.build_per_event_executor(item).execute_operation(False)
@@ -217,7 +217,7 @@ class LiveSink:
             return False
         if not self.is_open():
             return True
-        if not self.write_now(self.head, entry.tail(result, self._extensions_json)):
+        if not write_now(self.head, entry.tail(result, self._extensions_json)):
             return False
         LIVE.frames += 1
         LIVE.direct += 1

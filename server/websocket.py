@@ -317,7 +317,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         """The operation's task: live items go to its sink as shared frames."""
         head = f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next","payload":'
-        sink = live_sink_for(self.websocket, head, lambda: not operation.completed)
+        operations, op_id = self.operations, operation.id
+
+        def is_open() -> bool:
+            """Not completed by either side: a client's ``complete`` only cancels the task,
+            and a frame written from the broker's delivery must not follow it."""
+            return not operation.completed and operations.get(op_id) is operation
+
+        sink = live_sink_for(self.websocket, head, is_open)
         if sink is not None:
             SINK.set(sink)
         await super().run_operation(operation)
