@@ -9,6 +9,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -18,6 +19,8 @@ from live_servers import LiveClient, connection_init
 from watch_support import Running, eventually, running, serving, settings_for
 from websockets.frames import Frame, Opcode
 
+from domain.events import ContactEvent, EventKind, FieldChange
+from domain.ports import contact_channel
 from domain.viewer import Role, Viewer
 from persistence.migrate import upgrade_async
 from schema.fanout import LIVE, viewer_scope
@@ -244,6 +247,38 @@ async def test_events_taking_either_way_reach_each_subscriber_in_order(app: Runn
         # the followers' event went Dan's own way, twice; the admin's three were direct (Dan's
         # tags too, unless his task was still busy with the re-check when they came)
         assert 3 <= LIVE.direct - direct <= 3 * len(who) - 2
+        # two events in one delivery (as Redis hands a burst over): Dan's tags must queue
+        # behind his followers' event, which waits for its re-check, never overtake it
+        base = {"contact_id": contact["id"], "location_id": tenant.location_id}
+        now, kinds = datetime.now(UTC), EventKind
+        burst = [
+            ContactEvent(
+                kinds.FOLLOWERS_REMOVED,
+                actor_id=None,
+                occurred_at=now,
+                changes=(FieldChange("followers", ["user-eve"], []),),
+                sequence=10**9,
+                **base,
+            ),
+            ContactEvent(
+                kinds.TAGS_ADDED,
+                actor_id=None,
+                occurred_at=now,
+                changes=(FieldChange("tags", [], ["fourth"]),),
+                sequence=10**9 + 1,
+                **base,
+            ),
+        ]
+        local = app.app.state.runtime.broker.local
+        for event in burst:
+            local.deliver(contact_channel(tenant.location_id, contact["id"]), event)
+        for _, client in subs:
+            items = await client.items(2)
+            assert [i["__typename"] for i in items] == [
+                "ContactFollowersActivity",
+                "ContactTagsActivity",
+            ]
+            assert items[1]["tagsAdded"] == ["fourth"]
 
 
 async def test_viewers_who_may_see_different_things_never_share_a_payload(
