@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -70,12 +70,20 @@ def decode(data: bytes | str) -> ContactEvent:
 
 
 class Subscription:
-    """One consumer's view of one channel: an async iterator of events and GAPs."""
+    """One consumer's view of one channel: an async iterator of events and GAPs.
+
+    ``direct``, set by a consumer waiting with nothing queued, takes an item in the
+    broker's delivery instead (True: handled, in order, nothing to queue), so a fan-out
+    to many local consumers need not wake each of them (``resolvers/activity.stream``)."""
 
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Delivery] = asyncio.Queue(QUEUE_SIZE)
+        self.direct: Callable[[Delivery], bool] | None = None
 
     def deliver(self, item: Delivery) -> None:
+        direct = self.direct
+        if direct is not None and self.queue.empty() and direct(item):
+            return
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:

@@ -816,6 +816,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         parser.error("items 1-100, live events 1-2000, fan-out events 1-200, subscribers 2-5000")
     args.subscribers = sorted(set(args.subscribers))
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)  # cProfile -o does not make it
     result = asyncio.run(bench_alone(args))
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,16 @@ class Broker(Protocol):
     def subscribe(self, name: str) -> AbstractAsyncContextManager[AsyncIterator[object]]: ...
 
 
+def direct_delivery(subscription: object, take: Callable[[object], bool] | None) -> bool:
+    """Let a broker subscription hand its items to ``take`` in the broker's own delivery
+    while the consumer waits with nothing queued (None: stop); False when this broker's
+    subscriptions have no such way (the consumer then only iterates)."""
+    if not hasattr(subscription, "direct"):
+        return False
+    subscription.direct = take
+    return True
+
+
 def contact_channel(location_id: str, contact_id: str) -> str:
     """The broker channel of one contact's events."""
     return f"contact-graph:events:{location_id}:{contact_id}"

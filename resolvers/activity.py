@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 
 from graphql import GraphQLError
 
 from domain.activity import ActivityFilter, EventSortField
 from domain.events import ContactEvent
-from domain.ports import contact_channel
+from domain.ports import contact_channel, direct_delivery
 from domain.visibility import named_contacts, redact
 from persistence.activity import events_after, last_sequence
 from persistence.mappers import event_from_row
@@ -88,7 +88,10 @@ async def _visible(info: Info, contact_id: str) -> bool:
 
 
 async def stream(
-    info: Info, contact_id: str, after: str | None
+    info: Info,
+    contact_id: str,
+    after: str | None,
+    deliver_now: Callable[[ContactEvent], bool] | None = None,
 ) -> AsyncGenerator[ContactEvent, None]:
     """Each new event of a contact, as it is committed, with no gap and no duplicate.
 
@@ -96,6 +99,11 @@ async def stream(
     client's cursor (nothing, without one), then goes live, skipping anything already sent.
     A GAP from the broker (Redis reconnected, subscriber too slow) replays again from the
     last event sent: the database, not the broker, is the source of truth.
+
+    ``deliver_now`` (the live sink's ``send_now``) may take a live event in the broker's
+    delivery instead of this generator yielding it -- while it waits with nothing queued,
+    and only an event needing no await here (no visibility re-check, no redaction): the
+    same checks and order, without waking the subscriber's task per event.
     """
     ctx = info.context
     viewer = ctx.viewer
@@ -107,31 +115,62 @@ async def stream(
             last = start if start is not None else await last_sequence(conn, contact_id)
         replaying = True
         observer = ctx.live_observer
-        while True:
-            is_live = not replaying
-            if replaying:
-                async with ctx.engine.connect() as conn:
-                    events = await events_after(conn, contact_id, last)
-                replaying = bool(events)
-            else:
-                item = await anext(live)
-                replaying = not isinstance(item, ContactEvent)
-                events = [item] if isinstance(item, ContactEvent) else []
+
+        def take(item: object) -> bool:
+            """A live event delivered here and now (False: it goes to the queue)."""
+            nonlocal last
+            if not isinstance(item, ContactEvent) or deliver_now is None:
+                return False
+            assert item.sequence is not None
+            if item.sequence <= last:
+                return True  # already sent: replayed, then delivered live as well
+            if viewer.assigned_only and (may_change_visibility(item) or named_contacts([item])):
+                return False  # a visibility re-check or a redaction: the awaiting way
+            ctx.forget_loaders()
+            try:
+                if not deliver_now(item):
+                    return False
+            except Exception:  # raised again in the subscriber's own task
+                return False
+            last = item.sequence
+            observer.delivered(item.occurred_at)
+            return True
+
+        direct = deliver_now is not None
+        try:
+            while True:
+                is_live = not replaying
                 if replaying:
-                    observer.gap()
-            for event in events:
-                assert event.sequence is not None
-                if event.sequence <= last:
-                    continue  # already sent: replayed, then delivered live as well
-                if (
-                    viewer.assigned_only
-                    and may_change_visibility(event)
-                    and not await _visible(info, contact_id)
-                ):
-                    return  # no longer theirs to watch
-                last = event.sequence
-                ctx.forget_loaders()
-                (seen,) = await as_seen(info, [event])
-                yield seen
-                if is_live:  # resumed once the event was sent: its lag from occurredAt
-                    observer.delivered(event.occurred_at)
+                    async with ctx.engine.connect() as conn:
+                        events = await events_after(conn, contact_id, last)
+                    replaying = bool(events)
+                else:
+                    direct = direct and direct_delivery(live, take)
+                    try:
+                        item = await anext(live)
+                    finally:
+                        if direct:
+                            direct_delivery(live, None)
+                    replaying = not isinstance(item, ContactEvent)
+                    events = [item] if isinstance(item, ContactEvent) else []
+                    if replaying:
+                        observer.gap()
+                for event in events:
+                    assert event.sequence is not None
+                    if event.sequence <= last:
+                        continue  # already sent: replayed, then delivered live as well
+                    if (
+                        viewer.assigned_only
+                        and may_change_visibility(event)
+                        and not await _visible(info, contact_id)
+                    ):
+                        return  # no longer theirs to watch
+                    last = event.sequence
+                    ctx.forget_loaders()
+                    (seen,) = await as_seen(info, [event])
+                    yield seen
+                    if is_live:  # resumed once the event was sent: its lag from occurredAt
+                        observer.delivered(event.occurred_at)
+        finally:
+            if direct:
+                direct_delivery(live, None)

@@ -25,7 +25,7 @@ from schema.common import (
     time_range,
 )
 from schema.enums import graphql_enum
-from schema.fanout import LIVE, live_sink
+from schema.fanout import LIVE, LiveSink, live_sink
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -355,7 +355,18 @@ class ActivitySubscription:
         ] = None,
     ) -> AsyncGenerator[ContactActivity, None]:
         sink = live_sink()
-        async for event in r.stream(info, str(contact_id), after):
+        deliver_now = None if sink is None else _deliver_now(sink)
+        async for event in r.stream(info, str(contact_id), after, deliver_now):
             item = LIVE.item(event, activity_from_domain)  # one item for every subscriber
             if sink is None or not await sink.send(item):
                 yield item
+
+
+def _deliver_now(sink: LiveSink) -> Callable[[ev.ContactEvent], bool]:
+    """An event's item written by ``sink`` from the broker's delivery, if it can be."""
+    send_now = sink.send_now
+
+    def deliver_now(event: ev.ContactEvent) -> bool:
+        return send_now(LIVE.item(event, activity_from_domain))
+
+    return deliver_now

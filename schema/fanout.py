@@ -71,6 +71,9 @@ class Shared:
     payloads: dict[str | None, str] = field(default_factory=dict)
     """``{"data":...,"extensions":...}`` by the extensions' JSON (None: no extensions),
     each serialised once."""
+    tails: dict[str | None, bytes] = field(default_factory=dict)
+    """The same payloads encoded, with the frame's closing brace: the bytes after every
+    subscriber's head, encoded once."""
 
     def payload(self, result: ExecutionResult, extensions: str | None) -> str:
         """As strawberry's ``send_json`` writes it: the data, then the extensions."""
@@ -84,10 +87,18 @@ class Shared:
             )
         return found
 
+    def tail(self, result: ExecutionResult, extensions: str | None) -> bytes:
+        """:meth:`payload` and the message's closing brace, encoded (once)."""
+        found = self.tails.get(extensions)
+        if found is None:
+            found = self.tails[extensions] = f"{self.payload(result, extensions)}}}".encode()
+        return found
+
 
 class LiveEvents:
     """The per-process registry of shared executions; ``executions`` counts real ones,
-    ``frames`` the shared frames sinks wrote."""
+    ``frames`` the shared frames sinks wrote, ``direct`` those of them written from the
+    broker's delivery (:meth:`LiveSink.send_now`)."""
 
     def __init__(self, size: int = ENTRIES) -> None:
         self.size = size
@@ -95,6 +106,7 @@ class LiveEvents:
         self.items: OrderedDict[int, tuple[object, Any]] = OrderedDict()
         self.executions = 0
         self.frames = 0
+        self.direct = 0
 
     def item(self, event: T, build: Callable[[T], R]) -> R:
         """``build(event)``, once per event object: the subscription resolver's payload,
@@ -129,13 +141,20 @@ class LiveSink:
 
     The protocol handler makes one in the operation's task (:data:`SINK`) with the frame's
     head -- everything before the payload, the operation's id spliced in -- and how to write
-    a frame; the schema then hands it the subscription's executor and extension results."""
+    a frame (head and shared tail): ``write`` from the operation's task, ``write_now``
+    without waiting (False: not now -- a paused socket, or no raw path); the schema then
+    hands it the subscription's executor and extension results."""
 
     def __init__(
-        self, head: str, write: Callable[[str], Awaitable[None]], is_open: Callable[[], bool]
+        self,
+        head: str,
+        write: Callable[[bytes, bytes], Awaitable[None]],
+        is_open: Callable[[], bool],
+        write_now: Callable[[bytes, bytes], bool] | None = None,
     ) -> None:
-        self.head = head
+        self.head = head.encode()
         self.write = write
+        self.write_now = write_now
         self.is_open = is_open
         self.executor: SharedEvents | None = None
         self.extensions: tuple[SchemaExtensionsRunner, ExecutionContext] | None = None
@@ -165,7 +184,43 @@ class LiveSink:
             return False
         if self.is_open():
             LIVE.frames += 1
-            await self.write(f"{self.head}{entry.payload(result, self._extensions_json)}}}")
+            await self.write(self.head, entry.tail(result, self._extensions_json))
+        return True
+
+    def send_now(self, item: object) -> bool:
+        """:meth:`send` without waiting, from the broker's delivery of the event (no wake-up
+        of the operation's task): True when the frame was written (or the operation is over
+        and nothing is owed); False when the item must go to the operation's task instead
+        -- the sink not prepared yet, an execution still running or failed, a result with
+        errors, a socket that cannot take the frame now. The first subscriber of a key
+        starts the execution; when it completes at once, as a selection of plain fields
+        does, every other subscriber of the key gets its frame in the same loop."""
+        executor, key, write_now = self.executor, self._key, self.write_now
+        if not self._ready or write_now is None or executor is None or key is None:
+            return False
+        full_key = (*key, id(item))
+        entry = LIVE.lookup(full_key, item)
+        if entry is None or entry.operation is not executor.operation:
+            run = executor.build_per_event_executor(item).execute_operation(False)
+            if executor.is_awaitable(run):
+                _retrieve_later(run)  # the operation's task awaits the shared execution
+                return False
+            entry = LIVE.lookup(full_key, item)
+            if entry is None:
+                return False
+        result = entry.result
+        if isinstance(result, asyncio.Task):
+            if not result.done() or result.cancelled() or result.exception() is not None:
+                return False
+            result = result.result()
+        if result.errors:
+            return False
+        if not self.is_open():
+            return True
+        if not write_now(self.head, entry.tail(result, self._extensions_json)):
+            return False
+        LIVE.frames += 1
+        LIVE.direct += 1
         return True
 
     async def _prepare(self) -> bool:
@@ -264,6 +319,13 @@ class SharedEvents(StrawberryGraphQLCoreExecutionContext):
         done = cast(ExecutionResult, result)
         LIVE.add(Shared(full_key, event, operation, done))
         return done
+
+
+def _retrieve_later(run: Awaitable[Any]) -> None:
+    """A shared execution's wait that nobody awaits here: its outcome is collected, so a
+    failure is the awaiting operation's to report, not a "never retrieved" warning."""
+    future = asyncio.ensure_future(run)
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 def _result_of(entry: Shared) -> ExecutionResult | Awaitable[ExecutionResult]:

@@ -147,21 +147,36 @@ class RawFrames:
             return None
         return cls(protocol)
 
-    async def write(self, text: str) -> bool:
-        """One text frame; False when the socket is going or gone."""
+    def open(self) -> bool:
+        """Whether a frame may still be written: neither side has begun to close."""
         protocol = self.protocol
-        if not protocol.writable.is_set():
-            await protocol.writable.wait()
-        if (
+        return not (
             protocol.disconnected
             or protocol.close_sent
             or not protocol.handshake_complete
             or protocol.conn.state is not WebSocketsState.OPEN
             or protocol.transport.is_closing()
-        ):
+        )
+
+    async def write(self, head: bytes, tail: bytes) -> bool:
+        """One text frame, ``head`` then ``tail``; False when the socket is going or gone."""
+        protocol = self.protocol
+        if not protocol.writable.is_set():
+            await protocol.writable.wait()
+        if not self.open():
             return False
-        data = text.encode()
-        protocol.transport.write(frame_header(len(data)) + data)
+        protocol.transport.write(b"".join((frame_header(len(head) + len(tail)), head, tail)))
+        return True
+
+    def write_now(self, head: bytes, tail: bytes) -> bool | None:
+        """:meth:`write` without waiting: None when the transport is paused (the frame
+        must wait for it, in order, from the operation's task)."""
+        protocol = self.protocol
+        if not protocol.writable.is_set():
+            return None
+        if not self.open():
+            return False
+        protocol.transport.write(b"".join((frame_header(len(head) + len(tail)), head, tail)))
         return True
 
 
@@ -176,27 +191,40 @@ def frame_header(length: int) -> bytes:
 
 def live_sink_for(adapter: object, head: str, is_open: Callable[[], bool]) -> LiveSink | None:
     """A sink writing an operation's shared frames (``schema/fanout.py``) as text frames on
-    this socket (raw when it can, else the ASGI way), in the order the operation's task
-    sends them; a socket that went away meanwhile gets nothing more (its handler ends the
-    operation when it sees the close)."""
+    this socket (raw when it can, else the ASGI way), in the order the operation sends
+    them; a socket that went away meanwhile gets nothing more (its handler ends the
+    operation when it sees the close). Only the raw way can write without waiting."""
     if not isinstance(adapter, TextFrameWebSocketAdapter):
         return None
     raw = RawFrames.of(adapter.ws)
     gone = False
 
-    async def write(frame: str) -> None:
+    async def write(head: bytes, tail: bytes) -> None:
         nonlocal gone
         if gone:
             return
         if raw is not None:
-            gone = not await raw.write(frame)
+            gone = not await raw.write(head, tail)
             return
         try:
-            await adapter.send_text(frame)
+            await adapter.send_text((head + tail).decode())
         except WebSocketDisconnected:
             gone = True
 
-    return LiveSink(head, write, is_open)
+    if raw is None:
+        return LiveSink(head, write, is_open)
+
+    def write_now(head: bytes, tail: bytes) -> bool:
+        nonlocal gone
+        if gone:
+            return True
+        written = raw.write_now(head, tail)
+        if written is None:
+            return False
+        gone = not written
+        return True
+
+    return LiveSink(head, write, is_open, write_now)
 
 
 def frame_problem(message: object) -> str | None:
@@ -289,7 +317,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         """The operation's task: live items go to its sink as shared frames."""
         head = f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next","payload":'
-        sink = live_sink_for(self.websocket, head, lambda: not operation.completed)
+        operations, op_id = self.operations, operation.id
+
+        def is_open() -> bool:
+            """Not completed by either side: a client's ``complete`` only cancels the task,
+            and a frame written from the broker's delivery must not follow it."""
+            return not operation.completed and operations.get(op_id) is operation
+
+        sink = live_sink_for(self.websocket, head, is_open)
         if sink is not None:
             SINK.set(sink)
         await super().run_operation(operation)

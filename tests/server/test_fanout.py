@@ -9,6 +9,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -18,6 +19,8 @@ from live_servers import LiveClient, connection_init
 from watch_support import Running, eventually, running, serving, settings_for
 from websockets.frames import Frame, Opcode
 
+from domain.events import ContactEvent, EventKind, FieldChange
+from domain.ports import contact_channel
 from domain.viewer import Role, Viewer
 from persistence.migrate import upgrade_async
 from schema.fanout import LIVE, viewer_scope
@@ -120,15 +123,18 @@ async def test_many_subscribers_of_one_key_share_one_execution_and_the_same_byte
         serving(app.app) as address,
         watchers(app, address, who, contact["id"]) as subs,
     ):
-        executions, frames_written = LIVE.executions, LIVE.frames
+        executions, frames_written, direct = LIVE.executions, LIVE.frames, LIVE.direct
         tags = ["one", "two", "three"]
         for tag in tags:
             await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": [tag]})
         frames = [[await raw_next(ws) for _ in tags] for ws, _ in subs]
         executions, frames_written = LIVE.executions - executions, LIVE.frames - frames_written
-    # each event executed once for the twelve subscribers, and written by their sinks
+        direct = LIVE.direct - direct
+    # each event executed once for the twelve subscribers, and written by their sinks; after
+    # an operation's first event, from the broker's delivery (no wake-up per subscriber)
     assert executions == len(tags)
     assert frames_written == len(tags) * len(who)
+    assert direct == (len(tags) - 1) * len(who)
     # the same payload bytes for all, in order; only the operation id differs
     payloads = [
         [payload_of(f, "graphql-transport-ws", w.op_id) for f in fs]
@@ -200,9 +206,79 @@ async def test_subscribers_whose_sockets_die_mid_fan_out_do_not_stop_the_others(
         await eventually(
             lambda: subscribed(app, contact["id"], len(living)), "the dead sockets left the broker"
         )
+        direct = LIVE.direct
         await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["three"]})
         for _, client in living:
             assert [i["tagsAdded"] for i in await client.items(1)] == [["three"]]
+        # written from the broker's delivery, the dead sockets no obstacle
+        assert LIVE.direct - direct == len(living)
+
+
+async def test_events_taking_either_way_reach_each_subscriber_in_order(app: Running) -> None:
+    """A restricted viewer's event that needs a visibility re-check goes through the
+    subscriber's own task; the events after it, written from the broker's delivery for
+    everyone else, reach that viewer after it, never before, each frame with its own id."""
+    tenant = app.tenant()
+    contact = await tenant.create_contact(firstName="Watched", ownerId="user-dan")
+    dan = tenant.viewer("user-dan", assigned_only=True)
+    who = [Watcher(tenant.admin, op_id="a"), Watcher(dan, op_id="d"), Watcher(dan, op_id="e")]
+    async with serving(app.app) as address, watchers(app, address, who, contact["id"]) as subs:
+        await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": ["first"]})
+        for _, client in subs:
+            assert [i["tagsAdded"] for i in await client.items(1)] == [["first"]]
+        direct = LIVE.direct
+        await tenant.mutate(
+            "contactFollowersAdd", {"contactId": contact["id"], "userIds": ["user-eve"]}
+        )
+        for tag in ("second", "third"):
+            await tenant.mutate("contactTagsAdd", {"contactId": contact["id"], "tags": [tag]})
+        for (ws, _), w in zip(subs, who, strict=True):
+            frames = [await raw_next(ws) for _ in range(3)]
+            items = [
+                orjson.loads(payload_of(f, w.protocol, w.op_id))["data"]["contactActivity"]
+                for f in frames
+            ]
+            assert [i["__typename"] for i in items] == [
+                "ContactFollowersActivity",
+                "ContactTagsActivity",
+                "ContactTagsActivity",
+            ]
+            assert [i["tagsAdded"] for i in items[1:]] == [["second"], ["third"]]
+        # the followers' event went Dan's own way, twice; the admin's three were direct (Dan's
+        # tags too, unless his task was still busy with the re-check when they came)
+        assert 3 <= LIVE.direct - direct <= 3 * len(who) - 2
+        # two events in one delivery (as Redis hands a burst over): Dan's tags must queue
+        # behind his followers' event, which waits for its re-check, never overtake it
+        base = {"contact_id": contact["id"], "location_id": tenant.location_id}
+        now, kinds = datetime.now(UTC), EventKind
+        burst = [
+            ContactEvent(
+                kinds.FOLLOWERS_REMOVED,
+                actor_id=None,
+                occurred_at=now,
+                changes=(FieldChange("followers", ["user-eve"], []),),
+                sequence=10**9,
+                **base,
+            ),
+            ContactEvent(
+                kinds.TAGS_ADDED,
+                actor_id=None,
+                occurred_at=now,
+                changes=(FieldChange("tags", [], ["fourth"]),),
+                sequence=10**9 + 1,
+                **base,
+            ),
+        ]
+        local = app.app.state.runtime.broker.local
+        for event in burst:
+            local.deliver(contact_channel(tenant.location_id, contact["id"]), event)
+        for _, client in subs:
+            items = await client.items(2)
+            assert [i["__typename"] for i in items] == [
+                "ContactFollowersActivity",
+                "ContactTagsActivity",
+            ]
+            assert items[1]["tagsAdded"] == ["fourth"]
 
 
 async def test_viewers_who_may_see_different_things_never_share_a_payload(
