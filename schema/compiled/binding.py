@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Dialect, Select
 
-from persistence.compiled.shapes import (
-    Member,
-    Paged,
-)
+from persistence.compiled.shapes import Member, Paged
 from persistence.tab_pages import PageRequest
 from schema.compiled.plans import Arguments, Plan, Root
 

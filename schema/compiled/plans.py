@@ -8,12 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from graphql import (
-    GraphQLField,
-    GraphQLObjectType,
-    GraphQLSchema,
-    get_named_type,
-)
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, get_named_type
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_subfields
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext

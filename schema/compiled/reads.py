@@ -8,10 +8,7 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import orjson
-from graphql import (
-    GraphQLError,
-    GraphQLObjectType,
-)
+from graphql import GraphQLError, GraphQLObjectType
 from graphql.execution.collect_fields import GroupedFieldSet
 from opentelemetry.trace import Tracer
 from sqlalchemy import Select
@@ -22,9 +19,7 @@ from domain.viewer import Viewer
 from persistence.compiled import catalog
 from persistence.compiled import contact as contact_sql
 from persistence.compiled.json_text import JsonText, for_dialect
-from persistence.compiled.shapes import (
-    Constant,
-)
+from persistence.compiled.shapes import Constant
 from persistence.compiled.statements import Compiler
 from persistence.paging import InvalidCursor
 from persistence.tab_pages import PageRequest

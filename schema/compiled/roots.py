@@ -9,20 +9,14 @@ import logging
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from graphql import (
-    GraphQLError,
-    GraphQLObjectType,
-    OperationType,
-)
+from graphql import GraphQLError, GraphQLObjectType, OperationType
 from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.execution.executor import CollectedErrors
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.viewer import Viewer
-from persistence.compiled.shapes import (
-    Hole,
-)
+from persistence.compiled.shapes import Hole
 from schema.compiled.holes import contacts_in, ready, sources
 from schema.compiled.plans import NotCompilable, Plan
 from schema.compiled.reads import CompiledReads, compiled_reads_of
@@ -123,9 +117,10 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
         fields, their errors in ``collected_errors``; None (the executor answers the whole
         operation) when a contact went away meanwhile or an error reached a non-null field.
 
-        The holes' contacts are read by the contact loader (one statement for all) and every
-        hole is executed at its own path, concurrently, so the dataloaders batch across
-        contacts as they do in the executor, and errors carry the paths they would have."""
+        The holes' contacts are read by their ids (one statement for all: :func:`sources`)
+        and every hole is executed at its own path, concurrently, so the dataloaders batch
+        across contacts as they do in the executor, and errors carry the paths they would
+        have."""
         context = cast("Context", self.context_value)
         contact_type = self._object_type("Contact")
         pending: list[tuple[dict[str, Any], GroupedFieldSet, Path]] = []
