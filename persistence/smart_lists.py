@@ -227,7 +227,7 @@ def _page_member(viewer: Viewer, n: int, request: ContactsRequest) -> Select[Any
         *(column.label(f"sort__{i}") for i, (_, column) in enumerate(_SORTS)),
         func.row_number().over(order_by=order).label("batch_ord"),
     ).where(where_clause(viewer, q))
-    if after:
+    if after is not None:  # "" does not decode: InvalidCursor, as in contacts and tabs
         sort = SORT_COLUMNS[q.order.field]
         stmt = stmt.where(keyset_after(after, sort, C.id, q.order.descending))
     page = stmt.order_by(*order).limit(first + 1).subquery(f"page_{n}")
