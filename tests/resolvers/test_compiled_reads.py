@@ -615,6 +615,31 @@ TAB_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = [
     ("opportunities", None, {"field": "NAME", "direction": "ASC"}),
     ("opportunities", {"statuses": ["OPEN"]}, {"field": "UPDATED_AT", "direction": "ASC"}),
 ]
+
+
+def tab_query(tab: str, prefix: str, fields: str) -> str:
+    """``TAB`` for one tab list (its filter and order input types named after ``prefix``)."""
+    return TAB.format(
+        filter=f"{prefix}Filter", order=f"{prefix}OrderBy", tab=tab, page=PAGE, fields=fields
+    )
+
+
+async def every_page(
+    t: Tenant, compiled: httpx.AsyncClient, query: str, tab: str, variables: dict[str, Any]
+) -> tuple[list[Any], int]:
+    """Every page of ``contact.<tab>``, each compared on both paths (one statement each),
+    the next page asked with the last one's ``endCursor``; the nodes and ``totalCount``."""
+    variables = dict(variables)
+    seen: list[Any] = []
+    while True:
+        data = await both(t, compiled, query, variables, statements=1)
+        listed = data["contact"][tab]
+        seen += [e["node"] for e in listed["edges"]]
+        if not listed["pageInfo"]["hasNextPage"]:
+            return seen, listed["totalCount"]
+        variables["after"] = listed["pageInfo"]["endCursor"]
+
+
 CARDS = f"""query($id: ID!, $n: Int, $after: String, $order: ContactPaymentMethodOrderBy) {{
   contact(id: $id) {{ id paymentMethods(first: $n, after: $after, orderBy: $order) {{
     totalCount {PAGE} edges {{ cursor node {{ {CARD_FIELDS} }} }} }} }} }}"""
@@ -629,26 +654,13 @@ async def test_the_payments_tab_pages_filters_and_sorts(
     await payments(engine, tenant.location_id, cid)
     await statements_of(compiled_client, tenant.headers(tenant.admin))  # location provisioned
     for order in (None, {"direction": "ASC"}):
-        variables: dict[str, Any] = {"id": cid, "n": 1, "order": order}
-        seen: list[Any] = []
-        while True:
-            data = await both(tenant, compiled_client, CARDS, variables, statements=1)
-            listed = data["contact"]["paymentMethods"]
-            seen += [e["node"] for e in listed["edges"]]
-            if not listed["pageInfo"]["hasNextPage"]:
-                break
-            variables["after"] = listed["pageInfo"]["endCursor"]
-        assert len(seen) == listed["totalCount"] == 3
+        variables = {"id": cid, "n": 1, "order": order}
+        seen, total = await every_page(tenant, compiled_client, CARDS, "paymentMethods", variables)
+        assert len(seen) == total == 3
     amounts = await both(
         tenant,
         compiled_client,
-        TAB.format(
-            filter="ContactPaymentFilter",
-            order="ContactPaymentOrderBy",
-            tab="payments",
-            page=PAGE,
-            fields=PAYMENT_FIELDS,
-        ),
+        tab_query("payments", "ContactPayment", PAYMENT_FIELDS),
         {"id": cid, "order": {"field": "AMOUNT"}},
     )
     edges = amounts["contact"]["payments"]["edges"]
@@ -663,34 +675,14 @@ async def test_the_actions_tabs_page_filter_and_sort(
     cid = await record(tenant, engine, firstName="Actions")
     await statements_of(compiled_client, tenant.headers(tenant.admin))  # location provisioned
     for tab, list_filter, order in TAB_CASES:
-        prefix, fields = TABS[tab]
-        query = TAB.format(
-            filter=f"{prefix}Filter",
-            order=f"{prefix}OrderBy",
-            tab=tab,
-            page=PAGE,
-            fields=fields,
-        )
-        variables: dict[str, Any] = {"id": cid, "n": 2, "filter": list_filter, "order": order}
-        seen: list[Any] = []
-        while True:
-            data = await both(tenant, compiled_client, query, variables, statements=1)
-            listed = data["contact"][tab]
-            seen += [e["node"] for e in listed["edges"]]
-            if not listed["pageInfo"]["hasNextPage"]:
-                break
-            variables["after"] = listed["pageInfo"]["endCursor"]
-        assert len(seen) == listed["totalCount"], (tab, list_filter, order)
+        query = tab_query(tab, *TABS[tab])
+        variables = {"id": cid, "n": 2, "filter": list_filter, "order": order}
+        seen, total = await every_page(tenant, compiled_client, query, tab, variables)
+        assert len(seen) == total, (tab, list_filter, order)
     names = await both(
         tenant,
         compiled_client,
-        TAB.format(
-            filter="ContactCourseOfferFilter",
-            order="ContactCourseOfferOrderBy",
-            tab="courseOffers",
-            page=PAGE,
-            fields=OFFER_FIELDS,
-        ),
+        tab_query("courseOffers", "ContactCourseOffer", OFFER_FIELDS),
         {"id": cid, "order": {"field": "NAME"}},
     )
     offers = [e["node"]["offerName"] for e in names["contact"]["courseOffers"]["edges"]]
@@ -698,13 +690,7 @@ async def test_the_actions_tabs_page_filter_and_sort(
     states = await both(
         tenant,
         compiled_client,
-        TAB.format(
-            filter="ContactWorkflowFilter",
-            order="ContactWorkflowOrderBy",
-            tab="workflows",
-            page=PAGE,
-            fields=WORKFLOW_FIELDS,
-        ),
+        tab_query("workflows", "ContactWorkflow", WORKFLOW_FIELDS),
         {"id": cid},
     )
     enrolments = [e["node"] for e in states["contact"]["workflows"]["edges"]]
