@@ -89,8 +89,9 @@ def with_contact_ids(bound: Bound, ids: dict[str, str]) -> Bound:
     )
 
 
-REQUEST_PARAMS = frozenset({"contact_id", "ids"})
-"""The parameters :meth:`CompiledReads.bind` reads from a request (the rest are built in)."""
+ASKED_PARAMS = frozenset({"contact_id", "ids"})
+"""The parameters a request asks with (the contacts' ids, from :meth:`CompiledReads.bind`); a
+request's own values (``lists.REQUEST_PARAMETERS``: appointments' now) are not among them."""
 
 
 def driver_sql(stmt: Select[Any], dialect: Dialect) -> DriverSQL | None:
@@ -111,7 +112,7 @@ def driver_sql(stmt: Select[Any], dialect: Dialect) -> DriverSQL | None:
     params = compiled.params
     slots: list[tuple[str | None, Any]] = []
     for name in names:
-        if name in REQUEST_PARAMS:
+        if name in ASKED_PARAMS:
             slots.append((name, None))
         elif params.get(name) is None:  # a parameter given no value: not one of ours
             return None

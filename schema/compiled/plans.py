@@ -225,43 +225,46 @@ class Planner:
 
         return request
 
+    def _selected(
+        self,
+        of_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        member: Callable[[str, str, FieldDetailsList], Any],
+    ) -> tuple[Any, ...]:
+        """The members of an object's selection in response order: ``__typename`` a
+        constant, every other field what ``member(key, name, details)`` makes of it (it
+        raises NotCompilable for a field it does not compile)."""
+        members = []
+        for key, sub in self._subfields(of_type, details).items():
+            name = sub[0].node.name.value
+            members.append(
+                _typename(key, of_type.name) if name == "__typename" else member(key, name, sub)
+            )
+        return tuple(members)
+
     def _connection(
         self, node_spec: TypeSpec, of_type: GraphQLObjectType, details: FieldDetailsList
     ) -> tuple[Member, ...]:
-        members: list[Member] = []
-        for key, sub in self._subfields(of_type, details).items():
-            name = sub[0].node.name.value
-            if name == "__typename":
-                members.append(_typename(key, of_type.name))
-            elif name == "totalCount":
-                members.append(Total(key))
-            elif name == "pageInfo":
-                info_type = self._named(of_type.fields[name])
-                flags: list[Flag | Constant] = []
-                for flag_key, flag in self._subfields(info_type, sub).items():
-                    flag_name = flag[0].node.name.value
-                    if flag_name == "__typename":
-                        flags.append(_typename(flag_key, info_type.name))
-                    elif flag_name in PAGE_FLAGS:
-                        flags.append(Flag(flag_key, flag_name))
-                    else:
-                        raise NotCompilable(f"pageInfo.{flag_name}")
-                members.append(Info(key, tuple(flags)))
-            elif name == "edges":
-                edge_type = self._named(of_type.fields[name])
-                parts: list[Cursor | Node | Constant] = []
-                for part_key, part in self._subfields(edge_type, sub).items():
-                    part_name = part[0].node.name.value
-                    if part_name == "__typename":
-                        parts.append(_typename(part_key, edge_type.name))
-                    elif part_name == "cursor":
-                        parts.append(Cursor(part_key))
-                    elif part_name == "node":
-                        node_type = self._named(edge_type.fields[part_name])
-                        parts.append(Node(part_key, self._object(node_spec, node_type, part)))
-                    else:
-                        raise NotCompilable(f"edges.{part_name}")
-                members.append(Edges(key, tuple(parts)))
-            else:
-                raise NotCompilable(f"{of_type.name}.{name}")
-        return tuple(members)
+        def flag(key: str, name: str, _: FieldDetailsList) -> Flag:
+            if name not in PAGE_FLAGS:
+                raise NotCompilable(f"pageInfo.{name}")
+            return Flag(key, name)
+
+        def edge_part(key: str, name: str, sub: FieldDetailsList) -> Cursor | Node:
+            if name == "cursor":
+                return Cursor(key)
+            if name != "node":
+                raise NotCompilable(f"edges.{name}")
+            node_type = self._named(self._named(of_type.fields["edges"]).fields[name])
+            return Node(key, self._object(node_spec, node_type, sub))
+
+        def member(key: str, name: str, sub: FieldDetailsList) -> Member:
+            if name == "totalCount":
+                return Total(key)
+            if name == "pageInfo":
+                return Info(key, self._selected(self._named(of_type.fields[name]), sub, flag))
+            if name == "edges":
+                return Edges(key, self._selected(self._named(of_type.fields[name]), sub, edge_part))
+            raise NotCompilable(f"{of_type.name}.{name}")
+
+        return cast(tuple[Member, ...], self._selected(of_type, details, member))

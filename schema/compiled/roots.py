@@ -91,6 +91,7 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
                 compiled = await reads.run(plan, self, viewer)
                 if not plan.whole:
                     compiled = await self._fill(plan, compiled, root_type, root_value)
+                    reads.answered += compiled is not None
         except NotCompilable:
             compiled = None
         except Exception:  # a bug of the compiler: the executor answers, the bug is logged
@@ -151,7 +152,6 @@ class CompiledRoots(StrawberryGraphQLCoreExecutionContext):
         roots = next(answers) if executed else {}
         for (obj, _, _), value in zip(pending, answers, strict=True):
             obj.update(value)
-        cast(CompiledReads, compiled_reads_of(context)).answered += 1
         return {r.key: roots[r.key] if r.executed else data[r.key] for r in plan.roots}
 
     def _object_type(self, name: str) -> GraphQLObjectType:
